@@ -1,0 +1,52 @@
+import type { ByteSource, ReaderWarning } from '../mkv/types.js';
+import type { CheckOptions } from '../codecs/types.js';
+
+/** GetClip's selector, as the AWS SDK shapes it (Date or epoch seconds). */
+export interface ClipFragmentSelector {
+  FragmentSelectorType: 'PRODUCER_TIMESTAMP' | 'SERVER_TIMESTAMP';
+  TimestampRange: { StartTimestamp: Date | number; EndTimestamp: Date | number };
+}
+
+/** Which fragment wins when two share a producer timestamp (the KVS docs disagree; DESIGN.md §5). */
+export type DuplicateTimestampRule = 'highest-fragment-number' | 'first-ingested';
+
+export interface ClipOptions extends CheckOptions {
+  ClipFragmentSelector?: ClipFragmentSelector;
+  duplicateTimestamps?: DuplicateTimestampRule;
+  /** GetClip's caps, off by default: stop after this many fragments / bytes of fragments. */
+  maxFragments?: number;
+  maxBytes?: number;
+  onWarning?: (warning: ReaderWarning) => void;
+}
+
+/** What the flat clip call returns, shaped like GetClipCommandOutput. */
+export interface ClipOutput {
+  ContentType: 'video/mp4';
+  Payload: ClipPayload;
+}
+
+export interface ClipPayload {
+  readonly byteLength: number;
+  /** The file as a list of chunks (views; payload bytes are not copied). */
+  chunks(): Uint8Array[];
+  /** The file as one buffer (one copy). */
+  bytes(): Uint8Array;
+  stream(): ReadableStream<Uint8Array>;
+  /** Like the SDK's payload mixin. */
+  transformToByteArray(): Promise<Uint8Array>;
+}
+
+export interface Mp4Segment {
+  type: 'init' | 'media';
+  /** The KVS fragment number of a media segment (null for init, or when the input had none). */
+  fragmentNumber: string | null;
+  /** Epoch ms of the fragment's producer timestamp, when known. */
+  producerTimestamp: number | null;
+  data: Uint8Array;
+  /** MIME type with codecs, e.g. 'video/mp4; codecs="avc1.64001f,mp4a.40.2"', for MSE. */
+  mimeType: string;
+  /** The RFC 6381 codec strings of the tracks. */
+  codecs: string[];
+}
+
+export type ClipInput = ByteSource;

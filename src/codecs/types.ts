@@ -1,0 +1,58 @@
+/**
+ * Checked, normalised codec configuration: what the MP4 writer needs to write a sample entry,
+ * and what a browser needs for MediaSource.isTypeSupported.
+ */
+
+export type CodecKind = 'avc' | 'hevc' | 'aac' | 'alaw' | 'ulaw';
+export type SampleEntryType = 'avc1' | 'hvc1' | 'hev1' | 'mp4a' | 'alaw' | 'ulaw';
+
+export interface TrackConfig {
+  /** Matroska track number this config belongs to. */
+  trackNumber: number;
+  kind: 'video' | 'audio';
+  codec: CodecKind;
+  /** RFC 6381 codec string, e.g. avc1.64001f, hvc1.1.6.L93.B0, mp4a.40.2, alaw, ulaw. */
+  codecString: string;
+  sampleEntry: SampleEntryType;
+  /**
+   * The decoder configuration box body: avcC / hvcC record bytes for video, AudioSpecificConfig for
+   * AAC, absent for G.711.
+   */
+  decoderConfig?: Uint8Array;
+  /** Video: NAL unit length prefix size of frames after normalisation (1, 2 or 4). */
+  nalLengthSize?: 1 | 2 | 4;
+  /** Video: display size from the SPS, cropping applied. */
+  width?: number;
+  height?: number;
+  /** Video: sample aspect ratio from the SPS VUI (1:1 when absent). */
+  sarWidth?: number;
+  sarHeight?: number;
+  /** Audio: output sample rate (for AAC with SBR the core rate; see samplesPerFrame). */
+  sampleRate?: number;
+  channels?: number;
+  /** Audio: samples per access unit (AAC 1024 or 960; G.711 undefined: bytes × 8 / bitsPerSample / channels). */
+  samplesPerFrame?: number;
+  /** Audio: bits per sample as stored (G.711: 8). */
+  bitsPerSample?: number;
+  /** Readable details (profile, level, tier, chroma format, bit depth, object type…). */
+  details: Record<string, string | number | boolean>;
+}
+
+export interface CheckOptions {
+  /**
+   * 'getclip' applies GetClip's pairings exactly (A-law only with H.264, AAC only with H.265, per the
+   * KVS docs); the default accepts every pairing kvs-clip can write correctly.
+   */
+  strict?: 'getclip' | false;
+}
+
+import type { MkvFragment } from '../mkv/types.js';
+
+/**
+ * A fragment whose tracks passed the stream rules: `configs` holds the accepted tracks (video first,
+ * then the optional audio track), and `frames` only frames of those tracks, with video payloads in
+ * length-prefixed form (views of the input where no conversion was needed).
+ */
+export interface CheckedFragment extends MkvFragment {
+  configs: TrackConfig[];
+}

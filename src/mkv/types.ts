@@ -1,0 +1,94 @@
+/**
+ * What the Matroska/KVS reader hands to the layers above it (DESIGN.md §2).
+ * Payloads are `subarray` views of the input chunks: nothing is copied here.
+ */
+
+export type TrackType = 'video' | 'audio' | 'subtitle' | 'other';
+
+export interface MkvTrack {
+  /** TrackNumber as written (1 = video, 2 = audio in KVS streams). */
+  number: number;
+  /** TrackType mapped to a word; `typeCode` keeps the raw Matroska value. */
+  type: TrackType;
+  typeCode: number;
+  /** CodecID with trailing NULs removed. */
+  codecId: string;
+  codecPrivate?: Uint8Array;
+  name?: string;
+  /** DefaultDuration in nanoseconds. */
+  defaultDurationNs?: number;
+  video?: { width: number; height: number };
+  audio?: { samplingFrequency: number; channels: number; bitDepth?: number };
+}
+
+export interface MkvFrame {
+  track: number;
+  /**
+   * Presentation time in Matroska ticks (TimecodeScale ns each): the cluster's Timecode plus the
+   * block's signed 16-bit offset. For laced blocks the reader spreads laced frames using the block
+   * duration / DefaultDuration when known; otherwise every laced frame has the block's time.
+   */
+  timestamp: number;
+  keyframe: boolean;
+  /** Duration in ticks when the stream says it (BlockDuration, or DefaultDuration converted). */
+  duration?: number;
+  /** True for BlockGroup blocks without ReferenceBlock and SimpleBlocks with the key flag. */
+  discardable?: boolean;
+  /** A view of the frame's bytes in the input. */
+  data: Uint8Array;
+}
+
+/** A SimpleTag name/value pair, in the order they appeared. */
+export interface MkvTag {
+  name: string;
+  value: string;
+}
+
+export interface MkvFragment {
+  /** 0-based position of this fragment in the input. */
+  index: number;
+  /** AWS_KINESISVIDEO_FRAGMENT_NUMBER (decimal string, up to 128 digits) or null. */
+  fragmentNumber: string | null;
+  /** Epoch milliseconds (integer) parsed from AWS_KINESISVIDEO_PRODUCER_TIMESTAMP, or null. */
+  producerTimestamp: number | null;
+  /** Epoch milliseconds (integer) parsed from AWS_KINESISVIDEO_SERVER_TIMESTAMP, or null. */
+  serverTimestamp: number | null;
+  /** AWS_KINESISVIDEO_MILLIS_BEHIND_NOW, when GetMedia sent it. */
+  millisBehindNow?: number;
+  /** AWS_KINESISVIDEO_CONTINUATION_TOKEN, when GetMedia sent it. */
+  continuationToken?: string;
+  /** Nanoseconds per tick (Info/TimecodeScale, default 1 000 000). */
+  timecodeScale: number;
+  /** Timecode of the fragment's (first) cluster, in ticks; null when it had no cluster. */
+  clusterTimecode: number | null;
+  tracks: MkvTrack[];
+  /** Frames in stream (decode) order. */
+  frames: MkvFrame[];
+  /** Every other SimpleTag seen in this fragment (producer tags, AWS_KINESISVIDEO_END_OF_FRAGMENT, …). */
+  tags: MkvTag[];
+  /** Byte offset of the fragment's first byte (its EBML header) in the input, and its length. */
+  byteOffset: number;
+  byteLength: number;
+}
+
+export interface ReaderWarning {
+  code: 'truncated' | 'skipped' | 'unknown-element' | string;
+  message: string;
+  byteOffset?: number;
+  fragmentIndex?: number;
+}
+
+export interface ReadOptions {
+  /** Called for recoverable problems, e.g. a stream cut off in the middle of an element. */
+  onWarning?: (warning: ReaderWarning) => void;
+  /** Largest element body buffered whole (tags, codec private…); defaults to 64 MiB. */
+  maxElementSize?: number;
+}
+
+/** Anything the reader accepts as input. */
+export type ByteSource =
+  | Uint8Array
+  | ArrayBuffer
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array>
+  | Iterable<Uint8Array>;

@@ -1,0 +1,23 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig([
+  {
+    // Library entries: no Node built-ins, safe for browser bundles.
+    entry: { index: 'src/index.ts', aws: 'src/aws/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'es2022',
+    platform: 'neutral',
+    external: ['@aws-sdk/client-kinesis-video-archived-media', '@aws-sdk/client-kinesis-video'],
+  },
+  {
+    entry: { cli: 'src/cli/main.ts' },
+    format: ['esm'],
+    target: 'node20',
+    platform: 'node',
+    banner: { js: '#!/usr/bin/env node' },
+    external: ['@aws-sdk/client-kinesis-video-archived-media', '@aws-sdk/client-kinesis-video'],
+  },
+]);
