@@ -7,11 +7,17 @@ export interface ClipFragmentSelector {
   TimestampRange: { StartTimestamp: Date | number; EndTimestamp: Date | number };
 }
 
-/** Which fragment wins when two share a producer timestamp (the KVS docs disagree; DESIGN.md §5). */
+/**
+ * Which fragment wins when two share a start timestamp. The KVS docs disagree (DESIGN.md §5): the
+ * ClipFragmentSelector reference says the oldest ingested is returned (our default,
+ * 'first-ingested' = lowest fragment number); another page keeps the larger fragment number.
+ */
 export type DuplicateTimestampRule = 'highest-fragment-number' | 'first-ingested';
 
 export interface ClipOptions extends CheckOptions {
   ClipFragmentSelector?: ClipFragmentSelector;
+  /** Which KVS timestamps place fragments when no selector says so (default producer). */
+  timestamps?: 'producer' | 'server';
   duplicateTimestamps?: DuplicateTimestampRule;
   /** GetClip's caps, off by default: stop after this many fragments / bytes of fragments. */
   maxFragments?: number;
@@ -32,6 +38,8 @@ export interface ClipPayload {
   /** The file as one buffer (one copy). */
   bytes(): Uint8Array;
   stream(): ReadableStream<Uint8Array>;
+  /** The file as a Blob of the chunks (for URL.createObjectURL in a browser). */
+  blob(): Blob;
   /** Like the SDK's payload mixin. */
   transformToByteArray(): Promise<Uint8Array>;
 }
