@@ -1,0 +1,70 @@
+import { readFragments } from '../mkv/index.js';
+import { createCodecChecker } from '../codecs/index.js';
+import { buildFlatClip, createFragmentedMuxer } from '../mp4/index.js';
+import type { MkvFragment } from '../mkv/types.js';
+import type { CheckedFragment } from '../codecs/types.js';
+import { fragmentStartMs, selectFragments } from './select.js';
+import { createPayload, streamOf } from './payload.js';
+import type { ClipInput, ClipOptions, ClipOutput, Mp4Segment } from './types.js';
+
+type Fragments = AsyncIterable<MkvFragment> | Iterable<MkvFragment>;
+
+/** The timestamps the clip is placed and selected by: the selector's, else the option, else producer. */
+function timestampKind(options: ClipOptions): 'producer' | 'server' {
+  const type = options.ClipFragmentSelector?.FragmentSelectorType;
+  if (type) return type === 'SERVER_TIMESTAMP' ? 'server' : 'producer';
+  return options.timestamps ?? 'producer';
+}
+
+/** Selected, checked fragments in arrival order. */
+async function* checkedFragments(fragments: Fragments, options: ClipOptions): AsyncGenerator<CheckedFragment> {
+  const checker = createCodecChecker(options);
+  for await (const fragment of selectFragments(fragments, options)) yield checker.check(fragment);
+}
+
+/**
+ * GetClip in process: a GetMedia / GetMediaForFragmentList payload (or a plain Matroska file) in,
+ * one MP4 (ftyp, moov, mdat) out, shaped like GetClipCommandOutput.
+ */
+export async function clip(input: ClipInput, options: ClipOptions = {}): Promise<ClipOutput> {
+  return clipFromFragments(readFragments(input, options), options);
+}
+
+/** As `clip`, from fragments already read (the AWS entry uses this). */
+export async function clipFromFragments(fragments: Fragments, options: ClipOptions = {}): Promise<ClipOutput> {
+  const kind = timestampKind(options);
+  const selected: CheckedFragment[] = [];
+  for await (const fragment of checkedFragments(fragments, options)) selected.push(fragment);
+  // A GetMedia stream is in ingestion order; the clip is in time order (stable for equal starts).
+  const start = (fragment: CheckedFragment) => fragmentStartMs(fragment, kind) ?? 0;
+  selected.sort((a, b) => start(a) - start(b));
+  const { chunks, byteLength } = buildFlatClip(selected, { timestamps: kind });
+  return { ContentType: 'video/mp4', Payload: createPayload(chunks, byteLength) };
+}
+
+/**
+ * Fragmented MP4 as a stream: the init segment, then one media segment per KVS fragment, each
+ * yielded as soon as it is complete (the muxer holds one fragment back to learn its last duration).
+ */
+export async function* fragmentedMp4(input: ClipInput, options: ClipOptions = {}): AsyncGenerator<Mp4Segment> {
+  yield* fragmentedMp4FromFragments(readFragments(input, options), options);
+}
+
+/** As `fragmentedMp4`, from fragments already read. */
+export async function* fragmentedMp4FromFragments(fragments: Fragments, options: ClipOptions = {}): AsyncGenerator<Mp4Segment> {
+  const muxer = createFragmentedMuxer({ timestamps: timestampKind(options) });
+  for await (const fragment of checkedFragments(fragments, options)) yield* muxer.push(fragment);
+  yield* muxer.end();
+}
+
+/**
+ * The fragmented call as a transform pair, so `response.body.pipeThrough(fragmentedMp4Stream())`
+ * works in a browser: bytes in, segments out.
+ */
+export function fragmentedMp4Stream(options: ClipOptions = {}): ReadableWritablePair<Mp4Segment, Uint8Array> {
+  const bytes = new TransformStream<Uint8Array, Uint8Array>();
+  return { writable: bytes.writable, readable: streamOf(fragmentedMp4(bytes.readable, options)) };
+}
+
+export { validateSelector, selectFragments, compareFragmentNumbers } from './select.js';
+export type * from './types.js';

@@ -1,0 +1,45 @@
+import type { ClipPayload } from './types.js';
+
+/** The flat clip as the SDK-like payload: chunks as written, joined only when asked. */
+export function createPayload(chunks: Uint8Array[], byteLength: number): ClipPayload {
+  let joined: Uint8Array | null = null;
+  const bytes = (): Uint8Array => {
+    if (joined) return joined;
+    if (chunks.length === 1) return (joined = chunks[0]);
+    joined = new Uint8Array(byteLength);
+    let offset = 0;
+    for (const chunk of chunks) {
+      joined.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    return joined;
+  };
+  return {
+    byteLength,
+    chunks: () => chunks.slice(),
+    bytes,
+    stream: () => streamOf(chunks),
+    blob: () => new Blob(chunks as BlobPart[], { type: 'video/mp4' }),
+    transformToByteArray: async () => bytes(),
+  };
+}
+
+/** A ReadableStream over an (async) iterable, one chunk per pull (ReadableStream.from is not everywhere yet). */
+export function streamOf<T>(source: Iterable<T> | AsyncIterable<T>): ReadableStream<T> {
+  const iterator =
+    Symbol.asyncIterator in source ? (source as AsyncIterable<T>)[Symbol.asyncIterator]() : (source as Iterable<T>)[Symbol.iterator]();
+  return new ReadableStream<T>({
+    async pull(controller) {
+      try {
+        const next = await iterator.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      } catch (error) {
+        controller.error(error);
+      }
+    },
+    async cancel(reason) {
+      await iterator.return?.(reason);
+    },
+  });
+}

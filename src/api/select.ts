@@ -1,0 +1,158 @@
+import { InvalidArgumentException, ResourceNotFoundException } from '../errors.js';
+import type { MkvFragment, ReaderWarning } from '../mkv/types.js';
+import type { ClipFragmentSelector, ClipOptions, DuplicateTimestampRule } from './types.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export type TimestampKind = 'producer' | 'server';
+
+/** A validated selector: inclusive bounds in epoch ms. */
+export interface TimeRange {
+  kind: TimestampKind;
+  startMs: number;
+  endMs: number;
+}
+
+/**
+ * Checks a ClipFragmentSelector the way GetClip does (DESIGN.md §5) and turns it into ms bounds.
+ * Accepts Date or epoch seconds (the SDK's shapes) and rejects everything else by name.
+ */
+export function validateSelector(selector: ClipFragmentSelector): TimeRange {
+  const type = selector?.FragmentSelectorType;
+  if (type !== 'PRODUCER_TIMESTAMP' && type !== 'SERVER_TIMESTAMP') {
+    throw new InvalidArgumentException(
+      `1 validation error detected: Value '${String(type)}' at 'clipFragmentSelector.fragmentSelectorType' ` +
+        `failed to satisfy constraint: Member must satisfy enum value set: [PRODUCER_TIMESTAMP, SERVER_TIMESTAMP]`,
+    );
+  }
+  const range = selector.TimestampRange;
+  const startMs = toEpochMs(range?.StartTimestamp, 'StartTimestamp');
+  const endMs = toEpochMs(range?.EndTimestamp, 'EndTimestamp');
+  if (endMs <= startMs) {
+    throw new InvalidArgumentException('The EndTimestamp must be later than the StartTimestamp.');
+  }
+  if (endMs - startMs > DAY_MS) {
+    throw new InvalidArgumentException('The time range between StartTimestamp and EndTimestamp must not exceed 24 hours.');
+  }
+  return { kind: type === 'PRODUCER_TIMESTAMP' ? 'producer' : 'server', startMs, endMs };
+}
+
+function toEpochMs(value: Date | number | undefined, field: string): number {
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value * 1000 : NaN;
+  if (!Number.isFinite(ms)) {
+    throw new InvalidArgumentException(`TimestampRange.${field} is required and must be a Date or epoch seconds.`);
+  }
+  return Math.round(ms);
+}
+
+/**
+ * The time a fragment starts at for selection and ordering: its KVS timestamp tag, or for plain
+ * Matroska (no tags) its cluster time, which is epoch ms when the producer wrote absolute times.
+ */
+export function fragmentStartMs(fragment: MkvFragment, kind: TimestampKind): number | null {
+  const tagged = kind === 'producer' ? fragment.producerTimestamp : fragment.serverTimestamp;
+  if (tagged !== null) return tagged;
+  if (fragment.clusterTimecode === null) return null;
+  return (fragment.clusterTimecode * fragment.timecodeScale) / 1e6;
+}
+
+/** Compares decimal fragment numbers (up to 128 digits) without converting them. */
+export function compareFragmentNumbers(a: string, b: string): number {
+  return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Sum of a fragment's frame bytes: what the byte cap counts. */
+function payloadBytes(fragment: MkvFragment): number {
+  let total = 0;
+  for (const frame of fragment.frames) total += frame.data.byteLength;
+  return total;
+}
+
+/** True when `candidate` should replace `kept`, two fragments with the same start time. */
+function replaces(candidate: MkvFragment, kept: MkvFragment, rule: DuplicateTimestampRule): boolean {
+  if (candidate.fragmentNumber === null || kept.fragmentNumber === null) return false; // keep arrival order
+  const order = compareFragmentNumbers(candidate.fragmentNumber, kept.fragmentNumber);
+  return rule === 'highest-fragment-number' ? order > 0 : order < 0;
+}
+
+/**
+ * GetClip's selection as a stream: fragments whose start is within [Start, End] (compared with the
+ * fragment's start only), duplicates of one start time resolved by the rule, caps applied, in arrival
+ * order. Duplicates are resolved within a one-fragment window (KVS hands them out back to back);
+ * a duplicate of an already delivered fragment is dropped with a warning, since it cannot be undone.
+ * Raises ResourceNotFoundException when nothing was selected.
+ */
+export async function* selectFragments(
+  fragments: AsyncIterable<MkvFragment> | Iterable<MkvFragment>,
+  options: ClipOptions,
+): AsyncGenerator<MkvFragment> {
+  const range = options.ClipFragmentSelector ? validateSelector(options.ClipFragmentSelector) : null;
+  const kind: TimestampKind = range?.kind ?? options.timestamps ?? 'producer';
+  const rule = options.duplicateTimestamps ?? 'first-ingested';
+  const maxFragments = options.maxFragments ?? Infinity;
+  const maxBytes = options.maxBytes ?? Infinity;
+  const warn = (warning: ReaderWarning) => options.onWarning?.(warning);
+
+  let held: MkvFragment | null = null;
+  let heldStart: number | null = null;
+  const delivered = new Set<number>();
+  let count = 0;
+  let bytes = 0;
+  let capped = false;
+
+  // Applies the caps to the next fragment to deliver; false once a cap is reached.
+  const admit = (fragment: MkvFragment): boolean => {
+    const size = payloadBytes(fragment);
+    if (count + 1 > maxFragments || bytes + size > maxBytes) {
+      if (!capped) {
+        warn({
+          code: 'capped',
+          message: `clip cut after ${count} fragments (${bytes} bytes) as GetClip would (maxFragments ${maxFragments}, maxBytes ${maxBytes})`,
+          fragmentIndex: fragment.index,
+        });
+      }
+      capped = true;
+      return false;
+    }
+    count++;
+    bytes += size;
+    return true;
+  };
+
+  for await (const fragment of fragments) {
+    if (capped) break;
+    if (fragment.frames.length === 0) continue; // a fragment with tags only has nothing to clip
+    const start = fragmentStartMs(fragment, kind);
+    if (range) {
+      if (start === null) {
+        throw new InvalidArgumentException(
+          `fragment has no ${kind} timestamp to select by`,
+          { fragmentIndex: fragment.index, ...(fragment.fragmentNumber ? { fragmentNumber: fragment.fragmentNumber } : {}) },
+        );
+      }
+      if (start < range.startMs || start > range.endMs) continue;
+    }
+    if (held && start !== null && start === heldStart) {
+      if (replaces(fragment, held, rule)) held = fragment;
+      warn({ code: 'duplicate-timestamp', message: `fragments with the same ${kind} timestamp ${start}: kept ${held.fragmentNumber}`, fragmentIndex: fragment.index });
+      continue;
+    }
+    if (start !== null && delivered.has(start)) {
+      warn({ code: 'duplicate-timestamp', message: `dropped fragment ${fragment.fragmentNumber}: its ${kind} timestamp ${start} was already delivered`, fragmentIndex: fragment.index });
+      continue;
+    }
+    if (held) {
+      if (!admit(held)) break;
+      if (heldStart !== null) delivered.add(heldStart);
+      yield held;
+    }
+    held = fragment;
+    heldStart = start;
+  }
+  if (held && !capped && admit(held)) yield held;
+  if (count === 0) {
+    throw new ResourceNotFoundException(
+      range ? 'No fragments found in the stream for the clip time range.' : 'No fragments with frames found in the input.',
+    );
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * kvs-clip's main entry: browser-safe, no Node built-ins, no AWS SDK (that is `kvs-clip/aws`).
+ */
+export {
+  clip,
+  clipFromFragments,
+  fragmentedMp4,
+  fragmentedMp4FromFragments,
+  fragmentedMp4Stream,
+  validateSelector,
+} from './api/index.js';
+export type {
+  ClipFragmentSelector,
+  ClipInput,
+  ClipOptions,
+  ClipOutput,
+  ClipPayload,
+  DuplicateTimestampRule,
+  Mp4Segment,
+} from './api/types.js';
+export { readFragments } from './mkv/index.js';
+export type { MkvFragment, MkvFrame, MkvTrack, MkvTag, ReaderWarning, ReadOptions, ByteSource } from './mkv/types.js';
+export { createCodecChecker, mimeType } from './codecs/index.js';
+export type { TrackConfig, CheckedFragment, CheckOptions } from './codecs/types.js';
+export * from './errors.js';
