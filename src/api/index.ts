@@ -50,11 +50,31 @@ export async function* fragmentedMp4(input: ClipInput, options: ClipOptions = {}
   yield* fragmentedMp4FromFragments(readFragments(input, options), options);
 }
 
-/** As `fragmentedMp4`, from fragments already read. */
+/**
+ * As `fragmentedMp4`, from fragments already read. Streaming keeps what is valid: when the input
+ * breaks (a bad frame, a codec change, an in-band KVS error, damaged bytes), every segment before the
+ * bad spot is still delivered, including the frames of the broken fragment before the bad one; then
+ * the error is thrown.
+ */
 export async function* fragmentedMp4FromFragments(fragments: Fragments, options: ClipOptions = {}): AsyncGenerator<Mp4Segment> {
   const muxer = createFragmentedMuxer({ timestamps: timestampKind(options) });
-  for await (const fragment of checkedFragments(fragments, options)) yield* muxer.push(fragment);
-  yield* muxer.end();
+  const checker = createCodecChecker(options);
+  let pushed = false;
+  let failure: unknown = null;
+  try {
+    for await (const fragment of selectFragments(fragments, options)) {
+      const { fragment: checked, error } = checker.checkPartial(fragment);
+      if (checked && checked.frames.length > 0) {
+        yield* muxer.push(checked);
+        pushed = true;
+      }
+      if (error) throw error;
+    }
+  } catch (error) {
+    failure = error;
+  }
+  if (pushed) yield* muxer.end();
+  if (failure) throw failure;
 }
 
 /**
