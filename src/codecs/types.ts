@@ -44,9 +44,14 @@ export interface CheckOptions {
    * KVS docs); the default accepts every pairing kvs-clip can write correctly.
    */
   strict?: 'getclip' | false;
+  /**
+   * Told about tracks other than 1 and 2 (and frames of tracks the fragment does not declare): GetClip
+   * plays track 1 and 2 only, so their frames are left out of CheckedFragment.frames. Once per track.
+   */
+  onWarning?: (warning: ReaderWarning) => void;
 }
 
-import type { MkvFragment } from '../mkv/types.js';
+import type { MkvFragment, ReaderWarning } from '../mkv/types.js';
 
 /**
  * A fragment whose tracks passed the stream rules: `configs` holds the accepted tracks (video first,

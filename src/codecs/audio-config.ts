@@ -1,0 +1,95 @@
+/**
+ * Audio track configuration: AAC from its AudioSpecificConfig, G.711 from its WAVEFORMATEX.
+ */
+import { MissingCodecPrivateDataException, UnsupportedStreamMediaTypeException } from '../errors.js';
+import type { MkvTrack } from '../mkv/types.js';
+import {
+  aacProfileName, channelConfigurationFor, parseAudioSpecificConfig, writeAudioSpecificConfig,
+} from './aac.js';
+import { aacCodecString } from './codec-string.js';
+import { g711Format, parseWaveFormatEx } from './g711.js';
+import type { TrackConfig } from './types.js';
+
+/**
+ * Matroska's older AAC codec IDs name the object type and carry no CodecPrivate
+ * (A_AAC/MPEG4/LC, A_AAC/MPEG2/LC/SBR, …): the config is built from the ID and the track's rate and
+ * channels, as ffmpeg and mkvmerge do.
+ */
+const LEGACY_AAC_OBJECT_TYPES: Readonly<Record<string, number>> = { MAIN: 1, LC: 2, SSR: 3, LTP: 4 };
+
+function legacyAacConfig(track: MkvTrack): Uint8Array | undefined {
+  const match = /^A_AAC\/MPEG[24]\/(MAIN|LC|SSR|LTP)(\/SBR)?$/.exec(track.codecId);
+  const rate = track.audio?.samplingFrequency;
+  const channelConfiguration = channelConfigurationFor(track.audio?.channels ?? 0);
+  if (!match || !rate || !Number.isInteger(rate) || rate >= 2 ** 24 || channelConfiguration === undefined) return undefined;
+  return writeAudioSpecificConfig({
+    objectType: LEGACY_AAC_OBJECT_TYPES[match[1]],
+    samplingFrequency: rate,
+    channelConfiguration,
+    // Matroska's SamplingFrequency is the core rate; SBR doubles it.
+    sbr: match[2] && rate * 2 < 2 ** 24 ? { extensionSamplingFrequency: rate * 2, ps: false } : undefined,
+  });
+}
+
+export function aacTrackConfig(track: MkvTrack): TrackConfig {
+  // A copy: the config lives for the clip and must not keep the reader's input chunk alive.
+  const fromTrack = track.codecPrivate && track.codecPrivate.length > 0 ? track.codecPrivate.slice() : undefined;
+  const decoderConfig = fromTrack ?? legacyAacConfig(track);
+  if (!decoderConfig) {
+    throw new MissingCodecPrivateDataException(`AAC track (${track.codecId}) has no AudioSpecificConfig in CodecPrivate`);
+  }
+  const asc = parseAudioSpecificConfig(decoderConfig);
+  if (asc.frameLength === undefined) {
+    throw new UnsupportedStreamMediaTypeException(
+      `AAC track has audioObjectType ${asc.coreObjectType}, which is not an AAC object type an MP4 AAC decoder plays`,
+    );
+  }
+  const details: TrackConfig['details'] = {
+    profile: aacProfileName(asc),
+    objectType: asc.objectType,
+    coreObjectType: asc.coreObjectType,
+    samplingFrequencyIndex: asc.samplingFrequencyIndex,
+    channelConfiguration: asc.channelConfiguration,
+    derivedFromCodecId: fromTrack === undefined,
+  };
+  if (asc.sbr !== undefined) details.sbr = asc.sbr;
+  if (asc.ps !== undefined) details.ps = asc.ps;
+  if (asc.extensionSamplingFrequency !== undefined) details.extensionSampleRate = asc.extensionSamplingFrequency;
+  return {
+    trackNumber: track.number,
+    kind: 'audio',
+    codec: 'aac',
+    codecString: aacCodecString(asc.objectType),
+    sampleEntry: 'mp4a',
+    decoderConfig,
+    sampleRate: asc.samplingFrequency,
+    channels: asc.channels,
+    samplesPerFrame: asc.frameLength,
+    details,
+  };
+}
+
+export function g711TrackConfig(track: MkvTrack): TrackConfig {
+  if (!track.codecPrivate || track.codecPrivate.length === 0) {
+    // The codec ID does not say A-law or µ-law; without the WAVEFORMATEX nothing can be derived.
+    throw new MissingCodecPrivateDataException('A_MS/ACM track has no WAVEFORMATEX in CodecPrivate');
+  }
+  const wave = parseWaveFormatEx(track.codecPrivate);
+  const format = g711Format(wave);
+  return {
+    trackNumber: track.number,
+    kind: 'audio',
+    codec: format.codec,
+    codecString: format.codec,
+    sampleEntry: format.codec,
+    sampleRate: format.sampleRate,
+    channels: format.channels,
+    bitsPerSample: 8,
+    details: {
+      formatTag: wave.formatTag,
+      avgBytesPerSec: wave.avgBytesPerSec,
+      blockAlign: wave.blockAlign,
+      bitsPerSampleField: wave.bitsPerSample,
+    },
+  };
+}

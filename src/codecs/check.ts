@@ -1,0 +1,323 @@
+/**
+ * GetClip's stream rules, applied per fragment of one clip (DESIGN.md §4–5): track 1 is H.264 or
+ * H.265 video, an optional track 2 is AAC or G.711 audio, codec private data is present (or
+ * derivable) and parses, and neither the tracks nor their codec private data change within the clip.
+ *
+ * KVS names used, and for what:
+ * - UnsupportedStreamMediaTypeException: no track 1, track 1 not H.264/H.265 (an audio-only stream
+ *   included), track 2 not AAC/G.711, A_MS/ACM other than G.711, AAC object types outside AAC, and
+ *   with `strict: 'getclip'` pairings GetClip does not serve.
+ * - MissingCodecPrivateDataException: no CodecPrivate and nothing to derive one from; also an AAC
+ *   config whose sample rate cannot be read (what KVS reports for it; see aac.ts).
+ * - InvalidCodecPrivateDataException: CodecPrivate (or in-band parameter sets standing in for it)
+ *   that does not parse; tracks or CodecPrivate that change between fragments.
+ * - InvalidMediaFrameException: a frame that is empty or whose NAL units do not tile it (frames.ts).
+ */
+import {
+  InvalidCodecPrivateDataException, KvsClipError, UnsupportedStreamMediaTypeException,
+  type ErrorPlace, type KvsClipErrorOptions,
+} from '../errors.js';
+import type { MkvFragment, MkvTrack, ReaderWarning } from '../mkv/types.js';
+import { aacTrackConfig, g711TrackConfig } from './audio-config.js';
+import { parseAvcC } from './avc.js';
+import { checkFrames, type FramingState } from './frames.js';
+import { parseHvcC } from './hevc.js';
+import type { CheckedFragment, CheckOptions, TrackConfig } from './types.js';
+import { avcTrackConfig, equalBytes, hevcTrackConfig, inBandParameterSets } from './video-config.js';
+
+const VIDEO_TRACK = 1;
+const AUDIO_TRACK = 2;
+
+/** Codec IDs of track 1. KVS's docs also print `V_MPEG/ISO/AVC`; producers following them send it. */
+const VIDEO_CODECS: Readonly<Record<string, 'avc' | 'hevc'>> = {
+  'V_MPEG4/ISO/AVC': 'avc',
+  'V_MPEG/ISO/AVC': 'avc',
+  'V_MPEGH/ISO/HEVC': 'hevc',
+};
+
+function audioCodecOf(codecId: string): 'aac' | 'g711' | undefined {
+  if (codecId === 'A_AAC' || codecId.startsWith('A_AAC/')) return 'aac';
+  return codecId === 'A_MS/ACM' ? 'g711' : undefined;
+}
+
+function fragmentPlace(fragment: MkvFragment): ErrorPlace {
+  return fragment.fragmentNumber === null
+    ? { fragmentIndex: fragment.index }
+    : { fragmentNumber: fragment.fragmentNumber, fragmentIndex: fragment.index };
+}
+
+/** Runs `build`, giving a KVS error raised without a place (by a parser) the track and fragment. */
+function atPlace<T>(place: ErrorPlace, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof KvsClipError && error.track === undefined && error.fragmentIndex === undefined) {
+      const SameKind = error.constructor as new (message: string, options: KvsClipErrorOptions) => KvsClipError;
+      throw new SameKind(error.message, { ...place, cause: error });
+    }
+    throw error;
+  }
+}
+
+function describeTracks(tracks: readonly MkvTrack[]): string {
+  return tracks.length === 0 ? 'no tracks' : tracks.map((t) => `track ${t.number} ${t.codecId}`).join(', ');
+}
+
+/**
+ * Checks one fragment's tracks against GetClip's rules and returns the configs of track 1 and the
+ * optional track 2, in that order. Video CodecPrivate may be derived from the fragment's first key
+ * frame of track 1. Tracks numbered other than 1 and 2 are reported to `options.onWarning` and get
+ * no config.
+ */
+export function checkTracks(fragment: MkvFragment, options: CheckOptions = {}): TrackConfig[] {
+  const configs = trackConfigs(fragment, options.strict);
+  for (const track of otherTracks(fragment.tracks)) options.onWarning?.(ignoredTrackWarning(track.number, track.codecId, fragment));
+  return configs;
+}
+
+function otherTracks(tracks: readonly MkvTrack[]): MkvTrack[] {
+  return tracks.filter((t) => t.number !== VIDEO_TRACK && t.number !== AUDIO_TRACK);
+}
+
+function ignoredTrackWarning(track: number, codecId: string | undefined, fragment: MkvFragment): ReaderWarning {
+  return {
+    code: 'ignored-track',
+    message: `Track ${track}${codecId ? ` (${codecId})` : ''} is left out: GetClip plays tracks 1 and 2 only`,
+    fragmentIndex: fragment.index,
+  };
+}
+
+function trackConfigs(fragment: MkvFragment, strict: CheckOptions['strict']): TrackConfig[] {
+  const place = fragmentPlace(fragment);
+  const video = fragment.tracks.find((t) => t.number === VIDEO_TRACK);
+  if (!video) {
+    const audioOnly = fragment.tracks.length > 0 && fragment.tracks.every((t) => audioCodecOf(t.codecId) !== undefined);
+    throw new UnsupportedStreamMediaTypeException(
+      `${audioOnly ? 'Audio-only stream' : 'Stream has no track 1'} (${describeTracks(fragment.tracks)}); track 1 must be H.264 or H.265 video`,
+      place,
+    );
+  }
+  const videoCodec = VIDEO_CODECS[video.codecId];
+  if (!videoCodec) {
+    const audioOnly = audioCodecOf(video.codecId) !== undefined && fragment.tracks.every((t) => !VIDEO_CODECS[t.codecId]);
+    throw new UnsupportedStreamMediaTypeException(
+      `${audioOnly ? 'Audio-only stream: track 1' : 'Track 1'} has codec ${JSON.stringify(video.codecId)}; it must be H.264 (V_MPEG4/ISO/AVC) or H.265 (V_MPEGH/ISO/HEVC)`,
+      { ...place, track: VIDEO_TRACK },
+    );
+  }
+  const videoPlace = { ...place, track: VIDEO_TRACK };
+  const source = {
+    trackNumber: VIDEO_TRACK,
+    codecPrivate: video.codecPrivate && video.codecPrivate.length > 0 ? video.codecPrivate : undefined,
+    firstKeyFrame: fragment.frames.find((f) => f.track === VIDEO_TRACK && f.keyframe)?.data,
+  };
+  const configs = [atPlace(videoPlace, () => (videoCodec === 'avc' ? avcTrackConfig(source) : hevcTrackConfig(source)))];
+
+  const audio = fragment.tracks.find((t) => t.number === AUDIO_TRACK);
+  if (audio) {
+    const audioCodec = audioCodecOf(audio.codecId);
+    const audioPlace = { ...place, track: AUDIO_TRACK };
+    if (!audioCodec) {
+      throw new UnsupportedStreamMediaTypeException(
+        `Track 2 has codec ${JSON.stringify(audio.codecId)}; it must be AAC (A_AAC) or G.711 (A_MS/ACM)`,
+        audioPlace,
+      );
+    }
+    configs.push(atPlace(audioPlace, () => (audioCodec === 'aac' ? aacTrackConfig(audio) : g711TrackConfig(audio))));
+  }
+  if (strict === 'getclip') checkGetClipPairing(configs, place);
+  return configs;
+}
+
+/**
+ * GetClip's pairings as the KVS docs list them: H.264 alone, with AAC or with G.711 A-law; H.265
+ * alone or with AAC. µ-law is not among them.
+ */
+function checkGetClipPairing(configs: readonly TrackConfig[], place: ErrorPlace): void {
+  const [video, audio] = configs;
+  if (!audio) return;
+  const allowed = video.codec === 'avc' ? audio.codec === 'aac' || audio.codec === 'alaw' : audio.codec === 'aac';
+  if (!allowed) {
+    throw new UnsupportedStreamMediaTypeException(
+      `GetClip does not serve ${video.codec === 'avc' ? 'H.264' : 'H.265'} with ${audio.codec === 'aac' ? 'AAC' : `G.711 ${audio.codec === 'alaw' ? 'A-law' : 'µ-law'}`} (strict: 'getclip'): G.711 A-law goes only with H.264, H.265 only with AAC`,
+      { ...place, track: AUDIO_TRACK },
+    );
+  }
+}
+
+/** What a checker keeps from the fragment that established the clip's configs. */
+interface Established {
+  configs: TrackConfig[];
+  /** Track 1 and 2 as first seen: codec ID and CodecPrivate. */
+  tracks: Map<number, { codecId: string; codecPrivate?: Uint8Array }>;
+  /** For video configs built from in-band parameter sets: the sets, to compare later key frames with. */
+  inBandSets?: Uint8Array[];
+}
+
+export interface PartialCheck {
+  /**
+   * The checked fragment, with its frames up to the first bad one; null when its tracks failed
+   * (then nothing of it can be used).
+   */
+  fragment: CheckedFragment | null;
+  /** What was wrong, or null. */
+  error: KvsClipError | null;
+}
+
+export interface CodecChecker {
+  /** Checks and normalises one fragment; throws the KVS-named error for the first problem. */
+  check(fragment: MkvFragment): CheckedFragment;
+  /**
+   * Like check, but returns what was valid before a bad frame together with the error, so a
+   * streaming caller can deliver everything up to the bad spot.
+   */
+  checkPartial(fragment: MkvFragment): PartialCheck;
+  /** The clip's configs, once a fragment with tracks has been checked. */
+  readonly configs: readonly TrackConfig[] | null;
+}
+
+/**
+ * A checker for the fragments of one clip, in order: the first fragment with tracks establishes the
+ * configs; later fragments must have the same tracks and codec private data. A fragment without a
+ * Tracks element keeps the clip's configs; one with neither Tracks nor frames before any configs are
+ * known (a Tags-only segment) passes with `configs: []`.
+ */
+export function createCodecChecker(options: CheckOptions = {}): CodecChecker {
+  let established: Established | null = null;
+  const framing: FramingState = {};
+  const warnedTracks = new Set<number>();
+  const warnOnce = (fragment: MkvFragment, track: number, codecId?: string): void => {
+    if (warnedTracks.has(track)) return;
+    warnedTracks.add(track);
+    options.onWarning?.(ignoredTrackWarning(track, codecId, fragment));
+  };
+
+  const establish = (fragment: MkvFragment): Established => {
+    const configs = trackConfigs(fragment, options.strict);
+    for (const track of otherTracks(fragment.tracks)) warnOnce(fragment, track.number, track.codecId);
+    const tracks = new Map<number, { codecId: string; codecPrivate?: Uint8Array }>();
+    for (const track of fragment.tracks) {
+      if (track.number === VIDEO_TRACK || track.number === AUDIO_TRACK) {
+        // Copied for the same reason as the configs' bytes: no view may pin an input chunk for the clip.
+        tracks.set(track.number, { codecId: track.codecId, codecPrivate: track.codecPrivate?.slice() });
+      }
+    }
+    const video = configs[0];
+    const inBandSets = video.details.parameterSets === 'first-key-frame' ? recordParameterSets(video) : undefined;
+    return { configs, tracks, inBandSets };
+  };
+
+  const compare = (fragment: MkvFragment, clip: Established): void => {
+    const place = fragmentPlace(fragment);
+    const now = fragment.tracks.filter((t) => t.number === VIDEO_TRACK || t.number === AUDIO_TRACK);
+    const before = [...clip.tracks.keys()].sort();
+    if (now.length !== before.length || now.some((t) => !clip.tracks.has(t.number))) {
+      throw new InvalidCodecPrivateDataException(
+        `Tracks changed within the clip: this fragment has ${describeTracks(now)}, the clip started with ${before
+          .map((n) => `track ${n} ${clip.tracks.get(n)?.codecId}`)
+          .join(', ')}`,
+        place,
+      );
+    }
+    let recheck = false;
+    for (const track of now) {
+      const first = clip.tracks.get(track.number)!;
+      if (track.codecId !== first.codecId) {
+        throw new InvalidCodecPrivateDataException(
+          `Track ${track.number} changed codec within the clip, from ${first.codecId} to ${track.codecId}`,
+          { ...place, track: track.number },
+        );
+      }
+      if (!sameBytes(track.codecPrivate, first.codecPrivate)) recheck = true;
+    }
+    if (recheck) {
+      // Different bytes may still be the same configuration (an Annex-B CodecPrivate now sent as avcC).
+      const configs = trackConfigs(fragment, options.strict);
+      for (const config of configs) {
+        const original = clip.configs.find((c) => c.trackNumber === config.trackNumber)!;
+        if (!sameConfig(config, original)) {
+          throw new InvalidCodecPrivateDataException(
+            `CodecPrivate of track ${config.trackNumber} changed within the clip (${original.codecString} → ${config.codecString})`,
+            { ...place, track: config.trackNumber },
+          );
+        }
+      }
+    }
+    if (clip.inBandSets) compareInBandSets(fragment, clip.configs[0], clip.inBandSets, place);
+  };
+
+  const checkPartial = (fragment: MkvFragment): PartialCheck => {
+    let clip = established;
+    try {
+      if (fragment.tracks.length === 0) {
+        if (!clip && fragment.frames.length > 0) {
+          throw new UnsupportedStreamMediaTypeException('Fragment has frames but no Tracks, and no earlier fragment had any', fragmentPlace(fragment));
+        }
+      } else if (!clip) {
+        clip = established = establish(fragment);
+      } else {
+        compare(fragment, clip);
+      }
+    } catch (error) {
+      if (error instanceof KvsClipError) return { fragment: null, error };
+      throw error;
+    }
+    const configs = clip?.configs ?? [];
+    const result = checkFrames(fragment.frames, configs, fragmentPlace(fragment), framing, (track) => warnOnce(fragment, track));
+    return { fragment: { ...fragment, configs, frames: result.frames }, error: result.error };
+  };
+
+  return {
+    checkPartial,
+    check(fragment) {
+      const { fragment: checked, error } = checkPartial(fragment);
+      if (error) throw error;
+      return checked!;
+    },
+    get configs() {
+      return established?.configs ?? null;
+    },
+  };
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (!a || a.length === 0) return !b || b.length === 0;
+  return b !== undefined && equalBytes(a, b);
+}
+
+function sameConfig(a: TrackConfig, b: TrackConfig): boolean {
+  return (
+    a.codec === b.codec &&
+    a.sampleRate === b.sampleRate &&
+    a.channels === b.channels &&
+    sameBytes(a.decoderConfig, b.decoderConfig)
+  );
+}
+
+/** The parameter sets in a video config's record. */
+function recordParameterSets(config: TrackConfig): Uint8Array[] {
+  const record = config.decoderConfig!;
+  if (config.codec === 'avc') {
+    const avc = parseAvcC(record);
+    return [...avc.sps, ...avc.pps];
+  }
+  return parseHvcC(record).arrays.flatMap((array) => array.units);
+}
+
+/**
+ * A config derived from in-band parameter sets has no CodecPrivate to compare: compare the parameter
+ * sets later key frames carry instead. A key frame without any is fine (they need not repeat).
+ */
+function compareInBandSets(fragment: MkvFragment, video: TrackConfig, sets: readonly Uint8Array[], place: ErrorPlace): void {
+  const keyFrame = fragment.frames.find((f) => f.track === VIDEO_TRACK && f.keyframe);
+  if (!keyFrame) return;
+  const codec = video.codec === 'avc' ? 'avc' : 'hevc';
+  for (const unit of inBandParameterSets(codec, keyFrame.data, video.nalLengthSize ?? 4)) {
+    if (!sets.some((known) => equalBytes(known, unit))) {
+      throw new InvalidCodecPrivateDataException(
+        'Track 1 has no CodecPrivate and its key frame carries parameter sets other than the ones the clip started with',
+        { ...place, track: VIDEO_TRACK },
+      );
+    }
+  }
+}

@@ -1,0 +1,358 @@
+/**
+ * H.265: the HEVCDecoderConfigurationRecord (ISO/IEC 14496-15 §8.3.3) with its VPS/SPS/PPS arrays,
+ * and the SPS (ITU-T H.265 §7.3.2.2) for size, profile/tier/level, chroma format, bit depth and SAR.
+ */
+import { InvalidCodecPrivateDataException } from '../errors.js';
+import type { NalLengthSize } from './annexb.js';
+import { readSar } from './avc.js';
+import { BitReader, unescapeRbsp } from './bits.js';
+
+export const HEVC_NAL_VPS = 32;
+export const HEVC_NAL_SPS = 33;
+export const HEVC_NAL_PPS = 34;
+
+export function hevcNalType(nal: Uint8Array): number {
+  return (nal[0] >> 1) & 0x3f;
+}
+
+/** nuh_layer_id: parameter sets of layer 0 describe the base layer, the one we play. */
+export function hevcLayerId(nal: Uint8Array): number {
+  return ((nal[0] & 1) << 5) | (nal[1] >> 3);
+}
+
+/** general_profile_space … general_level_idc, shared by the record and the SPS. */
+export interface HevcProfileTierLevel {
+  profileSpace: number;
+  tierFlag: boolean;
+  profileIdc: number;
+  /** general_profile_compatibility_flag[0..31], flag j at bit 31 − j. */
+  compatibilityFlags: number;
+  /** The 48 bits from general_progressive_source_flag on, as 6 bytes. */
+  constraintFlags: Uint8Array;
+  levelIdc: number;
+}
+
+export interface HevcNalArray {
+  nalType: number;
+  /** array_completeness: all parameter sets of this type are in the array (none in band). */
+  complete: boolean;
+  units: Uint8Array[];
+}
+
+export interface HevcDecoderConfig extends HevcProfileTierLevel {
+  configurationVersion: number;
+  minSpatialSegmentationIdc: number;
+  parallelismType: number;
+  chromaFormat: number;
+  bitDepthLuma: number;
+  bitDepthChroma: number;
+  avgFrameRate: number;
+  constantFrameRate: number;
+  numTemporalLayers: number;
+  temporalIdNested: boolean;
+  nalLengthSize: NalLengthSize;
+  arrays: HevcNalArray[];
+}
+
+const HEADER_SIZE = 23;
+
+export function parseHvcC(bytes: Uint8Array): HevcDecoderConfig {
+  const fail = (problem: string): never => {
+    throw new InvalidCodecPrivateDataException(`HEVCDecoderConfigurationRecord ${problem}`);
+  };
+  if (bytes.length < HEADER_SIZE) fail(`is ${bytes.length} bytes, shorter than its ${HEADER_SIZE}-byte header`);
+  // Version 0 comes from muxers written against the draft of the format; the layout is the same.
+  if (bytes[0] > 1) fail(`has configurationVersion ${bytes[0]}, expected 1`);
+  const lengthSizeMinusOne = bytes[21] & 0x03;
+  if (lengthSizeMinusOne === 2) fail('has lengthSizeMinusOne 2 (3-byte NAL lengths are not allowed)');
+  const arrays: HevcNalArray[] = [];
+  let at = HEADER_SIZE;
+  for (let a = 0; a < bytes[22]; a++) {
+    if (at + 3 > bytes.length) fail(`ends inside the header of NAL array #${a + 1}`);
+    const nalType = bytes[at] & 0x3f;
+    const complete = (bytes[at] & 0x80) !== 0;
+    const count = (bytes[at + 1] << 8) | bytes[at + 2];
+    at += 3;
+    const units: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) {
+      if (at + 2 > bytes.length) fail(`ends inside the length of NAL unit #${i + 1} of array #${a + 1}`);
+      const length = (bytes[at] << 8) | bytes[at + 1];
+      at += 2;
+      if (length < 2) fail(`has a ${length}-byte NAL unit in array #${a + 1}, shorter than a NAL header`);
+      if (at + length > bytes.length) fail(`NAL unit #${i + 1} of array #${a + 1} (${length} bytes) runs past the record's ${bytes.length} bytes`);
+      const unit = bytes.subarray(at, at + length);
+      if ((unit[0] & 0x80) !== 0 || hevcNalType(unit) !== nalType) {
+        fail(`array #${a + 1} of NAL type ${nalType} holds a NAL unit with header 0x${unit[0].toString(16)}`);
+      }
+      units.push(unit);
+      at += length;
+    }
+    arrays.push({ nalType, complete, units });
+  }
+  return {
+    configurationVersion: bytes[0],
+    profileSpace: bytes[1] >> 6,
+    tierFlag: (bytes[1] & 0x20) !== 0,
+    profileIdc: bytes[1] & 0x1f,
+    compatibilityFlags: ((bytes[2] << 24) | (bytes[3] << 16) | (bytes[4] << 8) | bytes[5]) >>> 0,
+    constraintFlags: bytes.slice(6, 12),
+    levelIdc: bytes[12],
+    minSpatialSegmentationIdc: ((bytes[13] & 0x0f) << 8) | bytes[14],
+    parallelismType: bytes[15] & 0x03,
+    chromaFormat: bytes[16] & 0x03,
+    bitDepthLuma: (bytes[17] & 0x07) + 8,
+    bitDepthChroma: (bytes[18] & 0x07) + 8,
+    avgFrameRate: (bytes[19] << 8) | bytes[20],
+    constantFrameRate: bytes[21] >> 6,
+    numTemporalLayers: (bytes[21] >> 3) & 0x07,
+    temporalIdNested: (bytes[21] & 0x04) !== 0,
+    nalLengthSize: (lengthSizeMinusOne + 1) as NalLengthSize,
+    arrays,
+  };
+}
+
+export function writeHvcC(config: HevcDecoderConfig): Uint8Array {
+  if (config.arrays.length > 255) throw new InvalidCodecPrivateDataException('more than 255 NAL arrays do not fit an hvcC');
+  let size = HEADER_SIZE;
+  for (const array of config.arrays) {
+    if (array.units.length > 0xffff) throw new InvalidCodecPrivateDataException('more than 65535 NAL units do not fit an hvcC array');
+    size += 3;
+    for (const unit of array.units) {
+      if (unit.length > 0xffff) throw new InvalidCodecPrivateDataException(`a ${unit.length}-byte NAL unit does not fit an hvcC`);
+      size += 2 + unit.length;
+    }
+  }
+  const out = new Uint8Array(size);
+  const c = config;
+  out[0] = c.configurationVersion;
+  out[1] = (c.profileSpace << 6) | (c.tierFlag ? 0x20 : 0) | c.profileIdc;
+  out.set([c.compatibilityFlags >>> 24, (c.compatibilityFlags >>> 16) & 0xff, (c.compatibilityFlags >>> 8) & 0xff, c.compatibilityFlags & 0xff], 2);
+  out.set(c.constraintFlags.subarray(0, 6), 6);
+  out[12] = c.levelIdc;
+  out[13] = 0xf0 | (c.minSpatialSegmentationIdc >> 8);
+  out[14] = c.minSpatialSegmentationIdc & 0xff;
+  out[15] = 0xfc | c.parallelismType;
+  out[16] = 0xfc | c.chromaFormat;
+  out[17] = 0xf8 | (c.bitDepthLuma - 8);
+  out[18] = 0xf8 | (c.bitDepthChroma - 8);
+  out[19] = c.avgFrameRate >> 8;
+  out[20] = c.avgFrameRate & 0xff;
+  out[21] = (c.constantFrameRate << 6) | (c.numTemporalLayers << 3) | (c.temporalIdNested ? 4 : 0) | (c.nalLengthSize - 1);
+  out[22] = c.arrays.length;
+  let at = HEADER_SIZE;
+  for (const array of c.arrays) {
+    out[at] = (array.complete ? 0x80 : 0) | array.nalType;
+    out[at + 1] = array.units.length >> 8;
+    out[at + 2] = array.units.length & 0xff;
+    at += 3;
+    for (const unit of array.units) {
+      out[at] = unit.length >> 8;
+      out[at + 1] = unit.length & 0xff;
+      out.set(unit, at + 2);
+      at += 2 + unit.length;
+    }
+  }
+  return out;
+}
+
+/** The parameter sets of one type in the record (all arrays of that type, in order). */
+export function hvcCUnits(config: HevcDecoderConfig, nalType: number): Uint8Array[] {
+  return config.arrays.filter((array) => array.nalType === nalType).flatMap((array) => array.units);
+}
+
+export interface HevcSps {
+  vpsId: number;
+  maxSubLayers: number;
+  temporalIdNesting: boolean;
+  profileTierLevel: HevcProfileTierLevel;
+  spsId: number;
+  chromaFormatIdc: number;
+  separateColourPlane: boolean;
+  codedWidth: number;
+  codedHeight: number;
+  /** Display size: coded size minus the conformance window. */
+  width: number;
+  height: number;
+  bitDepthLuma: number;
+  bitDepthChroma: number;
+  sarWidth: number;
+  sarHeight: number;
+}
+
+/** Parses an SPS NAL unit (with its 2-byte header). */
+export function parseHevcSps(nal: Uint8Array): HevcSps {
+  if (nal.length < 3 || hevcNalType(nal) !== HEVC_NAL_SPS) {
+    throw new InvalidCodecPrivateDataException('H.265 SPS is too short or not an SPS NAL unit');
+  }
+  const r = new BitReader(unescapeRbsp(nal.subarray(2)), 'H.265 SPS');
+  const vpsId = r.bits(4);
+  const maxSubLayersMinus1 = r.bits(3);
+  if (maxSubLayersMinus1 > 6) r.fail(`has sps_max_sub_layers_minus1 = ${maxSubLayersMinus1}, above 6`);
+  const temporalIdNesting = r.flag();
+  const profileTierLevel = readProfileTierLevel(r, maxSubLayersMinus1);
+  const spsId = r.ueMax(15, 'sps_seq_parameter_set_id');
+  const chromaFormatIdc = r.ueMax(3, 'chroma_format_idc');
+  const separateColourPlane = chromaFormatIdc === 3 ? r.flag() : false;
+  // Level 6.2's MaxLumaPs is 35 651 584: sides above 2^16 cannot be valid.
+  const codedWidth = r.ueMax(65535, 'pic_width_in_luma_samples');
+  const codedHeight = r.ueMax(65535, 'pic_height_in_luma_samples');
+  if (codedWidth === 0 || codedHeight === 0) r.fail(`has a ${codedWidth}x${codedHeight} picture`);
+  let width = codedWidth;
+  let height = codedHeight;
+  if (r.flag()) {
+    const left = r.ue();
+    const right = r.ue();
+    const top = r.ue();
+    const bottom = r.ue();
+    const chromaArrayType = separateColourPlane ? 0 : chromaFormatIdc;
+    const subWidthC = chromaArrayType === 1 || chromaArrayType === 2 ? 2 : 1;
+    const subHeightC = chromaArrayType === 1 ? 2 : 1;
+    width = codedWidth - subWidthC * (left + right);
+    height = codedHeight - subHeightC * (top + bottom);
+    if (width <= 0 || height <= 0) r.fail(`crops its ${codedWidth}x${codedHeight} picture to nothing`);
+  }
+  const bitDepthLuma = r.ueMax(8, 'bit_depth_luma_minus8') + 8;
+  const bitDepthChroma = r.ueMax(8, 'bit_depth_chroma_minus8') + 8;
+  const log2MaxPocLsb = r.ueMax(12, 'log2_max_pic_order_cnt_lsb_minus4') + 4;
+  const orderingInfoForAll = r.flag();
+  for (let i = orderingInfoForAll ? 0 : maxSubLayersMinus1; i <= maxSubLayersMinus1; i++) {
+    r.ue(); // sps_max_dec_pic_buffering_minus1
+    r.ue(); // sps_max_num_reorder_pics
+    r.ue(); // sps_max_latency_increase_plus1
+  }
+  r.ue(); // log2_min_luma_coding_block_size_minus3
+  r.ue(); // log2_diff_max_min_luma_coding_block_size
+  r.ue(); // log2_min_luma_transform_block_size_minus2
+  r.ue(); // log2_diff_max_min_luma_transform_block_size
+  r.ue(); // max_transform_hierarchy_depth_inter
+  r.ue(); // max_transform_hierarchy_depth_intra
+  if (r.flag() && r.flag()) skipHevcScalingListData(r); // scaling_list_enabled, sps_scaling_list_data_present
+  r.skip(2); // amp_enabled_flag, sample_adaptive_offset_enabled_flag
+  if (r.flag()) {
+    // pcm: sample bit depths (4 + 4), log2 sizes (ue, ue), loop filter flag
+    r.skip(8);
+    r.ue();
+    r.ue();
+    r.skip(1);
+  }
+  skipShortTermRefPicSets(r, r.ueMax(64, 'num_short_term_ref_pic_sets'));
+  if (r.flag()) {
+    const count = r.ueMax(32, 'num_long_term_ref_pics_sps');
+    for (let i = 0; i < count; i++) r.skip(log2MaxPocLsb + 1); // lt_ref_pic_poc_lsb_sps, used_by_curr_pic_lt_sps_flag
+  }
+  r.skip(2); // sps_temporal_mvp_enabled_flag, strong_intra_smoothing_enabled_flag
+  let sar: readonly [number, number] = [1, 1];
+  if (r.flag() && r.flag()) sar = readSar(r); // vui_parameters_present_flag, aspect_ratio_info_present_flag
+  return {
+    vpsId, maxSubLayers: maxSubLayersMinus1 + 1, temporalIdNesting, profileTierLevel, spsId, chromaFormatIdc, separateColourPlane,
+    codedWidth, codedHeight, width, height, bitDepthLuma, bitDepthChroma, sarWidth: sar[0], sarHeight: sar[1],
+  };
+}
+
+function readProfileTierLevel(r: BitReader, maxSubLayersMinus1: number): HevcProfileTierLevel {
+  const profileSpace = r.bits(2);
+  const tierFlag = r.flag();
+  const profileIdc = r.bits(5);
+  const compatibilityFlags = r.bits(32);
+  const constraintFlags = new Uint8Array(6);
+  for (let i = 0; i < 6; i++) constraintFlags[i] = r.bits(8);
+  const levelIdc = r.bits(8);
+  const subLayerProfilePresent: boolean[] = [];
+  const subLayerLevelPresent: boolean[] = [];
+  for (let i = 0; i < maxSubLayersMinus1; i++) {
+    subLayerProfilePresent.push(r.flag());
+    subLayerLevelPresent.push(r.flag());
+  }
+  if (maxSubLayersMinus1 > 0) r.skip(2 * (8 - maxSubLayersMinus1)); // reserved_zero_2bits
+  for (let i = 0; i < maxSubLayersMinus1; i++) {
+    if (subLayerProfilePresent[i]) r.skip(88);
+    if (subLayerLevelPresent[i]) r.skip(8);
+  }
+  return { profileSpace, tierFlag, profileIdc, compatibilityFlags, constraintFlags, levelIdc };
+}
+
+function skipHevcScalingListData(r: BitReader): void {
+  for (let sizeId = 0; sizeId < 4; sizeId++) {
+    for (let matrixId = 0; matrixId < 6; matrixId += sizeId === 3 ? 3 : 1) {
+      if (!r.flag()) {
+        r.ue(); // scaling_list_pred_matrix_id_delta
+      } else {
+        const coefficients = Math.min(64, 1 << (4 + (sizeId << 1)));
+        if (sizeId > 1) r.se(); // scaling_list_dc_coef_minus8
+        for (let i = 0; i < coefficients; i++) r.se();
+      }
+    }
+  }
+}
+
+/** st_ref_pic_set(i) for i in 0..count−1 (§7.3.7); only NumDeltaPocs is needed to stay in step. */
+function skipShortTermRefPicSets(r: BitReader, count: number): void {
+  const numDeltaPocs: number[] = [];
+  for (let idx = 0; idx < count; idx++) {
+    const interPrediction = idx !== 0 && r.flag();
+    if (interPrediction) {
+      // In the SPS, delta_idx_minus1 is absent: the reference is the previous set.
+      r.skip(1); // delta_rps_sign
+      r.ueMax(32767, 'abs_delta_rps_minus1');
+      const reference = numDeltaPocs[idx - 1];
+      let used = 0;
+      for (let j = 0; j <= reference; j++) {
+        const usedByCurrent = r.flag();
+        const useDelta = usedByCurrent || r.flag();
+        if (useDelta) used++;
+      }
+      numDeltaPocs.push(used);
+    } else {
+      const negative = r.ueMax(16, 'num_negative_pics');
+      const positive = r.ueMax(16, 'num_positive_pics');
+      for (let i = 0; i < negative + positive; i++) {
+        r.ueMax(32767, 'delta_poc_minus1');
+        r.skip(1); // used_by_curr_pic_flag
+      }
+      numDeltaPocs.push(negative + positive);
+    }
+  }
+}
+
+export interface HevcPps {
+  ppsId: number;
+  spsId: number;
+}
+
+export function parseHevcPps(nal: Uint8Array): HevcPps {
+  if (nal.length < 3 || hevcNalType(nal) !== HEVC_NAL_PPS) {
+    throw new InvalidCodecPrivateDataException('H.265 PPS is too short or not a PPS NAL unit');
+  }
+  const r = new BitReader(unescapeRbsp(nal.subarray(2)), 'H.265 PPS');
+  return { ppsId: r.ueMax(63, 'pps_pic_parameter_set_id'), spsId: r.ueMax(15, 'pps_seq_parameter_set_id') };
+}
+
+/** vps_video_parameter_set_id and the fixed-length fields after it that must hold (§7.4.3.1). */
+export function parseHevcVps(nal: Uint8Array): { vpsId: number; maxSubLayers: number } {
+  if (nal.length < 6 || hevcNalType(nal) !== HEVC_NAL_VPS) {
+    throw new InvalidCodecPrivateDataException('H.265 VPS is too short or not a VPS NAL unit');
+  }
+  const r = new BitReader(unescapeRbsp(nal.subarray(2)), 'H.265 VPS');
+  const vpsId = r.bits(4);
+  r.skip(2); // vps_base_layer_internal_flag, vps_base_layer_available_flag
+  r.skip(6); // vps_max_layers_minus1
+  const maxSubLayersMinus1 = r.bits(3);
+  if (maxSubLayersMinus1 > 6) r.fail(`has vps_max_sub_layers_minus1 = ${maxSubLayersMinus1}, above 6`);
+  r.skip(1); // vps_temporal_id_nesting_flag
+  if (r.bits(16) !== 0xffff) r.fail('has vps_reserved_0xffff_16bits other than 0xffff');
+  return { vpsId, maxSubLayers: maxSubLayersMinus1 + 1 };
+}
+
+/** The profile names ffprobe prints for general_profile_idc (libavcodec's table). */
+export function hevcProfileName(profileIdc: number, compatibilityFlags: number): string {
+  // A profile_idc of 0 defers to the first compatibility flag set (flag j is bit 31 − j).
+  const idc = profileIdc !== 0 ? profileIdc : Math.clz32(compatibilityFlags & 0x7fffffff);
+  switch (idc) {
+    case 1: return 'Main';
+    case 2: return 'Main 10';
+    case 3: return 'Main Still Picture';
+    case 4: return 'Rext';
+    case 9: return 'SCC';
+    default: return `general_profile_idc ${profileIdc}`;
+  }
+}
