@@ -1,33 +1,22 @@
-import type { TrackConfig } from '../codecs/types.js';
+import type { Mp4Segment } from '../api/types.js';
+import type { CheckedFragment } from '../codecs/types.js';
 
-/** One output track: its configuration and the timescale its sample times are in. */
-export interface Mp4Track {
-  /** MP4 track_ID (1-based, in output order: video first). */
-  id: number;
-  config: TrackConfig;
-  /** Ticks per second of this track's times (video: 90 000 or the Matroska tick rate; audio: sample rate). */
-  timescale: number;
+/** A flat MP4 file (ftyp, moov, mdat) as GetClip returns it. */
+export interface FlatClip {
+  /** Header bytes (ftyp + moov + mdat header) followed by views of every sample's bytes, in file order. */
+  readonly chunks: Uint8Array[];
+  readonly byteLength: number;
+  /** The clip as one buffer (copies every chunk once). */
+  bytes(): Uint8Array;
 }
 
-/** One sample, with times already in its track's timescale (integers). */
-export interface Mp4Sample {
-  /** View of the (normalised) frame bytes. */
-  data: Uint8Array;
-  /** Decode time, ≥ 0, non-decreasing within a track. */
-  dts: number;
-  /** Presentation minus decode time; may be negative only where the writer says it can carry it. */
-  cto: number;
-  /** > 0. */
-  duration: number;
-  sync: boolean;
-  /** ISO BMFF sample_depends_on: 1 = depends on others (non-sync), 2 = independent (sync); 0 unknown. */
-  dependsOn?: 0 | 1 | 2;
-}
-
-/** The samples of one track within one media segment (one KVS fragment). */
-export interface TrackRun {
-  trackId: number;
-  /** Decode time of the first sample (tfdt baseMediaDecodeTime). */
-  baseDts: number;
-  samples: Mp4Sample[];
+/** Streaming fragmented-MP4 writer: an init segment, then one media segment per KVS fragment. */
+export interface FragmentedMuxer {
+  /**
+   * Adds a fragment; returns the init segment (the first time) and the media segments that became
+   * final. One fragment is held back until the next shows how long its last samples last.
+   */
+  push(fragment: CheckedFragment): Mp4Segment[];
+  /** Returns the remaining media segments. */
+  end(): Mp4Segment[];
 }

@@ -1,0 +1,294 @@
+/**
+ * The flat clip, as GetClip returns it: ftyp, moov (first, so it plays while downloading), mdat.
+ *
+ * Layout: the mdat holds the segments in order, and within a segment each track's run as one chunk.
+ * The header (ftyp + moov + mdat header) is the only buffer written; the payloads stay views of the
+ * input, so the clip is a list of chunks that can be handed to writev / a Blob without copying.
+ *
+ * Timing: each track's media time starts at 0 at its first decode time. Composition offsets are
+ * shifted by the track's reorder delay D so they are all ≥ 0 (ctts version 0, which every player
+ * reads); an edit list then maps media time D + (first presentation) to the track's real start on
+ * the clip's timeline, with an empty edit before it when the track starts after the clip does.
+ */
+
+import { rescale, SAMPLE_DISPOSABLE, SAMPLE_SYNC, type TimedSegment, type TimedTrack, type TrackRun } from '../timeline/index.js';
+import { box, boxHeader, fullBox, type Part, type PartOrNothing, serialize, table, u32 } from './boxes.js';
+import { type Edit, ftyp, mvhd, trak } from './moov.js';
+import type { FlatClip } from './types.js';
+
+const MAX_U32 = 0xffff_ffff;
+
+/** Everything one pass over a track's samples learns before its tables are written. */
+interface TrackSummary {
+  track: TimedTrack;
+  runs: TrackRun[];
+  /** Byte position of each run (chunk) within the mdat body. */
+  chunkPositions: number[];
+  sampleCount: number;
+  totalDuration: number;
+  sttsEntries: number;
+  cttsEntries: number;
+  stscEntries: number;
+  syncCount: number;
+  anyDisposable: boolean;
+  /** The size every sample has, or 0 when sizes differ. */
+  constantSize: number;
+  /** Reorder delay added to every composition offset. */
+  delay: number;
+  maxCto: number;
+  /** Earliest presentation and latest presentation end, in media time before the delay. */
+  minPts: number;
+  maxPtsEnd: number;
+  firstDts: number;
+}
+
+function summarize(track: TimedTrack, runs: TrackRun[], chunkPositions: number[]): TrackSummary {
+  const s: TrackSummary = {
+    track,
+    runs,
+    chunkPositions,
+    sampleCount: 0,
+    totalDuration: 0,
+    sttsEntries: 0,
+    cttsEntries: 0,
+    stscEntries: 0,
+    syncCount: 0,
+    anyDisposable: false,
+    constantSize: runs[0].data[0].byteLength,
+    delay: 0,
+    maxCto: -Infinity,
+    minPts: Infinity,
+    maxPtsEnd: -Infinity,
+    firstDts: runs[0].baseDts,
+  };
+  let minCto = 0;
+  let prevDuration = -1;
+  let prevCto = NaN;
+  let prevRunLength = -1;
+  for (let r = 0; r < runs.length; r++) {
+    const run = runs[r];
+    const n = run.data.length;
+    const next = runs[r + 1];
+    if (next !== undefined) {
+      // A gap before the next run (the track was absent from some segments): stts cannot skip
+      // time, so the run's last sample lasts until the next one starts.
+      let end = run.baseDts;
+      for (let i = 0; i < n; i++) end += run.durations[i];
+      if (next.baseDts > end) run.durations[n - 1] = Math.min(run.durations[n - 1] + next.baseDts - end, MAX_U32);
+    }
+    if (n !== prevRunLength) s.stscEntries++;
+    prevRunLength = n;
+    // Media time: decode time relative to the track's first sample (gaps were closed above).
+    let dts = s.totalDuration;
+    for (let i = 0; i < n; i++) {
+      const duration = run.durations[i];
+      const cto = run.ctos[i];
+      if (duration !== prevDuration) s.sttsEntries++;
+      if (cto !== prevCto) s.cttsEntries++;
+      prevDuration = duration;
+      prevCto = cto;
+      if (run.flags[i] & SAMPLE_SYNC) s.syncCount++;
+      if (run.flags[i] & SAMPLE_DISPOSABLE) s.anyDisposable = true;
+      if (run.data[i].byteLength !== s.constantSize) s.constantSize = 0;
+      if (cto < minCto) minCto = cto;
+      if (cto > s.maxCto) s.maxCto = cto;
+      const pts = dts + cto;
+      if (pts < s.minPts) s.minPts = pts;
+      if (pts + duration > s.maxPtsEnd) s.maxPtsEnd = pts + duration;
+      dts += duration;
+    }
+    s.sampleCount += n;
+    s.totalDuration = dts;
+  }
+  s.delay = -minCto;
+  return s;
+}
+
+/** Writes run-length entries (count, value) of a per-sample value across runs. */
+function runLengthTable(type: string, summary: TrackSummary, entries: number, value: (run: TrackRun, i: number) => number): Part {
+  return fullBox(
+    type,
+    0,
+    0,
+    u32(entries),
+    table(entries, 8, (w) => {
+      let count = 0;
+      let current = NaN;
+      for (const run of summary.runs) {
+        for (let i = 0; i < run.data.length; i++) {
+          const v = value(run, i);
+          if (v !== current && count > 0) {
+            w.u32(count);
+            w.u32(current);
+            count = 0;
+          }
+          current = v;
+          count++;
+        }
+      }
+      w.u32(count);
+      w.u32(current);
+    }),
+  );
+}
+
+function sampleTables(s: TrackSummary, chunkBase: { offset: number }, co64: boolean): PartOrNothing[] {
+  const delay = s.delay;
+  const video = s.track.config.kind === 'video';
+  return [
+    runLengthTable('stts', s, s.sttsEntries, (run, i) => run.durations[i]),
+    s.maxCto + delay > 0 && runLengthTable('ctts', s, s.cttsEntries, (run, i) => run.ctos[i] + delay),
+    s.syncCount < s.sampleCount &&
+      fullBox(
+        'stss',
+        0,
+        0,
+        u32(s.syncCount),
+        table(s.syncCount, 4, (w) => {
+          let number = 1;
+          for (const run of s.runs) for (let i = 0; i < run.flags.length; i++, number++) if (run.flags[i] & SAMPLE_SYNC) w.u32(number);
+        }),
+      ),
+    // sdtp only says more than stss when some frames are known to be disposable.
+    video &&
+      s.anyDisposable &&
+      fullBox(
+        'sdtp',
+        0,
+        0,
+        table(s.sampleCount, 1, (w) => {
+          for (const run of s.runs) {
+            for (let i = 0; i < run.flags.length; i++) {
+              const f = run.flags[i];
+              w.u8(((f & SAMPLE_SYNC ? 2 : 1) << 4) | ((f & SAMPLE_DISPOSABLE ? 2 : 0) << 2));
+            }
+          }
+        }),
+      ),
+    fullBox(
+      'stsc',
+      0,
+      0,
+      u32(s.stscEntries),
+      table(s.stscEntries, 12, (w) => {
+        let prev = -1;
+        s.runs.forEach((run, chunk) => {
+          if (run.data.length === prev) return;
+          prev = run.data.length;
+          w.u32(chunk + 1);
+          w.u32(prev);
+          w.u32(1);
+        });
+      }),
+    ),
+    s.constantSize > 0
+      ? fullBox('stsz', 0, 0, u32(s.constantSize), u32(s.sampleCount))
+      : fullBox(
+          'stsz',
+          0,
+          0,
+          u32(0),
+          u32(s.sampleCount),
+          table(s.sampleCount, 4, (w) => {
+            for (const run of s.runs) for (const d of run.data) w.u32(d.byteLength);
+          }),
+        ),
+    fullBox(
+      co64 ? 'co64' : 'stco',
+      0,
+      0,
+      u32(s.runs.length),
+      table(s.runs.length, co64 ? 8 : 4, (w) => {
+        for (const p of s.chunkPositions) {
+          if (co64) w.u64(chunkBase.offset + p);
+          else w.u32(chunkBase.offset + p);
+        }
+      }),
+    ),
+  ];
+}
+
+interface TrackTiming {
+  edits: Edit[];
+  trackDuration: number;
+}
+
+/** Edit list placing the track's first presented sample at its time on the clip's timeline. */
+function timing(s: TrackSummary, movieTimescale: number): TrackTiming {
+  const ts = s.track.timescale;
+  const startOnClip = s.firstDts + s.minPts;
+  const empty = rescale(startOnClip, ts, movieTimescale);
+  const mediaTime = s.minPts + s.delay;
+  const presented = rescale(s.maxPtsEnd - s.minPts, ts, movieTimescale);
+  const edits: Edit[] = [];
+  if (empty > 0) edits.push({ duration: empty, mediaTime: -1 });
+  if (empty > 0 || mediaTime > 0) edits.push({ duration: presented, mediaTime });
+  return { edits, trackDuration: empty + presented };
+}
+
+export function writeFlatClip(tracks: readonly TimedTrack[], segments: readonly TimedSegment[]): FlatClip {
+  const runs: TrackRun[][] = tracks.map(() => []);
+  const positions: number[][] = tracks.map(() => []);
+  const chunks: Uint8Array[] = [new Uint8Array(0)];
+  let payloadSize = 0;
+  for (const segment of segments) {
+    for (const run of segment.runs) {
+      runs[run.trackId - 1].push(run);
+      positions[run.trackId - 1].push(payloadSize);
+      for (const d of run.data) {
+        chunks.push(d);
+        payloadSize += d.byteLength;
+      }
+    }
+  }
+  const summaries = tracks.flatMap((track, i) => (runs[i].length > 0 ? [summarize(track, runs[i], positions[i])] : []));
+  const movieTimescale = tracks[0].timescale;
+  const timings = summaries.map((s) => timing(s, movieTimescale));
+  const movieDuration = Math.max(...timings.map((t) => t.trackDuration));
+  const video = tracks[0].config;
+  const brands = ['isom', 'iso2', 'mp41', ...(video.sampleEntry === 'avc1' ? ['avc1'] : [])];
+  const mdatHeader = boxHeader('mdat', payloadSize);
+  const chunkBase = { offset: 0 };
+
+  const header = (co64: boolean): Part[] => [
+    ftyp('isom', 0x200, brands),
+    box(
+      'moov',
+      mvhd(movieTimescale, movieDuration, tracks.length + 1),
+      ...summaries.map((s, i) =>
+        trak({
+          track: s.track,
+          trackDuration: timings[i].trackDuration,
+          mediaDuration: s.totalDuration,
+          edits: timings[i].edits,
+          sampleTables: sampleTables(s, chunkBase, co64),
+        }),
+      ),
+    ),
+    mdatHeader,
+  ];
+  let parts = header(false);
+  let headerSize = parts.reduce((n, p) => n + p.size, 0);
+  const lastChunk = Math.max(...summaries.map((s) => s.chunkPositions[s.chunkPositions.length - 1]));
+  if (headerSize + lastChunk > MAX_U32) {
+    // Chunk offsets past 4 GiB: 64-bit offsets (co64) make the moov larger, so size it again.
+    parts = header(true);
+    headerSize = parts.reduce((n, p) => n + p.size, 0);
+  }
+  chunkBase.offset = headerSize;
+  chunks[0] = serialize(...parts);
+  const byteLength = headerSize + payloadSize;
+  return {
+    chunks,
+    byteLength,
+    bytes() {
+      const out = new Uint8Array(byteLength);
+      let pos = 0;
+      for (const c of chunks) {
+        out.set(c, pos);
+        pos += c.byteLength;
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * Fragmented MP4: the init segment (ftyp + moov with empty tables and mvex) and one media segment
+ * (moof + mdat) per timed segment.
+ *
+ * B-frames: decode times are the input's sorted presentation times, so the raw composition offsets
+ * (pts − dts) can be negative. We add the video reorder delay D to every offset (so trun offsets are
+ * ≥ 0 and dts ≤ pts) and put a single edit with media_time = D in the init segment, which shifts
+ * presentation back to the input's exact times. That is what ffmpeg writes for fragmented output and
+ * what Chromium's MSE parser supports (TrackRunIterator applies a single non-negative edit as an
+ * offset); negative trun offsets without an edit would make players see dts > pts (Chromium logs
+ * them, ffmpeg's mov demuxer has to invent a dts shift). D comes from the first segment (see
+ * reorderDelay); a later, deeper reorder still plays because trun v1 carries signed offsets.
+ */
+
+import { SAMPLE_DISPOSABLE, SAMPLE_SYNC, type TimedTrack, type TrackRun } from '../timeline/index.js';
+import { box, boxHeader, fullBox, type Part, serialize, table, u32, u64, zeros } from './boxes.js';
+import { ftyp, mvhd, trak } from './moov.js';
+
+const TFHD_DEFAULT_BASE_IS_MOOF = 0x020000;
+const TFHD_DEFAULT_SAMPLE_FLAGS = 0x000020;
+const TRUN_DATA_OFFSET = 0x000001;
+const TRUN_DURATION = 0x000100;
+const TRUN_SIZE = 0x000200;
+const TRUN_FLAGS = 0x000400;
+const TRUN_CTO = 0x000800;
+
+/** ISO BMFF sample_flags: depends_on = 2 (sync); depends_on = 1 plus is_non_sync (others). */
+const FLAGS_SYNC = 0x0200_0000;
+const FLAGS_NON_SYNC = 0x0101_0000;
+/** is_depended_on = 2: no other sample references this one. */
+const FLAGS_DISPOSABLE = 0x0080_0000;
+
+const EMPTY_TABLES: Part[] = [
+  fullBox('stts', 0, 0, u32(0)),
+  fullBox('stsc', 0, 0, u32(0)),
+  fullBox('stsz', 0, 0, u32(0), u32(0)),
+  fullBox('stco', 0, 0, u32(0)),
+];
+
+/**
+ * The reorder delay for the whole stream, judged from its first segment (it goes into the init
+ * segment). The exact delay of that segment is not enough: with ms-rounded Matroska times the same
+ * reorder depth costs 66 ms in one GOP and 67 ms in the next. So take the reorder depth in frames
+ * (how far a frame is decoded ahead of its presentation rank) times the longest frame step, which
+ * bounds every later GOP of the same structure and frame rate.
+ */
+export function reorderDelay(run: TrackRun): number {
+  const n = run.ctos.length;
+  let exact = 0;
+  for (let i = 0; i < n; i++) if (-run.ctos[i] > exact) exact = -run.ctos[i];
+  if (exact === 0) return 0;
+  const pts = new Float64Array(n);
+  let dts = 0;
+  let maxStep = 0;
+  for (let i = 0; i < n; i++) {
+    pts[i] = dts + run.ctos[i];
+    dts += run.durations[i];
+    if (i + 1 < n && run.durations[i] > maxStep) maxStep = run.durations[i];
+  }
+  const byPts = Array.from({ length: n }, (_, i) => i).sort((a, b) => pts[a] - pts[b]);
+  let depth = 0;
+  byPts.forEach((i, rank) => (depth = Math.max(depth, i - rank)));
+  return Math.max(exact, depth * maxStep);
+}
+
+/** ftyp + moov for MSE; `delays[i]` is the composition offset shift of track i (0 for audio). */
+export function initSegment(tracks: readonly TimedTrack[], delays: readonly number[]): Uint8Array {
+  return serialize(
+    ftyp('iso6', 0, ['iso6', 'iso5', 'isom', 'mp41']),
+    box(
+      'moov',
+      mvhd(tracks[0].timescale, 0, tracks.length + 1),
+      ...tracks.map((track, i) =>
+        trak({
+          track,
+          trackDuration: 0,
+          mediaDuration: 0,
+          // Duration 0: the edit lasts as long as the fragments do.
+          edits: delays[i] > 0 ? [{ duration: 0, mediaTime: delays[i] }] : [],
+          sampleTables: EMPTY_TABLES,
+        }),
+      ),
+      box(
+        'mvex',
+        ...tracks.map((track) =>
+          fullBox('trex', 0, 0, u32(track.id), u32(1), u32(0), u32(0), u32(0)),
+        ),
+      ),
+    ),
+  );
+}
+
+function sampleFlags(flags: number): number {
+  return (flags & SAMPLE_SYNC ? FLAGS_SYNC : FLAGS_NON_SYNC) | (flags & SAMPLE_DISPOSABLE ? FLAGS_DISPOSABLE : 0);
+}
+
+/**
+ * moof + mdat for one segment. `delays` is indexed by track id − 1. The mdat holds each run's
+ * payloads in turn (one copy into the segment buffer: this is where the output is assembled).
+ */
+export function mediaSegment(sequenceNumber: number, runs: readonly TrackRun[], delays: readonly number[]): Uint8Array {
+  const dataOffsets = new Array<number>(runs.length).fill(0);
+  let payloadSize = 0;
+  const trafs = runs.map((run, r) => {
+    const n = run.data.length;
+    const delay = delays[run.trackId - 1] ?? 0;
+    // Every sample a sync sample presented at its decode time (audio): flags once in tfhd, no offsets.
+    const audioLike = delay === 0 && run.flags.every((f) => f === SAMPLE_SYNC) && run.ctos.every((c) => c === 0);
+    for (let i = 0; i < n; i++) payloadSize += run.data[i].byteLength;
+    const trunFlags = TRUN_DATA_OFFSET | TRUN_DURATION | TRUN_SIZE | (audioLike ? 0 : TRUN_FLAGS | TRUN_CTO);
+    const rowSize = audioLike ? 8 : 16;
+    return box(
+      'traf',
+      audioLike
+        ? fullBox('tfhd', 0, TFHD_DEFAULT_BASE_IS_MOOF | TFHD_DEFAULT_SAMPLE_FLAGS, u32(run.trackId), u32(FLAGS_SYNC))
+        : fullBox('tfhd', 0, TFHD_DEFAULT_BASE_IS_MOOF, u32(run.trackId)),
+      fullBox('tfdt', 1, 0, u64(run.baseDts)),
+      fullBox(
+        'trun',
+        1,
+        trunFlags,
+        u32(n),
+        { size: 4, write: (w) => w.u32(dataOffsets[r]) },
+        table(n, rowSize, (w) => {
+          const { data, durations, flags, ctos } = run;
+          for (let i = 0; i < n; i++) {
+            w.u32(durations[i]);
+            w.u32(data[i].byteLength);
+            if (!audioLike) {
+              w.u32(sampleFlags(flags[i]));
+              w.i32(ctos[i] + delay);
+            }
+          }
+        }),
+      ),
+    );
+  });
+  const moof = box('moof', fullBox('mfhd', 0, 0, u32(sequenceNumber)), ...trafs);
+  const mdatHeader = boxHeader('mdat', payloadSize);
+  // Data offsets are relative to the moof's first byte (default-base-is-moof).
+  let offset = moof.size + mdatHeader.size;
+  runs.forEach((run, r) => {
+    dataOffsets[r] = offset;
+    for (const d of run.data) offset += d.byteLength;
+  });
+  const out = serialize(moof, mdatHeader, zeros(payloadSize));
+  let pos = moof.size + mdatHeader.size;
+  for (const run of runs) {
+    for (const d of run.data) {
+      out.set(d, pos);
+      pos += d.byteLength;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,11 @@
+export { createTimeline, type Timeline } from './timeline.js';
+export { rescale, videoTimescale } from './timescale.js';
+export {
+  SAMPLE_DISPOSABLE,
+  SAMPLE_SYNC,
+  type TimedSegment,
+  type TimedTrack,
+  type TimelineOptions,
+  type TimestampSource,
+  type TrackRun,
+} from './types.js';

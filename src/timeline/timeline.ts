@@ -1,0 +1,418 @@
+/**
+ * From checked fragments to timed samples (DESIGN.md §2 "Timeline").
+ *
+ * Placement: every frame gets a time in integer ns from the clip's origin. A KVS fragment is placed by
+ * its PRODUCER_TIMESTAMP (or SERVER_TIMESTAMP) and each frame by its offset from the fragment's cluster
+ * Timecode, so restarting or repeated cluster timecodes do not matter. Fragments without the tag
+ * (plain Matroska) are placed by cluster timecodes relative to the previous fragment. The origin is
+ * the earliest frame of the first fragment, so the clip starts at 0.
+ *
+ * Video: Matroska stores presentation times in decode order. Decode times are the sorted presentation
+ * times of each run from a key frame up to the next one; the signed difference (pts − dts) is kept in
+ * `ctos` and the writers add a reorder delay so that players see dts ≤ pts.
+ *
+ * Audio: each frame lasts its natural duration (AAC 1024/960 samples, G.711 one sample per byte and
+ * channel) so decode times are a running sum; when a frame's real time drifts from the running sum
+ * by more than half a frame the previous duration absorbs the difference (gaps stay gaps).
+ *
+ * Segments: one per KVS fragment; plain Matroska is cut at video key frames (a cluster need not start
+ * with one). The last sample of a segment takes its duration from the next segment, so one segment is
+ * held back; at the end it takes BlockDuration, DefaultDuration or the track's usual step.
+ *
+ * Monotonic: a segment whose first decode time would not come after the previous one (overlapping or
+ * backward timestamps) is shifted as a whole, all tracks together so audio and video stay in sync.
+ */
+
+import type { CheckedFragment } from '../codecs/types.js';
+import { InvalidCodecPrivateDataException } from '../errors.js';
+import type { MkvFrame } from '../mkv/types.js';
+import { NS_PER_MS, nsToTicks, ticksToNsCeil, videoTimescale } from './timescale.js';
+import {
+  SAMPLE_DISPOSABLE,
+  SAMPLE_SYNC,
+  type TimedSegment,
+  type TimedTrack,
+  type TimelineOptions,
+  type TrackRun,
+} from './types.js';
+
+export interface Timeline {
+  /** Adds a fragment; returns the segments that became final (usually the previous fragment's). */
+  push(fragment: CheckedFragment): TimedSegment[];
+  /** Flushes the held-back segment(s). */
+  end(): TimedSegment[];
+  /** The output tracks, known once the first fragment with track configs was pushed. */
+  readonly tracks: readonly TimedTrack[] | null;
+}
+
+const MAX_U32 = 0xffff_ffff;
+const MIN_I32 = -0x8000_0000;
+const MAX_I32 = 0x7fff_ffff;
+
+/** Frames of one track gathered for a segment, with their times on the clip's timeline. */
+interface GroupTrack {
+  frames: MkvFrame[];
+  times: number[];
+  /** What the stream says the last frame lasts (BlockDuration / DefaultDuration), in ns. */
+  lastDurationNs: number | undefined;
+}
+
+interface Group {
+  fragmentNumber: string | null;
+  producerTimestamp: number | null;
+  tracks: GroupTrack[];
+}
+
+interface TrackState {
+  track: TimedTrack;
+  video: boolean;
+  /** Matroska DefaultDuration of the track, ns. */
+  defaultDurationNs: number | undefined;
+  /** Decode time of the last placed sample, or null before the first. */
+  lastDts: number | null;
+  /** Audio: natural duration of the last placed sample (AAC frame length, G.711 byte count). */
+  lastNatural: number;
+  /** The held-back run whose last duration is still open, or null when it is final. */
+  openRun: TrackRun | null;
+  /** dts + duration of the last sample once final. */
+  lastEnd: number;
+  /** In-run frame steps of the latest video run with two or more frames (for the usual step). */
+  lastSteps: Uint32Array | null;
+}
+
+export function createTimeline(options: TimelineOptions = {}): Timeline {
+  const useServer = options.timestamps === 'server';
+  let states: TrackState[] | null = null;
+  let tracks: TimedTrack[] | null = null;
+  const slotOf = new Map<number, number>();
+
+  // Fragment placement anchors (ns on the clip's timeline before the origin shift).
+  let stampRef: { ms: number; baseNs: number } | null = null;
+  let prevFragment: { baseNs: number; clusterTimecode: number } | null = null;
+  let originNs: number | null = null;
+
+  let open: Group | null = null;
+  let held: { segment: TimedSegment; fallbackNs: (number | undefined)[] } | null = null;
+
+  function init(fragment: CheckedFragment): void {
+    tracks = fragment.configs.map((config, i) => ({
+      id: i + 1,
+      config,
+      timescale: config.kind === 'video' ? videoTimescale(fragment.timecodeScale) : audioTimescale(config.sampleRate, fragment),
+    }));
+    states = tracks.map((track) => {
+      const mkv = fragment.tracks.find((t) => t.number === track.config.trackNumber);
+      slotOf.set(track.config.trackNumber, track.id - 1);
+      return {
+        track,
+        video: track.config.kind === 'video',
+        defaultDurationNs: mkv?.defaultDurationNs,
+        lastDts: null,
+        lastNatural: 0,
+        openRun: null,
+        lastEnd: 0,
+        lastSteps: null,
+      };
+    });
+  }
+
+  /** Where the fragment's cluster Timecode lies on the timeline, in ns (before the origin shift). */
+  function fragmentBaseNs(fragment: CheckedFragment): number {
+    const stamp = useServer ? fragment.serverTimestamp : fragment.producerTimestamp;
+    const clusterTimecode = fragment.clusterTimecode ?? prevFragment?.clusterTimecode ?? 0;
+    let baseNs: number;
+    if (stamp !== null && stampRef !== null) baseNs = stampRef.baseNs + (stamp - stampRef.ms) * NS_PER_MS;
+    else if (prevFragment !== null) baseNs = prevFragment.baseNs + (clusterTimecode - prevFragment.clusterTimecode) * fragment.timecodeScale;
+    else baseNs = 0;
+    if (stamp !== null && stampRef === null) stampRef = { ms: stamp, baseNs };
+    // A fragment without a cluster says nothing about cluster time: keep the previous anchor.
+    if (fragment.clusterTimecode !== null) prevFragment = { baseNs, clusterTimecode };
+    return baseNs;
+  }
+
+  function newGroup(fragment: CheckedFragment): Group {
+    return {
+      fragmentNumber: fragment.fragmentNumber,
+      producerTimestamp: fragment.producerTimestamp,
+      tracks: states!.map(() => ({ frames: [], times: [], lastDurationNs: undefined })),
+    };
+  }
+
+  function push(fragment: CheckedFragment): TimedSegment[] {
+    if (states === null) {
+      if (fragment.configs.length === 0) return [];
+      init(fragment);
+    }
+    for (const config of fragment.configs) {
+      if (!slotOf.has(config.trackNumber)) {
+        throw new InvalidCodecPrivateDataException(
+          `Track ${config.trackNumber} is not in the first fragment; tracks must not change within one clip`,
+          { fragmentNumber: fragment.fragmentNumber ?? undefined, fragmentIndex: fragment.index, track: config.trackNumber },
+        );
+      }
+    }
+    const baseNs = fragmentBaseNs(fragment);
+    const frames = fragment.frames;
+    if (frames.length === 0) return [];
+    const scale = fragment.timecodeScale;
+    const clusterTimecode = fragment.clusterTimecode ?? 0;
+    if (originNs === null) {
+      let min = Infinity;
+      for (const f of frames) min = Math.min(min, (f.timestamp - clusterTimecode) * scale);
+      originNs = baseNs + min;
+    }
+    const fragmentStartNs = baseNs - originNs;
+
+    const out: TimedSegment[] = [];
+    const tagged = fragment.fragmentNumber !== null || (useServer ? fragment.serverTimestamp : fragment.producerTimestamp) !== null;
+    if (tagged) {
+      // A KVS fragment is one segment: it starts with a key frame by KVS's rules.
+      closeOpen(out);
+      open = newGroup(fragment);
+    }
+    // Slots that got frames from this fragment since the open group began: their last frame's
+    // stated duration (BlockDuration / DefaultDuration) is noted when the group closes or the push ends.
+    let touched = 0;
+    const noteLastDurations = (group: Group) => {
+      for (let slot = 0; slot < group.tracks.length; slot++) {
+        if (!(touched & (1 << slot))) continue;
+        const gt = group.tracks[slot];
+        const last = gt.frames[gt.frames.length - 1];
+        gt.lastDurationNs = last.duration !== undefined && last.duration > 0 ? last.duration * scale : states![slot].defaultDurationNs;
+      }
+      touched = 0;
+    };
+    for (const frame of frames) {
+      const slot = slotOf.get(frame.track);
+      if (slot === undefined) continue; // the checker passes only accepted tracks; be tolerant anyway
+      if (!tagged && states![slot].video && frame.keyframe && open !== null && open.tracks[slot].frames.length > 0) {
+        noteLastDurations(open);
+        closeOpen(out);
+      }
+      if (open === null) open = newGroup(fragment);
+      const gt = open.tracks[slot];
+      gt.frames.push(frame);
+      gt.times.push(fragmentStartNs + (frame.timestamp - clusterTimecode) * scale);
+      touched |= 1 << slot;
+    }
+    if (open !== null) noteLastDurations(open);
+    if (tagged) closeOpen(out);
+    return out;
+  }
+
+  function closeOpen(out: TimedSegment[]): void {
+    if (open === null) return;
+    const group = open;
+    open = null;
+    if (group.tracks.every((t) => t.frames.length === 0)) return;
+    place(group, out);
+  }
+
+  /** Places a complete group: finalises the held segment with it, then holds it back in turn. */
+  function place(group: Group, out: TimedSegment[]): void {
+    const shiftNs = neededShiftNs(group);
+    const runs: TrackRun[] = [];
+    for (let slot = 0; slot < states!.length; slot++) {
+      const st = states![slot];
+      const gt = group.tracks[slot];
+      if (gt.frames.length === 0) {
+        if (st.openRun !== null) closeWithFallback(st, held!.fallbackNs[slot]);
+        continue;
+      }
+      runs.push(st.video ? placeVideo(st, gt, shiftNs) : placeAudio(st, gt, shiftNs));
+    }
+    if (held !== null) out.push(held.segment);
+    held = {
+      segment: { fragmentNumber: group.fragmentNumber, producerTimestamp: group.producerTimestamp, runs },
+      fallbackNs: group.tracks.map((t) => t.lastDurationNs),
+    };
+  }
+
+  /**
+   * How far the group must move so every track's first decode time comes after what is already
+   * placed: video after the last frame (then one usual step after it), audio no more than half a
+   * frame before the running end.
+   */
+  function neededShiftNs(group: Group): number {
+    let shift = 0;
+    for (let slot = 0; slot < states!.length; slot++) {
+      const st = states![slot];
+      const gt = group.tracks[slot];
+      if (gt.frames.length === 0 || st.lastDts === null) continue;
+      const ts = st.track.timescale;
+      let firstNs = gt.times[0];
+      if (st.video) for (let i = 1; i < gt.frames.length && !gt.frames[i].keyframe; i++) firstNs = Math.min(firstNs, gt.times[i]);
+      const first = nsToTicks(firstNs, ts);
+      let needed = 0;
+      if (st.video) {
+        if (st.openRun !== null) {
+          if (first <= st.lastDts) needed = st.lastDts + videoStep(st) - first;
+        } else if (first < st.lastEnd) needed = st.lastEnd - first;
+      } else {
+        const half = st.lastNatural / 2;
+        if (st.openRun !== null) {
+          if (first < st.lastDts + half) needed = st.lastDts + st.lastNatural - first;
+        } else if (first < st.lastEnd - half) needed = st.lastEnd - first;
+      }
+      if (needed > 0) shift = Math.max(shift, ticksToNsCeil(needed, ts));
+    }
+    return shift;
+  }
+
+  /** The track's usual frame step: the median step of its latest run, else DefaultDuration, else 30 fps. */
+  function videoStep(st: TrackState): number {
+    if (st.lastSteps !== null) return median(st.lastSteps);
+    if (st.defaultDurationNs !== undefined && st.defaultDurationNs > 0) return Math.max(1, nsToTicks(st.defaultDurationNs, st.track.timescale));
+    // Nothing known about the frame rate yet (single-frame segments): assume 30 fps.
+    return Math.max(1, Math.round(st.track.timescale / 30));
+  }
+
+  function closeWithFallback(st: TrackState, fallbackNs: number | undefined): void {
+    const run = st.openRun!;
+    let d: number;
+    if (!st.video) d = st.lastNatural;
+    else if (fallbackNs !== undefined && fallbackNs > 0) d = Math.max(1, nsToTicks(fallbackNs, st.track.timescale));
+    else d = videoStep(st);
+    closeRun(st, run, d);
+  }
+
+  function closeRun(st: TrackState, run: TrackRun, duration: number): void {
+    const d = Math.min(Math.max(1, duration), MAX_U32);
+    run.durations[run.durations.length - 1] = d;
+    st.lastEnd = st.lastDts! + d;
+    st.openRun = null;
+  }
+
+  function placeVideo(st: TrackState, gt: GroupTrack, shiftNs: number): TrackRun {
+    const n = gt.frames.length;
+    const ts = st.track.timescale;
+    const pts = new Float64Array(n);
+    for (let i = 0; i < n; i++) pts[i] = nsToTicks(gt.times[i] + shiftNs, ts);
+    // Decode times: the sorted presentation times of each run up to the next key frame.
+    const dts = new Float64Array(n);
+    for (let start = 0; start < n; ) {
+      let end = start + 1;
+      while (end < n && !gt.frames[end].keyframe) end++;
+      let sorted = true;
+      for (let i = start + 1; i < end && sorted; i++) sorted = pts[i] >= pts[i - 1];
+      dts.set(pts.subarray(start, end), start);
+      if (!sorted) dts.subarray(start, end).sort();
+      start = end;
+    }
+    // Strictly increasing decode times even for repeated or backward input times.
+    let prev = st.openRun !== null ? st.lastDts! : st.lastDts === null ? -Infinity : st.lastEnd - 1;
+    for (let i = 0; i < n; i++) {
+      if (dts[i] <= prev) dts[i] = prev + 1;
+      prev = dts[i];
+    }
+    if (st.openRun !== null) closeRun(st, st.openRun, dts[0] - st.lastDts!);
+
+    const durations = new Uint32Array(n);
+    const ctos = new Int32Array(n);
+    const flags = new Uint8Array(n);
+    const data: Uint8Array[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const frame = gt.frames[i];
+      data[i] = frame.data;
+      if (i + 1 < n) durations[i] = Math.min(dts[i + 1] - dts[i], MAX_U32);
+      ctos[i] = Math.min(Math.max(pts[i] - dts[i], MIN_I32), MAX_I32);
+      flags[i] = (frame.keyframe ? SAMPLE_SYNC : 0) | (frame.discardable ? SAMPLE_DISPOSABLE : 0);
+    }
+    if (n >= 2) st.lastSteps = durations.subarray(0, n - 1);
+    const run: TrackRun = { trackId: st.track.id, baseDts: dts[0], data, durations, ctos, flags };
+    st.lastDts = dts[n - 1];
+    st.openRun = run;
+    return run;
+  }
+
+  function placeAudio(st: TrackState, gt: GroupTrack, shiftNs: number): TrackRun {
+    const n = gt.frames.length;
+    const ts = st.track.timescale;
+    const config = st.track.config;
+    const durations = new Uint32Array(n);
+    const data: Uint8Array[] = new Array(n);
+    const flags = new Uint8Array(n).fill(SAMPLE_SYNC);
+
+    const t0 = nsToTicks(gt.times[0] + shiftNs, ts);
+    let dts: number;
+    if (st.openRun !== null) {
+      closeRun(st, st.openRun, absorbed(st.lastNatural, t0 - st.lastDts!));
+      dts = st.lastEnd;
+    } else if (st.lastDts !== null) {
+      // The previous run was closed without us (a segment without this track): continue or leave the gap.
+      dts = Math.abs(t0 - st.lastEnd) <= st.lastNatural / 2 ? st.lastEnd : Math.max(t0, st.lastEnd);
+    } else dts = t0;
+    const baseDts = dts;
+
+    let natural = 0;
+    for (let i = 0; i < n; i++) {
+      const frame = gt.frames[i];
+      data[i] = frame.data;
+      if (i > 0) {
+        // Laced frames may all carry their block's time: only a new time is a drift measurement.
+        const d = gt.times[i] === gt.times[i - 1] ? natural : absorbed(natural, nsToTicks(gt.times[i] + shiftNs, ts) - dts);
+        durations[i - 1] = d;
+        dts += d;
+      }
+      natural = audioFrameDuration(config, frame.data.byteLength);
+    }
+    st.lastDts = dts;
+    st.lastNatural = natural;
+    const run: TrackRun = { trackId: st.track.id, baseDts, data, durations, ctos: new Int32Array(n), flags };
+    st.openRun = run;
+    return run;
+  }
+
+  function end(): TimedSegment[] {
+    const out: TimedSegment[] = [];
+    closeOpen(out);
+    if (held !== null) {
+      for (let slot = 0; slot < states!.length; slot++) {
+        if (states![slot].openRun !== null) closeWithFallback(states![slot], held.fallbackNs[slot]);
+      }
+      out.push(held.segment);
+      held = null;
+    }
+    return out;
+  }
+
+  return {
+    push,
+    end,
+    get tracks() {
+      return tracks;
+    },
+  };
+}
+
+/**
+ * A sample's duration given its natural length and the real distance to the next sample: the
+ * natural one unless they differ by more than half of it; then the real distance, kept above half a
+ * frame so that backward times cannot produce zero or tiny durations.
+ */
+function absorbed(natural: number, real: number): number {
+  if (Math.abs(real - natural) <= natural / 2) return natural;
+  return Math.min(Math.max(real, Math.ceil(natural / 2), 1), MAX_U32);
+}
+
+/** AAC: samples per access unit; G.711: one sample per byte and channel (8 bits each). */
+function audioFrameDuration(config: CheckedFragment['configs'][number], byteLength: number): number {
+  if (config.samplesPerFrame !== undefined && config.samplesPerFrame > 0) return config.samplesPerFrame;
+  const bytesPerSample = ((config.bitsPerSample ?? 8) / 8) * (config.channels ?? 1);
+  return Math.max(1, Math.floor(byteLength / bytesPerSample));
+}
+
+function audioTimescale(rate: number | undefined, fragment: CheckedFragment): number {
+  if (rate === undefined || !Number.isInteger(rate) || rate <= 0 || rate > MAX_U32) {
+    throw new InvalidCodecPrivateDataException(`Audio sample rate ${String(rate)} cannot be an MP4 timescale`, {
+      fragmentNumber: fragment.fragmentNumber ?? undefined,
+      fragmentIndex: fragment.index,
+    });
+  }
+  return rate;
+}
+
+function median(values: Uint32Array): number {
+  const sorted = values.slice().sort();
+  return sorted[sorted.length >> 1];
+}
