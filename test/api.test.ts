@@ -124,7 +124,7 @@ describe.skipIf(!hasSamples)('GetClip selection on a real GetMedia capture', asy
 });
 
 describe('selector validation (InvalidArgumentException, like the service)', () => {
-  const bytes = readFileSync(`${FIXTURES}/h264-aac.mkv`);
+  const bytes = readFileSync(`${FIXTURES}/kvs-h264-aac.mkv`);
   const cases: [string, ClipFragmentSelector, RegExp][] = [
     ['End before Start', producerRange(2_000_000, 1_000_000), /EndTimestamp must be later/],
     ['End equal to Start', producerRange(1_000_000, 1_000_000), /EndTimestamp must be later/],
@@ -147,7 +147,7 @@ describe('selector validation (InvalidArgumentException, like the service)', () 
 });
 
 describe('payload forms and the fragmented stream', () => {
-  const bytes = readFileSync(`${FIXTURES}/h264-aac.mkv`);
+  const bytes = readFileSync(`${FIXTURES}/kvs-h264-aac.mkv`);
 
   it('gives the same file as one buffer, as chunks, as a stream and as a Blob', async () => {
     const { Payload } = await clip(bytes);

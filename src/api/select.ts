@@ -119,35 +119,41 @@ export async function* selectFragments(
     return true;
   };
 
-  for await (const fragment of fragments) {
-    if (capped) break;
-    if (fragment.frames.length === 0) continue; // a fragment with tags only has nothing to clip
-    const start = fragmentStartMs(fragment, kind);
-    if (range) {
-      if (start === null) {
-        throw new InvalidArgumentException(
-          `fragment has no ${kind} timestamp to select by`,
-          { fragmentIndex: fragment.index, ...(fragment.fragmentNumber ? { fragmentNumber: fragment.fragmentNumber } : {}) },
-        );
+  try {
+    for await (const fragment of fragments) {
+      if (capped) break;
+      if (fragment.frames.length === 0) continue; // a fragment with tags only has nothing to clip
+      const start = fragmentStartMs(fragment, kind);
+      if (range) {
+        if (start === null) {
+          throw new InvalidArgumentException(`fragment has no ${kind} timestamp to select by`, {
+            fragmentIndex: fragment.index,
+            ...(fragment.fragmentNumber ? { fragmentNumber: fragment.fragmentNumber } : {}),
+          });
+        }
+        if (start < range.startMs || start > range.endMs) continue;
       }
-      if (start < range.startMs || start > range.endMs) continue;
+      if (held && start !== null && start === heldStart) {
+        if (replaces(fragment, held, rule)) held = fragment;
+        warn({ code: 'duplicate-timestamp', message: `fragments with the same ${kind} timestamp ${start}: kept ${held.fragmentNumber}`, fragmentIndex: fragment.index });
+        continue;
+      }
+      if (start !== null && delivered.has(start)) {
+        warn({ code: 'duplicate-timestamp', message: `dropped fragment ${fragment.fragmentNumber}: its ${kind} timestamp ${start} was already delivered`, fragmentIndex: fragment.index });
+        continue;
+      }
+      if (held) {
+        if (!admit(held)) break;
+        if (heldStart !== null) delivered.add(heldStart);
+        yield held;
+      }
+      held = fragment;
+      heldStart = start;
     }
-    if (held && start !== null && start === heldStart) {
-      if (replaces(fragment, held, rule)) held = fragment;
-      warn({ code: 'duplicate-timestamp', message: `fragments with the same ${kind} timestamp ${start}: kept ${held.fragmentNumber}`, fragmentIndex: fragment.index });
-      continue;
-    }
-    if (start !== null && delivered.has(start)) {
-      warn({ code: 'duplicate-timestamp', message: `dropped fragment ${fragment.fragmentNumber}: its ${kind} timestamp ${start} was already delivered`, fragmentIndex: fragment.index });
-      continue;
-    }
-    if (held) {
-      if (!admit(held)) break;
-      if (heldStart !== null) delivered.add(heldStart);
-      yield held;
-    }
-    held = fragment;
-    heldStart = start;
+  } catch (error) {
+    // The input broke after `held` was complete: deliver it before the error, so nothing is lost.
+    if (held && !capped && admit(held)) yield held;
+    throw error;
   }
   if (held && !capped && admit(held)) yield held;
   if (count === 0) {

@@ -26,13 +26,18 @@ export interface MkvFrame {
   /**
    * Presentation time in Matroska ticks (TimecodeScale ns each): the cluster's Timecode plus the
    * block's signed 16-bit offset. For laced blocks the reader spreads laced frames using the block
-   * duration / DefaultDuration when known; otherwise every laced frame has the block's time.
+   * duration / DefaultDuration when known (frame i at block time + round(i × total / count));
+   * otherwise every laced frame has the block's time.
    */
   timestamp: number;
+  /** SimpleBlock key flag; for BlockGroup blocks: no ReferenceBlock. */
   keyframe: boolean;
-  /** Duration in ticks when the stream says it (BlockDuration, or DefaultDuration converted). */
+  /**
+   * Duration in ticks when the stream says it: BlockDuration, or DefaultDuration converted (the
+   * exact quotient, so it may be fractional), divided evenly among laced frames.
+   */
   duration?: number;
-  /** True for BlockGroup blocks without ReferenceBlock and SimpleBlocks with the key flag. */
+  /** SimpleBlock's discardable flag (false for BlockGroup blocks, which have none). */
   discardable?: boolean;
   /** A view of the frame's bytes in the input. */
   data: Uint8Array;
@@ -66,9 +71,17 @@ export interface MkvFragment {
   frames: MkvFrame[];
   /** Every other SimpleTag seen in this fragment (producer tags, AWS_KINESISVIDEO_END_OF_FRAGMENT, …). */
   tags: MkvTag[];
-  /** Byte offset of the fragment's first byte (its EBML header) in the input, and its length. */
+  /**
+   * Byte offset of the fragment's first byte in the input (its EBML header, or the element that
+   * started it inside a document), and its length.
+   */
   byteOffset: number;
   byteLength: number;
+  /**
+   * True when the input ended or broke inside this fragment: `frames` then holds its complete
+   * frames only (a 'truncated' warning or an error follows).
+   */
+  partial?: boolean;
 }
 
 export interface ReaderWarning {

@@ -1,0 +1,68 @@
+/**
+ * Which clients talk to KVS: the user's own client as is; or one we build for a given endpoint; or,
+ * with neither, the data endpoints KVS assigns to the stream (GetDataEndpoint, one per API).
+ */
+import type { KinesisVideoArchivedMediaClient } from '@aws-sdk/client-kinesis-video-archived-media';
+import { ResourceNotFoundException } from '../errors.js';
+import { loadKinesisVideoSdk, type ArchivedMediaSdk } from './sdk.js';
+import { withRetries, type RetrySettings } from './retry.js';
+import type { FetchOptions } from './types.js';
+import type { StreamId } from './selection.js';
+
+export interface DataClients {
+  list: KinesisVideoArchivedMediaClient;
+  media: KinesisVideoArchivedMediaClient;
+  /** Closes the clients we created (never the user's). */
+  dispose(): void;
+}
+
+export async function resolveDataClients(
+  sdk: ArchivedMediaSdk,
+  stream: StreamId,
+  options: FetchOptions,
+  retry: RetrySettings,
+): Promise<DataClients> {
+  if (options.client) return { list: options.client, media: options.client, dispose() {} };
+
+  let { region, credentials } = options;
+  const created: KinesisVideoArchivedMediaClient[] = [];
+  // Our own retry loop covers throttling, 5xx and network failures; SDK retries under it would
+  // multiply the attempts.
+  const build = (endpoint: string) => {
+    const client = new sdk.KinesisVideoArchivedMediaClient({ region, credentials, endpoint, maxAttempts: 1 });
+    created.push(client);
+    return client;
+  };
+  const dispose = () => created.forEach((client) => client.destroy());
+
+  if (options.endpoint !== undefined) {
+    const client = build(options.endpoint);
+    return { list: client, media: client, dispose };
+  }
+
+  const kv = await loadKinesisVideoSdk();
+  const control = options.kinesisVideoClient ?? new kv.KinesisVideoClient({ region, credentials, maxAttempts: 1 });
+  if (options.kinesisVideoClient) {
+    region ??= await control.config.region();
+    credentials ??= control.config.credentials;
+  }
+  try {
+    const discover = (APIName: 'LIST_FRAGMENTS' | 'GET_MEDIA_FOR_FRAGMENT_LIST') =>
+      withRetries('GetDataEndpoint', retry, async () => {
+        const { DataEndpoint } = await control.send(new kv.GetDataEndpointCommand({ ...stream, APIName }), {
+          abortSignal: retry.signal,
+        });
+        if (!DataEndpoint) throw new ResourceNotFoundException(`GetDataEndpoint returned no endpoint for ${APIName}`);
+        return DataEndpoint;
+      });
+    const [listEndpoint, mediaEndpoint] = await Promise.all([
+      discover('LIST_FRAGMENTS'),
+      discover('GET_MEDIA_FOR_FRAGMENT_LIST'),
+    ]);
+    const list = build(listEndpoint);
+    const media = mediaEndpoint === listEndpoint ? list : build(mediaEndpoint);
+    return { list, media, dispose };
+  } finally {
+    if (!options.kinesisVideoClient) control.destroy();
+  }
+}

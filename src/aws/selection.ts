@@ -1,0 +1,98 @@
+/**
+ * Which fragments a GetClip-shaped request covers: ListFragments, every page, then GetClip's rule.
+ * ListFragments returns fragments that overlap the range, in no order (not even across pages), and
+ * may repeat one across pages; GetClip takes a fragment when its *start* timestamp is ≥ Start and
+ * ≤ End (DESIGN.md §5).
+ */
+import type {
+  Fragment,
+  FragmentSelector,
+  KinesisVideoArchivedMediaClient,
+} from '@aws-sdk/client-kinesis-video-archived-media';
+import { compareFragmentNumbers, validateSelector } from '../api/index.js';
+import type { TimeRange } from '../api/select.js';
+import type { ClipFragmentSelector } from '../api/types.js';
+import { InvalidArgumentException } from '../errors.js';
+import type { ArchivedMediaSdk } from './sdk.js';
+import { withRetries, type RetrySettings } from './retry.js';
+import type { KvsClipInput } from './types.js';
+
+export interface StreamId {
+  StreamName?: string;
+  StreamARN?: string;
+}
+
+const streamNamePattern = /^[a-zA-Z0-9_.-]{1,256}$/;
+const streamArnPattern = /^arn:[a-z\d-]+:kinesisvideo:[a-z0-9-]+:[0-9]+:[a-z]+\/[a-zA-Z0-9_.-]+\/[0-9]+$/;
+
+/** The stream part of the input, checked as the service checks it. */
+export function streamId(input: KvsClipInput): StreamId {
+  const { StreamName, StreamARN } = input;
+  if (StreamName === undefined && StreamARN === undefined) {
+    throw new InvalidArgumentException('Either StreamName or StreamARN must be specified');
+  }
+  if (StreamName !== undefined && !streamNamePattern.test(StreamName)) {
+    throw new InvalidArgumentException(
+      `1 validation error detected: Value '${StreamName}' at 'streamName' failed to satisfy constraint: ` +
+        'Member must have length between 1 and 256 and match pattern [a-zA-Z0-9_.-]+',
+    );
+  }
+  if (StreamARN !== undefined && (StreamARN.length > 1024 || !streamArnPattern.test(StreamARN))) {
+    throw new InvalidArgumentException(
+      `1 validation error detected: Value '${StreamARN}' at 'streamARN' failed to satisfy constraint: ` +
+        'Member must be a Kinesis Video stream ARN',
+    );
+  }
+  return { ...(StreamName !== undefined && { StreamName }), ...(StreamARN !== undefined && { StreamARN }) };
+}
+
+/** ListFragments' selector for a GetClip selector's validated range. */
+function listSelector(type: ClipFragmentSelector['FragmentSelectorType'], range: TimeRange): FragmentSelector {
+  return {
+    FragmentSelectorType: type,
+    TimestampRange: { StartTimestamp: new Date(range.startMs), EndTimestamp: new Date(range.endMs) },
+  };
+}
+
+export interface SelectedFragment {
+  fragmentNumber: string;
+  /** The selected timestamp (producer or server), epoch ms. */
+  timestamp: number;
+  /** As ListFragments described it. */
+  listed: Fragment;
+}
+
+/** Every fragment GetClip would take for this selector, in timestamp order, each once. */
+export async function listSelectedFragments(
+  sdk: ArchivedMediaSdk,
+  client: KinesisVideoArchivedMediaClient,
+  stream: StreamId,
+  selector: ClipFragmentSelector,
+  retry: RetrySettings,
+): Promise<SelectedFragment[]> {
+  const range = validateSelector(selector);
+  const FragmentSelector = listSelector(selector.FragmentSelectorType, range);
+  const byNumber = new Map<string, SelectedFragment>();
+  let NextToken: string | undefined;
+  do {
+    const page = await withRetries('ListFragments', retry, () =>
+      client.send(new sdk.ListFragmentsCommand({ ...stream, FragmentSelector, MaxResults: 1000, NextToken }), {
+        abortSignal: retry.signal,
+      }),
+    );
+    for (const listed of page.Fragments ?? []) {
+      // The service always sends both; a fragment without a number could not be fetched anyway.
+      const time = selector.FragmentSelectorType === 'SERVER_TIMESTAMP' ? listed.ServerTimestamp : listed.ProducerTimestamp;
+      const fragmentNumber = listed.FragmentNumber;
+      if (fragmentNumber === undefined || time === undefined || byNumber.has(fragmentNumber)) continue;
+      const timestamp = time.getTime();
+      if (timestamp >= range.startMs && timestamp <= range.endMs) byNumber.set(fragmentNumber, { fragmentNumber, timestamp, listed });
+    }
+    NextToken = page.NextToken || undefined;
+  } while (NextToken !== undefined);
+  // Equal timestamps keep ingestion order (fragment numbers grow with it), which the offline API's
+  // duplicate-timestamp rule then sees as it would in a GetMedia stream.
+  return [...byNumber.values()].sort(
+    (a, b) => a.timestamp - b.timestamp || compareFragmentNumbers(a.fragmentNumber, b.fragmentNumber),
+  );
+}

@@ -1,0 +1,62 @@
+/**
+ * Terminal plumbing shared by every command: where text goes, how input files and stdin are read,
+ * and how a write waits for a slow pipe.
+ */
+import { open } from 'node:fs/promises';
+import { InvalidArgumentException, ResourceNotFoundException } from '../errors.js';
+
+/** The process streams a command talks to (replaced by in-memory streams in tests). */
+export interface CliIo {
+  stdin: NodeJS.ReadableStream & AsyncIterable<Uint8Array | string>;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export function processIo(): CliIo {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+}
+
+/** Chunk size for input files: large reads keep the per-chunk work (and straddling joins) rare. */
+const READ_CHUNK = 1024 * 1024;
+
+/**
+ * The bytes of `path` as an async iterable of chunks; `-` means stdin. A missing file is a
+ * ResourceNotFoundException, a file that cannot be read an InvalidArgumentException.
+ */
+export async function openInput(path: string, io: CliIo): Promise<AsyncIterable<Uint8Array>> {
+  if (path === '-') return bytesOf(io.stdin);
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw fileError(path, error);
+  }
+  const stat = await handle.stat();
+  if (stat.isDirectory()) {
+    await handle.close();
+    throw new InvalidArgumentException(`input ${path} is a directory, not a file`);
+  }
+  return handle.createReadStream({ highWaterMark: READ_CHUNK });
+}
+
+/** Stdin may be in text mode (string chunks); the reader wants bytes. */
+async function* bytesOf(stream: AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of stream) yield typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+}
+
+function fileError(path: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new ResourceNotFoundException(`input file ${path} does not exist`, { cause: error });
+  return new InvalidArgumentException(`cannot open input file ${path}: ${(error as Error).message}`, { cause: error });
+}
+
+/** Writes and waits while the stream is backed up, so large outputs never pile up in memory. */
+export function write(stream: NodeJS.WritableStream, data: string | Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const flushed = stream.write(data, (error) => {
+      if (error) reject(error);
+    });
+    if (flushed) resolve();
+    else stream.once('drain', resolve);
+  });
+}

@@ -1,0 +1,62 @@
+/**
+ * Runs one command and turns what it throws into the CLI contract: the first stderr line is
+ * `<ErrorName>: <message>`; exit code 1 for errors, 2 for usage errors.
+ */
+import { isKvsClipError } from '../errors.js';
+import { UsageError } from './args.js';
+import type { CliIo } from './io.js';
+
+export interface Command {
+  name: string;
+  /** One line for `kvs-clip --help`. */
+  summary: string;
+  /** e.g. `kvs-clip inspect <file|-> [--json]`. */
+  usage: string;
+  run(args: string[], io: CliIo): Promise<void>;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_USAGE = 2;
+
+/** Dispatches `argv` (without node and script) to one of `commands`; resolves to the exit code. */
+export async function runCli(argv: string[], commands: Command[], io: CliIo, version: string): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(helpText(commands));
+    return EXIT_OK;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout.write(`${version}\n`);
+    return EXIT_OK;
+  }
+  const command = commands.find((c) => c.name === name);
+  try {
+    if (command === undefined) {
+      const usages = commands.map((c) => c.usage).join('\n       ');
+      throw new UsageError(name === undefined ? 'no command given' : `unknown command ${name}`, usages);
+    }
+    await command.run(args, io);
+    return EXIT_OK;
+  } catch (error) {
+    io.stderr.write(errorText(error));
+    return error instanceof UsageError ? EXIT_USAGE : EXIT_ERROR;
+  }
+}
+
+/** `<ErrorName>: <message>` first; usage for usage errors; the stack for errors nobody meant to throw. */
+export function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return `Error: ${String(error)}\n`;
+  const lines = [`${error.name}: ${error.message}`];
+  if (error instanceof UsageError) {
+    if (error.usage !== undefined) lines.push(`usage: ${error.usage}`);
+  } else if (!isKvsClipError(error) && error.stack !== undefined) {
+    lines.push(...error.stack.split('\n').slice(1));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function helpText(commands: Command[]): string {
+  const width = Math.max(...commands.map((c) => c.usage.length));
+  return `kvs-clip: Kinesis Video Streams GetClip, in process\n\n${commands.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`).join('\n')}\n`;
+}

@@ -1,0 +1,225 @@
+/**
+ * Pull-based reading of a byte stream that arrives in chunks split at any byte.
+ *
+ * The read position is always inside an original input chunk, so whatever lies within one chunk is
+ * handed out as a `subarray` view of it. Only a value that straddles chunks is joined, once, after
+ * all of its bytes have arrived: nothing is ever allocated from a size the input merely declares.
+ */
+import { InvalidArgumentException } from '../errors.js';
+
+/** Anything that yields bytes (the same shapes as mkv's ByteSource). */
+export type ChunkSource =
+  | Uint8Array
+  | ArrayBuffer
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array>
+  | Iterable<Uint8Array>;
+
+const EMPTY = new Uint8Array(0);
+
+export class ChunkReader {
+  /** The chunk holding the read position; parsers read `chunk[pos…]` directly on their fast path. */
+  chunk: Uint8Array = EMPTY;
+  pos = 0;
+  /** Input offset of `chunk[0]`. */
+  private chunkStart = 0;
+  /** Chunks pulled ahead by `peek`, not yet reached by the read position. */
+  private readonly ahead: Uint8Array[] = [];
+  private readonly source: ChunkPuller;
+
+  constructor(source: ChunkSource) {
+    this.source = chunkPuller(source);
+  }
+
+  /** Input offset of the read position. */
+  get offset(): number {
+    return this.chunkStart + this.pos;
+  }
+
+  /**
+   * Makes the read position point at an unread byte, moving to the next chunk when the current one
+   * is used up; false at the end of input.
+   */
+  async fill(): Promise<boolean> {
+    return this.pos < this.chunk.length || this.nextChunk();
+  }
+
+  /**
+   * Copies up to `n` bytes from the read position into `out` without moving, pulling chunks as
+   * needed (for a header that straddles chunks). Returns how many were copied: fewer than `n` only
+   * when the input ends.
+   */
+  async peek(out: Uint8Array, n: number): Promise<number> {
+    let copied = Math.min(n, this.chunk.length - this.pos);
+    out.set(this.chunk.subarray(this.pos, this.pos + copied), 0);
+    for (let i = 0; copied < n; i++) {
+      let next = this.ahead[i];
+      if (next === undefined) {
+        const pulled = await this.source.pull();
+        if (pulled === undefined) break;
+        this.ahead.push(pulled);
+        next = pulled;
+      }
+      const take = Math.min(next.length, n - copied);
+      out.set(next.subarray(0, take), copied);
+      copied += take;
+    }
+    return copied;
+  }
+
+  /** Moves the read position `n` bytes on; false when the input ended first (position at the end). */
+  async skip(n: number): Promise<boolean> {
+    for (;;) {
+      const available = this.chunk.length - this.pos;
+      if (n <= available) {
+        this.pos += n;
+        return true;
+      }
+      n -= available;
+      if (!(await this.nextChunk())) return false;
+    }
+  }
+
+  /**
+   * The next `n` bytes as one contiguous array, moving past them: a view of the input chunk when
+   * they lie in one, else a copy joined from the pieces once the last one arrived. Undefined when
+   * the input ends first (the position is then at the end).
+   */
+  async read(n: number): Promise<Uint8Array | undefined> {
+    if (n > 0 && !(await this.fill())) return undefined;
+    const available = this.chunk.length - this.pos;
+    if (n <= available) {
+      const view = this.chunk.subarray(this.pos, this.pos + n);
+      this.pos += n;
+      return view;
+    }
+    const pieces = [this.chunk.subarray(this.pos)];
+    let have = available;
+    while (have < n) {
+      if (!(await this.nextChunk())) return undefined;
+      const want = n - have;
+      const piece = this.chunk.length > want ? this.chunk.subarray(0, want) : this.chunk;
+      pieces.push(piece);
+      have += piece.length;
+      this.pos = piece.length;
+    }
+    const joined = new Uint8Array(n);
+    let at = 0;
+    for (const piece of pieces) {
+      joined.set(piece, at);
+      at += piece.length;
+    }
+    return joined;
+  }
+
+  /** Stops the source early (cancels a stream, returns an iterator); safe to call more than once. */
+  close(): Promise<void> {
+    return this.source.close();
+  }
+
+  /** Makes the next chunk current (the current one must be used up); false at the end of input. */
+  private async nextChunk(): Promise<boolean> {
+    this.chunkStart += this.chunk.length;
+    this.pos = 0;
+    const next = this.ahead.length > 0 ? this.ahead.shift() : await this.source.pull();
+    this.chunk = next ?? EMPTY;
+    return next !== undefined;
+  }
+}
+
+interface ChunkPuller {
+  /** The next non-empty chunk, or undefined at the end. */
+  pull(): Promise<Uint8Array | undefined>;
+  close(): Promise<void>;
+}
+
+function chunkPuller(source: ChunkSource): ChunkPuller {
+  if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
+    let pending: Uint8Array | undefined = toBytes(source);
+    return {
+      pull: async () => {
+        const chunk = pending;
+        pending = undefined;
+        return chunk !== undefined && chunk.length > 0 ? chunk : undefined;
+      },
+      close: async () => {
+        pending = undefined;
+      },
+    };
+  }
+  if (isReadableStream(source)) {
+    const reader = source.getReader();
+    let finished = false;
+    return {
+      pull: async () => {
+        while (!finished) {
+          const { done, value } = await reader.read();
+          if (done) {
+            finished = true;
+            reader.releaseLock();
+            break;
+          }
+          const chunk = toBytes(value);
+          if (chunk.length > 0) return chunk;
+        }
+        return undefined;
+      },
+      close: async () => {
+        if (finished) return;
+        finished = true;
+        await reader.cancel();
+      },
+    };
+  }
+  const iterator = iteratorOf(source);
+  let finished = false;
+  return {
+    pull: async () => {
+      while (!finished) {
+        const result = await iterator.next();
+        if (result.done) {
+          finished = true;
+          break;
+        }
+        const chunk = toBytes(result.value);
+        if (chunk.length > 0) return chunk;
+      }
+      return undefined;
+    },
+    close: async () => {
+      if (finished) return;
+      finished = true;
+      await iterator.return?.();
+    },
+  };
+}
+
+function isReadableStream(source: object): source is ReadableStream<Uint8Array> {
+  return typeof (source as ReadableStream).getReader === 'function';
+}
+
+function iteratorOf(source: unknown): Iterator<unknown> | AsyncIterator<unknown> {
+  if (source !== null && typeof source === 'object') {
+    const asyncIterate = (source as AsyncIterable<unknown>)[Symbol.asyncIterator];
+    if (typeof asyncIterate === 'function') return asyncIterate.call(source);
+    const iterate = (source as Iterable<unknown>)[Symbol.iterator];
+    if (typeof iterate === 'function') return iterate.call(source);
+  }
+  throw new InvalidArgumentException(
+    'input must be a Uint8Array, ArrayBuffer, ReadableStream or (async) iterable of Uint8Array chunks',
+  );
+}
+
+/** A chunk as bytes: Uint8Array (incl. Node Buffer) as is, other views and ArrayBuffers wrapped. */
+function toBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  throw new InvalidArgumentException(`input chunk is ${describe(chunk)}, expected a Uint8Array`);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `a ${value.constructor?.name ?? 'object'}`;
+  return `a ${typeof value}`;
+}

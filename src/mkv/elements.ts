@@ -1,0 +1,139 @@
+/**
+ * The small master elements read whole from memory: EBML header, Info, Tracks and Tags.
+ * `base` is the input offset of `body[0]`, for error offsets. Payload-like values (CodecPrivate)
+ * are views of `body`.
+ */
+import {
+  DOC_TYPE,
+  EBML_MAX_ID_LENGTH,
+  EBML_MAX_SIZE_LENGTH,
+  EbmlError,
+  forEachChild,
+  readFloat,
+  readSafeUint,
+  readString,
+} from '../ebml/index.js';
+import * as ID from './ids.js';
+import type { MkvTag, MkvTrack, TrackType } from './types.js';
+
+/** Matroska's default tick: 1 ms. */
+export const DEFAULT_TIMECODE_SCALE = 1_000_000;
+
+/** Checks an EBML header describes a Matroska (or WebM) document we can read. */
+export function checkEbmlHeader(body: Uint8Array, base: number): void {
+  let docType = 'matroska'; // the EBML default DocType is unspecified; absent in practice means Matroska
+  forEachChild(body, 0, body.length, base, (id, start, end) => {
+    if (id === DOC_TYPE) docType = readString(body, start, end);
+    else if (id === EBML_MAX_ID_LENGTH && readSafeUint(body, start, end, base + start, 'EBMLMaxIDLength') > 4) {
+      throw new EbmlError('EBMLMaxIDLength above 4 is not Matroska', base + start);
+    } else if (id === EBML_MAX_SIZE_LENGTH && readSafeUint(body, start, end, base + start, 'EBMLMaxSizeLength') > 8) {
+      throw new EbmlError('EBMLMaxSizeLength above 8 is not supported', base + start);
+    }
+  });
+  if (docType !== 'matroska' && docType !== 'webm') {
+    throw new EbmlError(`EBML DocType "${docType}" is not matroska`, base);
+  }
+}
+
+/** Info/TimecodeScale in nanoseconds per tick. */
+export function readTimecodeScale(body: Uint8Array, base: number): number {
+  let scale = DEFAULT_TIMECODE_SCALE;
+  forEachChild(body, 0, body.length, base, (id, start, end) => {
+    if (id !== ID.TIMECODE_SCALE) return;
+    scale = readSafeUint(body, start, end, base + start, 'TimecodeScale');
+    if (scale === 0) throw new EbmlError('TimecodeScale is 0', base + start);
+  });
+  return scale;
+}
+
+export function readTracks(body: Uint8Array, base: number): MkvTrack[] {
+  const tracks: MkvTrack[] = [];
+  forEachChild(body, 0, body.length, base, (id, start, end) => {
+    if (id === ID.TRACK_ENTRY) tracks.push(readTrackEntry(body, start, end, base));
+  });
+  return tracks;
+}
+
+function readTrackEntry(body: Uint8Array, entryStart: number, entryEnd: number, base: number): MkvTrack {
+  const track: MkvTrack = { number: 0, type: 'other', typeCode: 0, codecId: '' };
+  forEachChild(body, entryStart, entryEnd, base, (id, start, end) => {
+    switch (id) {
+      case ID.TRACK_NUMBER:
+        track.number = readSafeUint(body, start, end, base + start, 'TrackNumber');
+        break;
+      case ID.TRACK_TYPE:
+        track.typeCode = readSafeUint(body, start, end, base + start, 'TrackType');
+        track.type = trackType(track.typeCode);
+        break;
+      case ID.CODEC_ID:
+        track.codecId = readString(body, start, end);
+        break;
+      case ID.CODEC_PRIVATE:
+        track.codecPrivate = body.subarray(start, end);
+        break;
+      case ID.NAME:
+        track.name = readString(body, start, end);
+        break;
+      case ID.DEFAULT_DURATION:
+        track.defaultDurationNs = readSafeUint(body, start, end, base + start, 'DefaultDuration');
+        break;
+      case ID.VIDEO:
+        track.video = readVideo(body, start, end, base);
+        break;
+      case ID.AUDIO:
+        track.audio = readAudio(body, start, end, base);
+        break;
+    }
+  });
+  if (track.number === 0) throw new EbmlError('TrackEntry without a TrackNumber', base + entryStart);
+  return track;
+}
+
+function trackType(code: number): TrackType {
+  return code === 1 ? 'video' : code === 2 ? 'audio' : code === 0x11 ? 'subtitle' : 'other';
+}
+
+function readVideo(body: Uint8Array, videoStart: number, videoEnd: number, base: number): { width: number; height: number } {
+  const video = { width: 0, height: 0 };
+  forEachChild(body, videoStart, videoEnd, base, (id, start, end) => {
+    if (id === ID.PIXEL_WIDTH) video.width = readSafeUint(body, start, end, base + start, 'PixelWidth');
+    else if (id === ID.PIXEL_HEIGHT) video.height = readSafeUint(body, start, end, base + start, 'PixelHeight');
+  });
+  return video;
+}
+
+function readAudio(body: Uint8Array, audioStart: number, audioEnd: number, base: number): NonNullable<MkvTrack['audio']> {
+  // Matroska defaults: 8000 Hz, 1 channel.
+  const audio: NonNullable<MkvTrack['audio']> = { samplingFrequency: 8000, channels: 1 };
+  forEachChild(body, audioStart, audioEnd, base, (id, start, end) => {
+    if (id === ID.SAMPLING_FREQUENCY) audio.samplingFrequency = readFloat(body, start, end, base + start);
+    else if (id === ID.CHANNELS) audio.channels = readSafeUint(body, start, end, base + start, 'Channels');
+    else if (id === ID.BIT_DEPTH) audio.bitDepth = readSafeUint(body, start, end, base + start, 'BitDepth');
+  });
+  return audio;
+}
+
+/** SimpleTags nest by recursion: a bound keeps a hostile Tags element from overflowing the stack. */
+const MAX_SIMPLE_TAG_DEPTH = 64;
+
+/** Every SimpleTag of a Tags element as name/value pairs, nested SimpleTags flattened in order. */
+export function readSimpleTags(body: Uint8Array, base: number): MkvTag[] {
+  const tags: MkvTag[] = [];
+  const readSimpleTag = (tagStart: number, tagEnd: number, depth: number): void => {
+    if (depth > MAX_SIMPLE_TAG_DEPTH) throw new EbmlError(`SimpleTags nested more than ${MAX_SIMPLE_TAG_DEPTH} deep`, base + tagStart);
+    const tag: MkvTag = { name: '', value: '' };
+    tags.push(tag);
+    forEachChild(body, tagStart, tagEnd, base, (id, start, end) => {
+      if (id === ID.TAG_NAME) tag.name = readString(body, start, end);
+      else if (id === ID.TAG_STRING) tag.value = readString(body, start, end);
+      else if (id === ID.SIMPLE_TAG) readSimpleTag(start, end, depth + 1);
+    });
+  };
+  forEachChild(body, 0, body.length, base, (id, start, end) => {
+    if (id !== ID.TAG) return;
+    forEachChild(body, start, end, base, (childId, childStart, childEnd) => {
+      if (childId === ID.SIMPLE_TAG) readSimpleTag(childStart, childEnd, 1);
+    });
+  });
+  return tags;
+}

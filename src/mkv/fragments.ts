@@ -1,0 +1,210 @@
+/**
+ * Groups what the reader parses into fragments. Where one fragment ends and the next begins:
+ *
+ * 1. every EBML header starts a new Matroska document, hence a new fragment (GetMedia sends one
+ *    document per KVS fragment);
+ * 2. inside a document, a Tags element carrying AWS_KINESISVIDEO_FRAGMENT_NUMBER starts a new
+ *    fragment when the current one already has a number or frames (documents that hold several
+ *    KVS fragments, like the parser library's merged output);
+ * 3. GetMedia's trailing Tags with AWS_KINESISVIDEO_CONTINUATION_TOKEN is the last thing it sends
+ *    for a fragment, so the fragment is handed out right there instead of one fragment later;
+ * 4. plain Matroska (no fragment number): a video key frame starts a new fragment when the current
+ *    one already holds a video frame. Other frames stay in stream order: an audio frame belongs to
+ *    the fragment that is open when it arrives, as in a KVS producer's fragments.
+ */
+import { DEFAULT_TIMECODE_SCALE } from './elements.js';
+import type { KvsTags } from './kvs-tags.js';
+import type { MkvFragment, MkvFrame, MkvTrack } from './types.js';
+
+interface Draft {
+  fragment: MkvFragment;
+  hasVideo: boolean;
+  /** Opened by an EBML header: handed out even when empty, since the document exists. */
+  documentStart: boolean;
+}
+
+export class FragmentAssembler {
+  private draft: Draft | null = null;
+  private nextIndex = 0;
+  private timecodeScale = DEFAULT_TIMECODE_SCALE;
+  private tracks: MkvTrack[] = [];
+  private readonly videoTracks = new Set<number>();
+  /** DefaultDuration per track in ticks. */
+  private readonly frameDurations = new Map<number, number>();
+  /** Timecode of the cluster being read, for fragments cut inside it. */
+  private clusterTimecode: number | null = null;
+
+  /** Index the next fragment handed out will get (the one being read, for errors). */
+  get fragmentIndex(): number {
+    return this.nextIndex;
+  }
+
+  get fragmentNumber(): string | undefined {
+    return this.draft?.fragment.fragmentNumber ?? undefined;
+  }
+
+  /** Frames of the open fragment (call after beginBlock). */
+  get frames(): MkvFrame[] {
+    return this.draft!.fragment.frames;
+  }
+
+  /** DefaultDuration of a track in ticks, when the track has one. */
+  frameDuration(track: number): number | undefined {
+    return this.frameDurations.get(track);
+  }
+
+  /** An EBML header at `offset`: closes the open fragment and returns it when it is to be handed out. */
+  startDocument(offset: number): MkvFragment | null {
+    const done = this.close(offset);
+    this.timecodeScale = DEFAULT_TIMECODE_SCALE;
+    this.setTracks([]);
+    this.clusterTimecode = null;
+    this.draft = this.open(offset, true);
+    return done;
+  }
+
+  setTimecodeScale(scale: number): void {
+    this.timecodeScale = scale;
+    this.setTracks(this.tracks);
+  }
+
+  setTracks(tracks: MkvTrack[]): void {
+    this.tracks = tracks;
+    this.videoTracks.clear();
+    this.frameDurations.clear();
+    for (const track of tracks) {
+      if (track.type === 'video') this.videoTracks.add(track.number);
+      if (track.defaultDurationNs !== undefined) this.frameDurations.set(track.number, track.defaultDurationNs / this.timecodeScale);
+    }
+    if (this.draft !== null) {
+      this.draft.fragment.tracks = tracks;
+      this.draft.fragment.timecodeScale = this.timecodeScale;
+    }
+  }
+
+  /**
+   * A Tags element spanning [offset, end). Returns the fragments it completes (rules 2 and 3).
+   * Tags with an in-band error must go to closeBeforeError instead.
+   */
+  addTags(tags: KvsTags, offset: number, end: number): MkvFragment[] {
+    const done: MkvFragment[] = [];
+    const current = this.draft?.fragment;
+    if (tags.fragmentNumber !== undefined && current !== undefined && (current.fragmentNumber !== null || current.frames.length > 0)) {
+      pushIf(done, this.close(offset));
+    }
+    const fragment = this.ensureOpen(offset).fragment;
+    if (tags.fragmentNumber !== undefined) fragment.fragmentNumber = tags.fragmentNumber;
+    if (tags.serverTimestamp !== undefined) fragment.serverTimestamp = tags.serverTimestamp;
+    if (tags.producerTimestamp !== undefined) fragment.producerTimestamp = tags.producerTimestamp;
+    if (tags.millisBehindNow !== undefined) fragment.millisBehindNow = tags.millisBehindNow;
+    for (const tag of tags.other) fragment.tags.push(tag);
+    if (tags.continuationToken !== undefined) {
+      fragment.continuationToken = tags.continuationToken;
+      pushIf(done, this.close(end));
+    }
+    return done;
+  }
+
+  beginCluster(offset: number): void {
+    this.ensureOpen(offset);
+    this.clusterTimecode = null;
+  }
+
+  setClusterTimecode(timecode: number): void {
+    this.clusterTimecode = timecode;
+    const fragment = this.draft?.fragment;
+    if (fragment !== undefined && fragment.clusterTimecode === null) fragment.clusterTimecode = timecode;
+  }
+
+  /**
+   * A block of `track` at `offset` is next; returns the fragment it completes under rule 4. Its
+   * frames then go to `frames`.
+   */
+  beginBlock(track: number, keyframe: boolean, offset: number): MkvFragment | null {
+    let done: MkvFragment | null = null;
+    let draft = this.ensureOpen(offset);
+    if (this.videoTracks.has(track)) {
+      if (keyframe && draft.hasVideo && draft.fragment.fragmentNumber === null) {
+        done = this.close(offset);
+        draft = this.ensureOpen(offset);
+        draft.fragment.clusterTimecode = this.clusterTimecode;
+      }
+      draft.hasVideo = true;
+    }
+    return done;
+  }
+
+  /** End of input at `offset`; `partial` when it ended inside an element of the open fragment. */
+  finish(offset: number, partial: boolean): MkvFragment | null {
+    if (partial && this.draft !== null && hasContent(this.draft.fragment)) this.draft.fragment.partial = true;
+    return this.close(offset);
+  }
+
+  /** Before an in-band error: the open fragment, if anything of it came before the error tags. */
+  closeBeforeError(offset: number): MkvFragment | null {
+    const draft = this.draft;
+    if (draft === null) return null;
+    this.draft = null;
+    return hasContent(draft.fragment) ? this.handOut(draft.fragment, offset) : null;
+  }
+
+  /** Before a malformed-input error: the open fragment with the frames read so far, marked partial. */
+  closeBeforeFailure(offset: number): MkvFragment | null {
+    const fragment = this.closeBeforeError(offset);
+    if (fragment !== null) fragment.partial = true;
+    return fragment;
+  }
+
+  private ensureOpen(offset: number): Draft {
+    this.draft ??= this.open(offset, false);
+    return this.draft;
+  }
+
+  private open(offset: number, documentStart: boolean): Draft {
+    const fragment: MkvFragment = {
+      index: -1,
+      fragmentNumber: null,
+      producerTimestamp: null,
+      serverTimestamp: null,
+      millisBehindNow: undefined,
+      continuationToken: undefined,
+      timecodeScale: this.timecodeScale,
+      clusterTimecode: null,
+      tracks: this.tracks,
+      frames: [],
+      tags: [],
+      byteOffset: offset,
+      byteLength: 0,
+      partial: undefined,
+    };
+    return { fragment, hasVideo: false, documentStart };
+  }
+
+  private close(offset: number): MkvFragment | null {
+    const draft = this.draft;
+    if (draft === null) return null;
+    this.draft = null;
+    return draft.documentStart || hasContent(draft.fragment) ? this.handOut(draft.fragment, offset) : null;
+  }
+
+  private handOut(fragment: MkvFragment, end: number): MkvFragment {
+    fragment.index = this.nextIndex++;
+    fragment.byteLength = end - fragment.byteOffset;
+    return fragment;
+  }
+}
+
+function hasContent(fragment: MkvFragment): boolean {
+  return (
+    fragment.frames.length > 0 ||
+    fragment.clusterTimecode !== null ||
+    fragment.fragmentNumber !== null ||
+    fragment.producerTimestamp !== null ||
+    fragment.serverTimestamp !== null ||
+    fragment.tags.length > 0
+  );
+}
+
+function pushIf(list: MkvFragment[], fragment: MkvFragment | null): void {
+  if (fragment !== null) list.push(fragment);
+}

@@ -1,0 +1,117 @@
+/**
+ * KVS's own SimpleTags (DESIGN.md §2.4–2.7): fragment number, timestamps, GetMedia's progress tags,
+ * and the in-band errors of GetMedia and GetMediaForFragmentList.
+ */
+import { EbmlError } from '../ebml/index.js';
+import { KvsStreamError, ResourceNotFoundException, type KvsClipError } from '../errors.js';
+import type { MkvTag } from './types.js';
+
+const PREFIX = 'AWS_KINESISVIDEO_';
+export const FRAGMENT_NUMBER = `${PREFIX}FRAGMENT_NUMBER`;
+export const SERVER_TIMESTAMP = `${PREFIX}SERVER_TIMESTAMP`;
+export const PRODUCER_TIMESTAMP = `${PREFIX}PRODUCER_TIMESTAMP`;
+/** The spellings the GetMediaForFragmentList docs use. */
+export const SERVER_SIDE_TIMESTAMP = `${PREFIX}SERVER_SIDE_TIMESTAMP`;
+export const PRODUCER_SIDE_TIMESTAMP = `${PREFIX}PRODUCER_SIDE_TIMESTAMP`;
+export const MILLIS_BEHIND_NOW = `${PREFIX}MILLIS_BEHIND_NOW`;
+export const CONTINUATION_TOKEN = `${PREFIX}CONTINUATION_TOKEN`;
+export const ERROR_CODE = `${PREFIX}ERROR_CODE`;
+export const ERROR_ID = `${PREFIX}ERROR_ID`;
+export const EXCEPTION_ERROR_CODE = `${PREFIX}EXCEPTION_ERROR_CODE`;
+export const EXCEPTION_MESSAGE = `${PREFIX}EXCEPTION_MESSAGE`;
+
+/** GetMedia's ERROR_ID for "Requested fragment is not found". */
+const ERROR_ID_NOT_FOUND = 4000;
+
+/** What one Tags element says in KVS terms; `other` keeps every tag KVS did not define. */
+export interface KvsTags {
+  fragmentNumber?: string;
+  serverTimestamp?: number;
+  producerTimestamp?: number;
+  millisBehindNow?: number;
+  continuationToken?: string;
+  error?: { errorId?: string; errorCode?: string; exceptionCode?: string; exceptionMessage?: string };
+  other: MkvTag[];
+}
+
+/** Sorts a Tags element's SimpleTags; `byteOffset` (of the Tags element) is for value errors. */
+export function interpretTags(tags: MkvTag[], byteOffset: number): KvsTags {
+  const result: KvsTags = { other: [] };
+  for (const tag of tags) {
+    const { name, value } = tag;
+    if (!name.startsWith(PREFIX)) {
+      result.other.push(tag);
+      continue;
+    }
+    switch (name) {
+      case FRAGMENT_NUMBER:
+        result.fragmentNumber = value;
+        break;
+      case SERVER_TIMESTAMP:
+      case SERVER_SIDE_TIMESTAMP:
+        result.serverTimestamp = parseKvsTimestamp(value, name, byteOffset);
+        break;
+      case PRODUCER_TIMESTAMP:
+      case PRODUCER_SIDE_TIMESTAMP:
+        result.producerTimestamp = parseKvsTimestamp(value, name, byteOffset);
+        break;
+      case MILLIS_BEHIND_NOW:
+        if (!/^\d{1,15}$/.test(value)) throw new EbmlError(`${name} "${value}" is not a whole number of milliseconds`, byteOffset);
+        result.millisBehindNow = Number(value);
+        break;
+      case CONTINUATION_TOKEN:
+        result.continuationToken = value;
+        break;
+      case ERROR_ID:
+        (result.error ??= {}).errorId = value;
+        break;
+      case ERROR_CODE:
+        (result.error ??= {}).errorCode = value;
+        break;
+      case EXCEPTION_ERROR_CODE:
+        (result.error ??= {}).exceptionCode = value;
+        break;
+      case EXCEPTION_MESSAGE:
+        (result.error ??= {}).exceptionMessage = value;
+        break;
+      default:
+        result.other.push(tag); // e.g. AWS_KINESISVIDEO_END_OF_FRAGMENT from the producer
+    }
+  }
+  return result;
+}
+
+/**
+ * Epoch seconds with (usually three) decimals, as KVS writes them ("1511852109.126"), to integer
+ * milliseconds. Parsed from the digits, never through a float, so no rounding error creeps in;
+ * digits past the third decimal are dropped.
+ */
+export function parseKvsTimestamp(value: string, name: string, byteOffset: number): number {
+  const match = /^(\d{1,13})(?:\.(\d*))?$/.exec(value);
+  if (match === null) throw new EbmlError(`${name} "${value}" is not epoch seconds like 1511852109.126`, byteOffset);
+  const millis = ((match[2] ?? '') + '000').slice(0, 3);
+  return Number(match[1]) * 1000 + Number(millis);
+}
+
+/**
+ * The typed error for in-band error tags: ERROR_ID 4000 is ResourceNotFoundException, anything else
+ * a KvsStreamError carrying the code and text.
+ */
+export function inBandError(
+  error: NonNullable<KvsTags['error']>,
+  place: { fragmentNumber?: string; fragmentIndex: number; byteOffset: number },
+): KvsClipError {
+  const errorId = error.errorId !== undefined && /^\d+$/.test(error.errorId) ? Number(error.errorId) : undefined;
+  if (error.exceptionCode !== undefined || error.exceptionMessage !== undefined) {
+    const code = error.exceptionCode ?? 'UnknownException';
+    return new KvsStreamError(`GetMediaForFragmentList reported ${code}: ${error.exceptionMessage ?? '(no message)'}`, {
+      errorCode: code,
+      ...(errorId === undefined ? {} : { errorId }),
+      ...place,
+    });
+  }
+  const text = error.errorCode ?? '(no error code)';
+  const message = `GetMedia reported error ${error.errorId ?? '(no id)'}: ${text}`;
+  if (errorId === ERROR_ID_NOT_FOUND) return new ResourceNotFoundException(message, place);
+  return new KvsStreamError(message, { ...(errorId === undefined ? {} : { errorId }), errorCode: text, ...place });
+}

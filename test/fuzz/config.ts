@@ -1,0 +1,56 @@
+/**
+ * How many inputs each fuzz property tries, and how a run is reported. `npm test` uses the small
+ * defaults below (the whole fuzz folder in well under a minute on 2 cores); `npm run fuzz -- --runs N`
+ * (test/fuzz/run.mjs) sets FUZZ_RUNS, FUZZ_SEED and FUZZ_STATS / FUZZ_CURRENT for its report.
+ */
+import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
+import fc from 'fast-check';
+
+const runs = Number(process.env.FUZZ_RUNS ?? '');
+const seed = Number(process.env.FUZZ_SEED ?? '');
+
+/** True under `npm run fuzz` (runs chosen on the command line). */
+const fuzzing = Number.isInteger(runs) && runs > 0;
+
+/** Runs of a property: its `npm test` default, or the runner's --runs. */
+export function numRuns(testDefault: number): number {
+  return fuzzing ? runs : testDefault;
+}
+
+/** Under `npm test` a property (shrinking included) stops after this long; the runner has no limit. */
+const TEST_TIME_LIMIT_MS = 30_000;
+
+/** fast-check parameters: a fixed seed when one was given (to replay a failure), shrinking on. */
+export function params<T>(testDefault: number): fc.Parameters<T> {
+  const p: fc.Parameters<T> = { numRuns: numRuns(testDefault), endOnFailure: false };
+  // Shrinking a failure on a 300 KB capture can take minutes; the test suite reports it sooner.
+  if (!fuzzing) p.plugins = [fc.interruptAfterTimeLimit(TEST_TIME_LIMIT_MS) as NonNullable<fc.Parameters<T>['plugins']>[number]];
+  if (Number.isInteger(seed)) p.seed = seed;
+  if (process.env.FUZZ_PATH) p.path = process.env.FUZZ_PATH;
+  return p;
+}
+
+/** The vitest timeout for a property: generous, since each input also has its own budget. */
+export function timeoutFor(testDefault: number, msPerRun = 400): number {
+  return 60_000 + numRuns(testDefault) * msPerRun;
+}
+
+/**
+ * Records a finished property's executions for the runner's executions-per-second report, and
+ * clears its current-input note so the watchdog does not take an idle worker for a hung one.
+ */
+export function reportStats(property: string, executions: number, ms: number): void {
+  const file = process.env.FUZZ_STATS;
+  if (file) appendFileSync(file, `${JSON.stringify({ property, executions, ms })}\n`);
+  const dir = process.env.FUZZ_CURRENT;
+  if (dir) rmSync(`${dir}/${process.pid}.json`, { force: true });
+}
+
+/**
+ * Remembers the input being executed (as its replayable description), so the runner's watchdog can
+ * name it if a synchronous loop never returns. Only under the runner: it costs a file write per input.
+ */
+export function noteCurrent(property: string, description: unknown): void {
+  const dir = process.env.FUZZ_CURRENT;
+  if (dir) writeFileSync(`${dir}/${process.pid}.json`, JSON.stringify({ property, at: Date.now(), input: description }));
+}
