@@ -28,6 +28,8 @@ interface Sample {
   plain?: PlainRow[];
   /** The file ends inside a SimpleBlock (kvs-samples README), so a 'truncated' warning is due. */
   truncated?: boolean;
+  /** Where that SimpleBlock should have ended, when the README says. */
+  truncatedBlockEnd?: number;
 }
 
 const SAMPLES: Sample[] = [
@@ -114,6 +116,8 @@ const SAMPLES: Sample[] = [
       ['91343852338381298630635340538417522006416018997', 1517789312651, 1517530122401, 10014, { 1: 28 }],
     ],
     truncated: true,
+    // kvs-samples README: "its last SimpleBlock runs past EOF by 3553 bytes"; the file has 1916047.
+    truncatedBlockEnd: 1916047 + 3553,
   },
   {
     file: 'test_mixed_tags.mkv',
@@ -228,6 +232,7 @@ describe.skipIf(!present)('real KVS captures (../shared/kvs-samples/mkv)', () =>
         check(sample, result.fragments);
         expect(result.warnings.map((w) => w.code)).toEqual(sample.truncated === true ? ['truncated'] : []);
         expect(result.fragments.at(-1)!.partial).toBe(sample.truncated === true ? true : undefined);
+        if (sample.truncatedBlockEnd !== undefined) expect(result.warnings[0].message).toMatch(new RegExp(`should end at byte ${sample.truncatedBlockEnd}$`));
       }
       // Same bytes either way (compared with Buffer.compare: deep equality is too slow on megabytes).
       const wholeFrames = whole.fragments.flatMap((f) => f.frames);

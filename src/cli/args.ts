@@ -32,3 +32,18 @@ export function parseCommandArgs<T extends Options>(args: string[], options: T, 
   if (positionals.length > names.length) throw new UsageError(`unexpected argument ${positionals[names.length]}`, usage);
   return parsed;
 }
+
+/** A time flag: ISO 8601 with a zone (2025-11-21T08:00:00.021Z) or epoch seconds, as the SDK takes them. */
+export function parseTime(flag: string, text: string, usage: string): Date | number {
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  const ms = /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(text) ? Date.parse(text) : NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`${flag} must be ISO 8601 with a zone (2025-11-21T08:00:00.021Z) or epoch seconds, got ${text}`, usage);
+  return new Date(ms);
+}
+
+/** --timestamps producer|server (default producer). */
+export function parseTimestampKind(text: string | undefined, usage: string): 'producer' | 'server' {
+  const kind = text ?? 'producer';
+  if (kind !== 'producer' && kind !== 'server') throw new UsageError(`--timestamps must be producer or server, got ${kind}`, usage);
+  return kind;
+}

@@ -50,7 +50,8 @@ export function errorText(error: unknown): string {
   const lines = [`${error.name}: ${error.message}`];
   if (error instanceof UsageError) {
     if (error.usage !== undefined) lines.push(`usage: ${error.usage}`);
-  } else if (!isKvsClipError(error) && error.stack !== undefined) {
+  } else if (!isKvsClipError(error) && !('$fault' in error) && error.stack !== undefined) {
+    // Errors with $fault are the SDK's service exceptions: expected, so no stack.
     lines.push(...error.stack.split('\n').slice(1));
   }
   return `${lines.join('\n')}\n`;

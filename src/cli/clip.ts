@@ -1,0 +1,98 @@
+/**
+ * `kvs-clip clip`: GetClip on a local GetMedia / GetMediaForFragmentList payload or Matroska file,
+ * to a flat MP4 or (with --fragmented) an fMP4 of init + media segments in one file.
+ */
+import { clip, fragmentedMp4 } from '../api/index.js';
+import type { ClipOptions, DuplicateTimestampRule } from '../api/types.js';
+import type { ReaderWarning } from '../mkv/types.js';
+import { parseCommandArgs, parseTime, parseTimestampKind, UsageError } from './args.js';
+import { openInput, type CliIo } from './io.js';
+import { progressLine, writeFlat, writeFragmented } from './output.js';
+import type { Command } from './run.js';
+
+const usage =
+  'kvs-clip clip <input|-> -o <out.mp4|-> [--fragmented] [--start T] [--end T] [--timestamps producer|server] ' +
+  '[--max-fragments N] [--max-bytes N] [--duplicates first-ingested|highest-fragment-number] [--strict]';
+
+const options = {
+  output: { type: 'string', short: 'o' },
+  fragmented: { type: 'boolean' },
+  start: { type: 'string' },
+  end: { type: 'string' },
+  timestamps: { type: 'string' },
+  'max-fragments': { type: 'string' },
+  'max-bytes': { type: 'string' },
+  duplicates: { type: 'string' },
+  strict: { type: 'boolean' },
+} as const;
+
+export const clipCommand: Command = {
+  name: 'clip',
+  summary: 'remux a KVS fragment stream or Matroska file into MP4 (flat, or fragmented for MSE)',
+  usage,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, options, ['<input|->'], usage);
+    if (values.output === undefined) throw new UsageError('-o <out.mp4|-> is required', usage);
+    const clipOptions = clipOptionsOf(values, io);
+    const progress = progressLine(io);
+    const input = counted(await openInput(positionals[0], io), progress && ((bytes) => progress.show(`read ${(bytes / 1e6).toFixed(1)} MB`)));
+    let summary: string;
+    try {
+      if (values.fragmented) {
+        const counts = await writeFragmented(values.output, io, fragmentedMp4(input, clipOptions));
+        summary = `fragmented MP4, init + ${counts.media} media segments, ${counts.bytes} bytes`;
+      } else {
+        const { Payload } = await clip(input, clipOptions);
+        progress?.show(`writing ${(Payload.byteLength / 1e6).toFixed(1)} MB`);
+        await writeFlat(values.output, io, Payload.chunks());
+        summary = `MP4, ${Payload.byteLength} bytes`;
+      }
+    } finally {
+      progress?.clear();
+    }
+    if (values.output !== '-') io.stderr.write(`wrote ${values.output} (${summary})\n`);
+  },
+};
+
+function clipOptionsOf(values: { [K in keyof typeof options]?: K extends 'fragmented' | 'strict' ? boolean : string }, io: CliIo): ClipOptions {
+  const timestamps = parseTimestampKind(values.timestamps, usage);
+  const result: ClipOptions = {
+    timestamps,
+    onWarning: (warning: ReaderWarning) => io.stderr.write(`warning: ${warning.code}: ${warning.message}\n`),
+  };
+  if ((values.start === undefined) !== (values.end === undefined)) throw new UsageError('--start and --end go together (GetClip needs both)', usage);
+  if (values.start !== undefined && values.end !== undefined) {
+    result.ClipFragmentSelector = {
+      FragmentSelectorType: timestamps === 'server' ? 'SERVER_TIMESTAMP' : 'PRODUCER_TIMESTAMP',
+      TimestampRange: { StartTimestamp: parseTime('--start', values.start, usage), EndTimestamp: parseTime('--end', values.end, usage) },
+    };
+  }
+  if (values['max-fragments'] !== undefined) result.maxFragments = positiveInteger('--max-fragments', values['max-fragments']);
+  if (values['max-bytes'] !== undefined) result.maxBytes = positiveInteger('--max-bytes', values['max-bytes']);
+  if (values.duplicates !== undefined) {
+    if (values.duplicates !== 'first-ingested' && values.duplicates !== 'highest-fragment-number') {
+      throw new UsageError(`--duplicates must be first-ingested or highest-fragment-number, got ${values.duplicates}`, usage);
+    }
+    result.duplicateTimestamps = values.duplicates as DuplicateTimestampRule;
+  }
+  if (values.strict) result.strict = 'getclip';
+  return result;
+}
+
+function positiveInteger(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`${flag} must be a positive whole number, got ${text}`, usage);
+  return value;
+}
+
+/** Passes chunks through, telling `onBytes` the running total (for the progress line). */
+async function* counted(source: AsyncIterable<Uint8Array>, onBytes: ((total: number) => void) | undefined): AsyncGenerator<Uint8Array> {
+  if (!onBytes) return yield* source;
+  let total = 0;
+  let shownAt = 0;
+  for await (const chunk of source) {
+    total += chunk.byteLength;
+    if (total - shownAt >= 8 << 20) onBytes((shownAt = total));
+    yield chunk;
+  }
+}
