@@ -58,6 +58,7 @@ export function errorText(error: unknown): string {
 }
 
 function helpText(commands: Command[]): string {
-  const width = Math.max(...commands.map((c) => c.usage.length));
-  return `kvs-clip: Kinesis Video Streams GetClip, in process\n\n${commands.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`).join('\n')}\n`;
+  // Usages are long: each command gets its summary, then its usage on a line of its own.
+  const entries = commands.map((c) => `  ${c.name.padEnd(8)} ${c.summary}\n           ${c.usage}`);
+  return `kvs-clip: Kinesis Video Streams GetClip, in process\n\n${entries.join('\n\n')}\n\nErrors: first stderr line <ErrorName>: <message>, exit 1; usage errors exit 2.\n`;
 }
