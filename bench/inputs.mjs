@@ -6,13 +6,19 @@
 //   node bench/inputs.mjs --force  remake everything
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = join(here, '..');
 export const inputsDir = join(here, 'inputs');
+/**
+ * The kvs-clip build under test. run.mjs points this at a snapshot of dist/ taken when it starts, so
+ * a rebuild by someone else mid-run (tsup cleans dist/) neither breaks nor mixes the measurements.
+ */
+export const distDir = process.env.KVS_CLIP_BENCH_DIST ?? join(repoRoot, 'dist');
 
 const lavfiVideo = (size, rate) => ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}`];
 const lavfiSine = (rate, freq = 440) => ['-f', 'lavfi', '-i', `sine=frequency=${freq}:sample_rate=${rate}`];
@@ -75,25 +81,43 @@ function ffmpeg(args, out) {
   renameSync(tmp, out);
 }
 
-/** Path of the project's KVS fixture maker (fixtures/make-kvs.ts, on top of test/support/kvs-writer.ts). */
+/** The project's KVS fixture maker (fixtures/make-kvs.ts: our reader + test/support/kvs-writer.ts). */
 export const kvsMakerPath = join(repoRoot, 'fixtures', 'make-kvs.ts');
+/** The plain fixture name whose KVS copy make-kvs.ts writes from our source (same codecs: H.264 B-frames + AAC). */
+const kvsMakerSlot = 'h264-bframes-aac';
 
 /**
- * Turns a plain Matroska file into a GetMedia-style stream with the project's own KVS writer, bundled
- * on the fly with esbuild (a tsup dependency) so no TypeScript loader is needed.
+ * Turns a plain Matroska file into a GetMedia-style stream with the project's own fixture maker,
+ * unchanged: make-kvs.ts reads fixtures/<name>.mkv and writes fixtures/kvs-<name>.mkv relative to
+ * its working directory, so it runs in a scratch directory whose fixtures/ links the repository's
+ * plain fixtures, with our source standing in for one of them. Bundled on the fly with esbuild (a
+ * tsup dependency), so no TypeScript loader is needed.
  */
 function makeKvsStream(source, out) {
   if (!existsSync(kvsMakerPath)) {
     throw new Error(`${kvsMakerPath} is missing: the KVS stream input needs the project's KVS writer`);
   }
-  const bundled = join(inputsDir, '.make-kvs.mjs');
-  execFileSync(join(repoRoot, 'node_modules', '.bin', 'esbuild'), [
-    kvsMakerPath, '--bundle', '--platform=node', '--format=esm', `--outfile=${bundled}`, '--log-level=warning',
-  ], { stdio: 'inherit' });
-  const tmp = `${out}.part`;
-  execFileSync(process.execPath, [bundled, source, tmp], { stdio: 'inherit' });
-  renameSync(tmp, out);
-  rmSync(bundled, { force: true });
+  const scratch = mkdtempSync(join(tmpdir(), 'kvs-clip-bench-'));
+  try {
+    const fixtures = join(scratch, 'fixtures');
+    mkdirSync(fixtures);
+    for (const name of readdirSync(join(repoRoot, 'fixtures'))) {
+      if (name.endsWith('.mkv') && !name.startsWith('kvs-')) symlinkSync(join(repoRoot, 'fixtures', name), join(fixtures, name));
+    }
+    rmSync(join(fixtures, `${kvsMakerSlot}.mkv`), { force: true });
+    symlinkSync(source, join(fixtures, `${kvsMakerSlot}.mkv`));
+    const bundled = join(scratch, 'make-kvs.mjs');
+    execFileSync(join(repoRoot, 'node_modules', '.bin', 'esbuild'), [
+      kvsMakerPath, '--bundle', '--platform=node', '--format=esm', `--outfile=${bundled}`, '--log-level=warning',
+    ], { stdio: 'inherit' });
+    execFileSync(process.execPath, [bundled], { cwd: scratch, stdio: ['ignore', 'ignore', 'inherit'] });
+    const made = join(fixtures, `kvs-${kvsMakerSlot}.mkv`);
+    if (!existsSync(made)) throw new Error(`make-kvs.ts did not write kvs-${kvsMakerSlot}.mkv (is ${kvsMakerSlot} still one of its sources?)`);
+    copyFileSync(made, `${out}.part`);
+    renameSync(`${out}.part`, out);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 /** Makes what is missing (or everything with `force`) and returns the inputs with their paths and sizes. */
