@@ -144,7 +144,7 @@ export function ensureInputs({ force = false, only } = {}) {
   return made;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const force = process.argv.includes('--force');
   const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   for (const input of ensureInputs({ force, only: only.length ? only : undefined })) {

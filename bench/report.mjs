@@ -1,0 +1,247 @@
+// Renders bench/RESULTS.md from the figures run.mjs collected: machine, one table per input, the
+// streaming memory run, bundle sizes, the profile, and the goals of issue 7 marked met / not met.
+
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { repoRoot } from './inputs.mjs';
+import { toolVersion } from './measure.mjs';
+
+const MiB = 2 ** 20;
+
+export function machineInfo() {
+  const git = (...args) => {
+    try {
+      return execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim();
+    } catch {
+      return null;
+    }
+  };
+  const dirty = git('status', '--porcelain', '--', 'src', 'package.json', 'tsup.config.ts');
+  let cpuModel = cpus()[0]?.model ?? 'unknown';
+  try { // /proc/cpuinfo can be more precise than os.cpus() under some hypervisors
+    cpuModel = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpuModel;
+  } catch { /* not Linux */ }
+  const mediabunny = JSON.parse(readFileSync(join(repoRoot, 'node_modules', 'mediabunny', 'package.json'), 'utf8')).version;
+  return {
+    cpu: cpuModel,
+    cores: cpus().length,
+    ramGiB: totalmem() / 2 ** 30,
+    node: process.version,
+    ffmpeg: toolVersion('ffmpeg')?.replace(/ Copyright.*/, ''),
+    mediabunny,
+    commit: git('rev-parse', '--short', 'HEAD'),
+    srcDirty: Boolean(dirty),
+    loadAverage: loadavg(),
+  };
+}
+
+const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
+const fmt = (value, digits = 0) => (value == null || Number.isNaN(value) ? '–' : value.toFixed(digits));
+const mib = (bytes) => (bytes == null ? '–' : `${fmt(bytes / MiB)}`);
+const ratio = (value) => (value == null || Number.isNaN(value) ? '–' : `${value >= 10 ? value.toFixed(1) : value.toFixed(2)}×`);
+
+/** Whether a case's output has every frame of the input, as ffprobe counts them. */
+function checkCell(row, reference) {
+  if (!row.check) return '–';
+  if (row.check.error) return `✗ unreadable: ${row.check.error}`;
+  const counts = `${row.check.video} v / ${row.check.audio} a`;
+  if (reference.error) return counts;
+  const missing = [];
+  if (row.check.video !== reference.video) missing.push(`video ${row.check.video}/${reference.video}`);
+  if (row.check.audio !== reference.audio) missing.push(row.check.audio === 0 ? 'audio dropped' : `audio ${row.check.audio}/${reference.audio}`);
+  return missing.length ? `✗ ${missing.join(', ')}` : `✓ ${counts}`;
+}
+
+const byName = (input, name) => input.rows.find((row) => row.name === name && row.medianMs != null);
+const speedRatio = (input, ours, theirs) => {
+  const a = byName(input, ours);
+  const b = byName(input, theirs);
+  return a && b ? b.medianMs / a.medianMs : null;
+};
+
+function inputSection(input) {
+  const lines = [`### ${input.id}: ${input.file} (${fmt(input.bytes / 1e6, 1)} MB)`, '', input.description, ''];
+  const ref = input.reference;
+  lines.push(ref.error
+    ? `Reference frame counts unavailable: ${ref.error}`
+    : `Input holds ${ref.video} video and ${ref.audio} audio frames (${ref.codecs}, ${fmt(ref.duration, 1)} s) by ffprobe${input.kind === 'kvs' ? ` of the ffmpeg source before KVS fragmenting` : ''}; the last column checks each output against that.`, '');
+  const flat = byName(input, 'kvs-clip-flat-bytes');
+  const cli = byName(input, 'kvs-clip-cli-flat');
+  for (const kind of ['in-process', 'process']) {
+    const reference = kind === 'in-process' ? flat : cli;
+    const refLabel = kind === 'in-process' ? 'kvs-clip flat (bytes)' : 'kvs-clip CLI flat';
+    lines.push(kind === 'in-process'
+      ? `In process (input already in memory; median of ${input.rows.find((r) => r.times)?.times.length ?? '?'} runs; peak RSS of the whole Node process, input buffer included):`
+      : 'Whole process (read .mkv from disk, write .mp4 to disk; wall time incl. process start; peak RSS by GNU time):', '');
+    lines.push(`| case | median ms | MB/s of input | peak RSS MiB | ${refLabel} speed ÷ this | frames out |`, '|---|---:|---:|---:|---:|---|');
+    for (const row of input.rows.filter((r) => r.kind === kind)) {
+      if (row.skipped || row.error) {
+        lines.push(`| ${row.label} | – | – | – | – | ${row.skipped ? `not run: ${row.skipped}` : `✗ ${row.error}`} |`);
+        continue;
+      }
+      const versus = reference ? ratio(row.medianMs / reference.medianMs) : '–';
+      lines.push(`| ${row.label} | ${fmt(row.medianMs)} | ${fmt(mbps(input.bytes, row.medianMs))} | ${mib(row.maxRss)} | ${versus} | ${checkCell(row, ref)} |`);
+    }
+    lines.push('');
+  }
+  const pairs = [
+    ['kvs-clip flat (bytes) ÷ memcpy allocUnsafeSlow', 'kvs-clip-flat-bytes', 'memcpy-allocUnsafeSlow'],
+    ['kvs-clip flat (bytes) ÷ memcpy new Uint8Array', 'kvs-clip-flat-bytes', 'memcpy-new-Uint8Array'],
+    ['kvs-clip flat (chunks) ÷ memcpy allocUnsafeSlow', 'kvs-clip-flat-chunks', 'memcpy-allocUnsafeSlow'],
+    ['kvs-clip flat (bytes) ÷ mediabunny flat', 'kvs-clip-flat-bytes', 'mediabunny-flat'],
+    ['kvs-clip fMP4 ÷ mediabunny fragmented', 'kvs-clip-fmp4', 'mediabunny-fmp4'],
+    ['kvs-clip CLI flat ÷ ffmpeg +faststart', 'kvs-clip-cli-flat', 'ffmpeg-faststart'],
+    ['kvs-clip CLI flat ÷ ffmpeg (moov last)', 'kvs-clip-cli-flat', 'ffmpeg-flat'],
+    ['kvs-clip CLI fMP4 ÷ ffmpeg fragmented', 'kvs-clip-cli-fmp4', 'ffmpeg-fragmented'],
+  ].map(([label, ours, theirs]) => [label, speedRatio(input, ours, theirs)]).filter(([, value]) => value != null);
+  if (pairs.length) {
+    lines.push(`Speed ratios (> 1× means kvs-clip is faster): ${pairs.map(([label, value]) => `${label} **${ratio(value)}**`).join('; ')}.`, '');
+  }
+  return lines.join('\n');
+}
+
+/** Each goal of issue 7 per input where it applies: measured value, target, met or not, margin. */
+function goals(results) {
+  const rows = [];
+  const add = (goal, where, measured, target, met, margin) => rows.push({ goal, where, measured, target, met, margin });
+  for (const input of results.inputs) {
+    const memcpy = speedRatio(input, 'kvs-clip-flat-bytes', 'memcpy-allocUnsafeSlow');
+    if (memcpy != null) add('in-process flat clip ≥ 0.8× fresh-buffer memcpy (allocUnsafeSlow + set)', input.id, ratio(memcpy), '≥ 0.80×', memcpy >= 0.8, `${fmt((memcpy / 0.8 - 1) * 100)}%`);
+    const mb = speedRatio(input, 'kvs-clip-flat-bytes', 'mediabunny-flat');
+    if (mb != null) add('in-process flat clip ≥ 10× mediabunny', input.id, ratio(mb), '≥ 10×', mb >= 10, `${fmt((mb / 10 - 1) * 100)}%`);
+    const cli = byName(input, 'kvs-clip-cli-flat');
+    const ff = byName(input, 'ffmpeg-faststart');
+    if (cli && ff) {
+      const limit = (ff.medianMs * 2) / 3;
+      add('CLI flat clip wall time ≤ 2/3 of ffmpeg +faststart', input.id, `${fmt(cli.medianMs)} ms`, `≤ ${fmt(limit)} ms`, cli.medianMs <= limit, `${fmt(limit - cli.medianMs)} ms (${ratio(cli.medianMs / limit)} the limit)`);
+      if (cli.maxRss != null && ff.maxRss != null) {
+        const rssLimit = ff.maxRss + 64 * MiB;
+        add('CLI flat clip peak RSS ≤ ffmpeg +faststart + 64 MiB', input.id, `${mib(cli.maxRss)} MiB`, `≤ ${mib(rssLimit)} MiB`, cli.maxRss <= rssLimit, `${fmt((rssLimit - cli.maxRss) / MiB)} MiB`);
+      }
+    }
+  }
+  const memory = results.memory;
+  if (memory?.growth != null) {
+    // "Whatever the length": the largest growth over the runs with Node's default flags.
+    const runs = (memory.runs ?? [memory]).filter((run) => run.growth != null && !run.nodeFlags?.length);
+    const worst = runs.reduce((a, b) => (b.growth > a.growth ? b : a));
+    const other = worst.inputBytes !== memory.inputBytes;
+    add('streaming fMP4 RSS growth ≤ 32 MiB, whatever the length', `${fmt(memory.inputBytes / 2 ** 30, 2)} GiB stream${other ? ` (worst: ${fmt(worst.inputBytes / 2 ** 30, 2)} GiB)` : ''}`, `${mib(memory.growth)} MiB${other ? ` (${mib(worst.growth)} MiB)` : ''}`, '≤ 32 MiB', worst.growth <= 32 * MiB, `${fmt((32 * MiB - worst.growth) / MiB)} MiB`);
+  }
+  const main = results.size?.main;
+  if (main?.gzipped != null) {
+    add('browser bundle ≤ 15 KiB gzipped', 'main entry', `${fmt(main.gzipped / 1024, 2)} KiB`, '≤ 15 KiB', main.gzipped <= 15 * 1024, `${fmt((15 * 1024 - main.gzipped) / 1024, 2)} KiB`);
+  }
+  return rows;
+}
+
+/** Short pointers at what stands between a goal and its target, from the measured figures only. */
+function holdBacks(results, goalRows) {
+  const notes = [];
+  const unmet = (prefix) => goalRows.some((g) => !g.met && g.goal.startsWith(prefix));
+  if (unmet('in-process flat clip ≥ 0.8×')) {
+    for (const input of results.inputs) {
+      const bytes = byName(input, 'kvs-clip-flat-bytes');
+      const chunks = byName(input, 'kvs-clip-flat-chunks');
+      const memcpy = byName(input, 'memcpy-allocUnsafeSlow');
+      if (!bytes || !chunks || !memcpy) continue;
+      notes.push(`${input.id}: reading + muxing (the chunks form) takes ${fmt(chunks.medianMs)} ms, joining into one buffer another ${fmt(bytes.medianMs - chunks.medianMs)} ms, against ${fmt(memcpy.medianMs)} ms for the whole memcpy; the goal needs the total ≤ ${fmt(memcpy.medianMs / 0.8)} ms.`);
+    }
+  }
+  if (unmet('in-process') || unmet('CLI flat clip wall')) {
+    for (const profile of results.profiles ?? []) {
+      if (!profile.top) continue;
+      notes.push(`Hottest in ${profile.label}: ${profile.top.slice(0, 4).map((h) => `${h.where} (${fmt(h.share * 100)}%)`).join(', ')}.`);
+    }
+  }
+  const heaviest = results.size?.main?.heaviest;
+  if (heaviest && unmet('browser bundle')) {
+    notes.push(`Largest modules in the minified main bundle: ${heaviest.slice(0, 5).map((h) => `${h.file} (${fmt(h.bytes / 1024, 1)} KiB)`).join(', ')}.`);
+  }
+  return notes;
+}
+
+export function renderResults(results) {
+  const m = results.machine;
+  const lines = [
+    '# kvs-clip benchmarks',
+    '',
+    'Written by `npm run bench` (bench/run.mjs); raw figures in bench/out/results.json (git-ignored). Goals are those of issue 7; they are reported here, never asserted in tests.',
+    '',
+    `- Date: ${results.started.toISOString()} (run took ${fmt((results.finished - results.started) / 60000, 1)} min)`,
+    `- Commit: ${m.commit ?? 'unknown'}${m.srcDirty ? ' with uncommitted changes in src/ (the working tree was measured)' : ''}`,
+    `- Machine: ${m.cpu}, ${m.cores} cores, ${fmt(m.ramGiB, 1)} GiB RAM, shared with other work: load average ${m.loadAverage.map((l) => fmt(l, 1)).join(' / ')} (1/5/15 min) at the start, ${results.loadAverageAfter?.map((l) => fmt(l, 1)).join(' / ') ?? '?'} at the end; cases take turns so the load falls on all of them alike`,
+    `- Node ${m.node}; ${m.ffmpeg}; mediabunny ${m.mediabunny}`,
+    `- MB = 10^6 bytes, MiB = 2^20 bytes; MB/s is input bytes over median time. Each case ran in ${results.rounds} rounds (cases taking turns) of ${results.iterations} timed runs in process (after a warm-up run per round) or ${results.processIterations} whole-process runs (after one warm-up run).`,
+    results.haveTime ? '' : '- /usr/bin/time is missing: no peak RSS for whole-process cases.',
+    '',
+    '## Goals',
+    '',
+  ];
+  const goalRows = goals(results);
+  if (goalRows.length) {
+    lines.push('| goal | where | measured | target | status | margin |', '|---|---|---:|---:|---|---:|');
+    for (const g of goalRows) lines.push(`| ${g.goal} | ${g.where} | ${g.measured} | ${g.target} | ${g.met ? '**met**' : '**not met**'} | ${g.margin} |`);
+  } else {
+    lines.push('No goal could be evaluated yet (kvs-clip not built).');
+  }
+  lines.push('', 'Margin: how far past the target (positive) or short of it (negative).', '');
+  const notes = holdBacks(results, goalRows);
+  if (notes.length) lines.push('What holds back the goals not met (derived from the figures below):', '', ...notes.map((n) => `- ${n}`), '');
+  lines.push('## Speed per input', '');
+  for (const input of results.inputs) lines.push(inputSection(input), '');
+
+  lines.push('## Streaming memory', '');
+  const memory = results.memory;
+  if (!memory) lines.push('Not run.');
+  else if (memory.skipped || memory.error) lines.push(`Not measured: ${memory.skipped ?? memory.error}`);
+  else {
+    lines.push(memory.description, '',
+      '| run | input streamed | segments out | time | MB/s | RSS before | peak RSS | growth (peak − before) | kept after GC (heap / buffers) |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const run of memory.runs ?? [memory]) {
+      const goalRun = !run.nodeFlags?.length && run.inputBytes === memory.inputBytes;
+      const label = goalRun ? 'goal run' : run.nodeFlags?.length ? `node ${run.nodeFlags.join(' ')}` : 'length check';
+      if (run.error) { lines.push(`| ${label} | ✗ ${run.error} | | | | | | | |`); continue; }
+      const growth = goalRun ? `**${mib(run.growth)} MiB**` : `${mib(run.growth)} MiB`;
+      lines.push(`| ${label} | ${fmt(run.inputBytes / 2 ** 30, 2)} GiB | ${run.segments} | ${fmt(run.ms / 1000, 1)} s | ${fmt(mbps(run.inputBytes, run.ms))} | ${mib(run.rssBefore)} MiB | ${mib(run.maxRss)} MiB | ${growth} | ${fmt(run.retained.heap / MiB, 1)} / ${fmt(run.retained.buffers / MiB, 1)} MiB |`);
+    }
+  }
+  lines.push('', '## Browser bundle', '');
+  const size = results.size;
+  if (!size) lines.push('Not run.');
+  else if (size.error) lines.push(`Not measured: ${size.error}`);
+  else {
+    lines.push('esbuild --bundle --minify --format=esm --platform=browser, then gzip level 9 (node:zlib).', '',
+      '| entry | minified | gzipped | heaviest modules (bytes in minified output) |', '|---|---:|---:|---|');
+    for (const entry of Object.values(size)) {
+      if (entry.error) { lines.push(`| ${entry.label} | – | – | ✗ ${entry.error} |`); continue; }
+      const heaviest = entry.heaviest.slice(0, 5).map(({ file, bytes }) => `${file} ${bytes}`).join(', ');
+      lines.push(`| ${entry.label} | ${entry.minified} B | **${entry.gzipped} B (${fmt(entry.gzipped / 1024, 2)} KiB)** | ${heaviest} |`);
+    }
+  }
+  lines.push('', '## CPU profiles', '');
+  const profiles = results.profiles ?? [];
+  if (!profiles.length) lines.push('Not run (kvs-clip not built, or --no-profile).');
+  for (const profile of profiles) {
+    if (profile.error) { lines.push(`${profile.label}: ✗ ${profile.error}`, ''); continue; }
+    lines.push(`\`node --cpu-prof\`, ${profile.label} (whole process, start-up included): self time per function, bundle lines mapped to their src/ module.`, '',
+      '| self time | share | module:function |', '|---:|---:|---|');
+    for (const hot of profile.top.slice(0, 12)) lines.push(`| ${fmt(hot.selfMs)} ms | ${fmt(hot.share * 100, 1)}% | ${hot.where} |`);
+    lines.push('');
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+// `node bench/report.mjs [results.json] [RESULTS.md]` re-renders a report from saved raw figures.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [from = join(repoRoot, 'bench', 'out', 'results.json'), to = join(repoRoot, 'bench', 'RESULTS.md')] = process.argv.slice(2);
+  const results = JSON.parse(readFileSync(from, 'utf8'));
+  results.started = new Date(results.started);
+  results.finished = new Date(results.finished);
+  writeFileSync(to, renderResults(results));
+}
