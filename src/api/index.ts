@@ -30,11 +30,19 @@ export async function clip(input: ClipInput, options: ClipOptions = {}): Promise
   return clipFromFragments(readFragments(input, options), options);
 }
 
-/** As `clip`, from fragments already read (the AWS entry uses this). */
-export async function clipFromFragments(fragments: Fragments, options: ClipOptions = {}): Promise<ClipOutput> {
+/**
+ * As `clip`, from fragments already read (the AWS entry uses this). `keep` sees each checked
+ * fragment before it is held for the clip: the CLI uses it to swap payloads for stand-ins and copy
+ * them from the file later, so a flat clip of a large file does not hold the file in memory.
+ */
+export async function clipFromFragments(
+  fragments: Fragments,
+  options: ClipOptions = {},
+  keep: (fragment: CheckedFragment) => CheckedFragment = (fragment) => fragment,
+): Promise<ClipOutput> {
   const kind = timestampKind(options);
   const selected: CheckedFragment[] = [];
-  for await (const fragment of checkedFragments(fragments, options)) selected.push(fragment);
+  for await (const fragment of checkedFragments(fragments, options)) selected.push(keep(fragment));
   // A GetMedia stream is in ingestion order; the clip is in time order (stable for equal starts).
   const start = (fragment: CheckedFragment) => fragmentStartMs(fragment, kind) ?? 0;
   selected.sort((a, b) => start(a) - start(b));

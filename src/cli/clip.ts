@@ -6,7 +6,8 @@ import { clip, fragmentedMp4 } from '../api/index.js';
 import type { ClipOptions, DuplicateTimestampRule } from '../api/types.js';
 import type { ReaderWarning } from '../mkv/types.js';
 import { parseCommandArgs, parseTime, parseTimestampKind, UsageError } from './args.js';
-import { openInput, type CliIo } from './io.js';
+import { openInput, openInputFile } from './io.js';
+import { clipFileInTwoPasses } from './two-pass.js';
 import { progressLine, writeFlat, writeFragmented } from './output.js';
 import type { Command } from './run.js';
 
@@ -33,10 +34,28 @@ export const clipCommand: Command = {
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, options, ['<input|->'], usage);
     if (values.output === undefined) throw new UsageError('-o <out.mp4|-> is required', usage);
-    const clipOptions = clipOptionsOf(values, io);
     const progress = progressLine(io);
-    const input = counted(await openInput(positionals[0], io), progress && ((bytes) => progress.show(`read ${(bytes / 1e6).toFixed(1)} MB`)));
+    const clipOptions = clipOptionsOf(values, (warning) => {
+      progress?.clear(); // else the warning is appended to the progress text
+      io.stderr.write(`warning: ${warning.code}: ${warning.message}\n`);
+    });
     let summary: string;
+    if (!values.fragmented && positionals[0] !== '-' && values.output !== '-') {
+      // A file to a file: two passes, so the process never holds the input (see two-pass.ts).
+      const file = await openInputFile(positionals[0]);
+      try {
+        const clipped = await clipFileInTwoPasses(positionals[0], file, clipOptions);
+        progress?.show(`writing ${(clipped.output.Payload.byteLength / 1e6).toFixed(1)} MB`);
+        await clipped.writeTo(values.output);
+        summary = `MP4, ${clipped.output.Payload.byteLength} bytes`;
+      } finally {
+        progress?.clear();
+        await file.close();
+      }
+      io.stderr.write(`wrote ${values.output} (${summary})\n`);
+      return;
+    }
+    const input = counted(await openInput(positionals[0], io), progress && ((bytes) => progress.show(`read ${(bytes / 1e6).toFixed(1)} MB`)));
     try {
       if (values.fragmented) {
         const counts = await writeFragmented(values.output, io, fragmentedMp4(input, clipOptions));
@@ -54,12 +73,12 @@ export const clipCommand: Command = {
   },
 };
 
-function clipOptionsOf(values: { [K in keyof typeof options]?: K extends 'fragmented' | 'strict' ? boolean : string }, io: CliIo): ClipOptions {
+function clipOptionsOf(
+  values: { [K in keyof typeof options]?: K extends 'fragmented' | 'strict' ? boolean : string },
+  onWarning: (warning: ReaderWarning) => void,
+): ClipOptions {
   const timestamps = parseTimestampKind(values.timestamps, usage);
-  const result: ClipOptions = {
-    timestamps,
-    onWarning: (warning: ReaderWarning) => io.stderr.write(`warning: ${warning.code}: ${warning.message}\n`),
-  };
+  const result: ClipOptions = { timestamps, onWarning };
   if ((values.start === undefined) !== (values.end === undefined)) throw new UsageError('--start and --end go together (GetClip needs both)', usage);
   if (values.start !== undefined && values.end !== undefined) {
     result.ClipFragmentSelector = {

@@ -2,7 +2,7 @@
  * Terminal plumbing shared by every command: where text goes, how input files and stdin are read,
  * and how a write waits for a slow pipe.
  */
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { InvalidArgumentException, ResourceNotFoundException } from '../errors.js';
 
 /** The process streams a command talks to (replaced by in-memory streams in tests). */
@@ -25,6 +25,11 @@ const READ_CHUNK = 1024 * 1024;
  */
 export async function openInput(path: string, io: CliIo): Promise<AsyncIterable<Uint8Array>> {
   if (path === '-') return bytesOf(io.stdin);
+  return (await openInputFile(path)).createReadStream({ highWaterMark: READ_CHUNK });
+}
+
+/** An input file opened for reading, with the same errors as openInput. */
+export async function openInputFile(path: string): Promise<FileHandle> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -36,7 +41,7 @@ export async function openInput(path: string, io: CliIo): Promise<AsyncIterable<
     await handle.close();
     throw new InvalidArgumentException(`input ${path} is a directory, not a file`);
   }
-  return handle.createReadStream({ highWaterMark: READ_CHUNK });
+  return handle;
 }
 
 /** Stdin may be in text mode (string chunks); the reader wants bytes. */

@@ -1,0 +1,134 @@
+/**
+ * The flat clip of a regular file in two passes, so the process holds the clip's tables rather than
+ * the file (GetClip's output has moov first, so nothing can be written before every frame is known).
+ *
+ * Pass 1 reads the file in large chunks and builds the clip as usual, except that each checked
+ * frame's payload view is swapped for a stand-in view of the same length, and where its bytes sit in
+ * the file is noted; the chunks themselves are then free to go. Pass 2 writes the clip's header and
+ * copies the payloads from the file, reading a window of nearby payloads at a time (mdat order
+ * follows file order closely: per track and fragment, in decode order).
+ */
+import { readSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { clipFromFragments } from '../api/index.js';
+import type { ClipOptions, ClipOutput } from '../api/types.js';
+import type { CheckedFragment } from '../codecs/types.js';
+import { InvalidArgumentException } from '../errors.js';
+import { readFragments } from '../mkv/index.js';
+import { writeAllv } from './output.js';
+
+export interface TwoPassSizes {
+  /** Pass 1 read size: large reads keep per-chunk work and blocks straddling chunks rare. */
+  readChunk: number;
+  /** Pass 2 reads payloads in windows of at most this many file bytes. */
+  copyWindow: number;
+}
+
+const DEFAULT_SIZES: TwoPassSizes = { readChunk: 4 << 20, copyWindow: 8 << 20 };
+
+export interface TwoPassClip {
+  output: ClipOutput;
+  /** Writes the clip to `path`, copying payloads from the input file. */
+  writeTo(path: string): Promise<void>;
+}
+
+export async function clipFileInTwoPasses(
+  inputPath: string,
+  input: FileHandle,
+  options: ClipOptions,
+  { readChunk, copyWindow }: TwoPassSizes = DEFAULT_SIZES,
+): Promise<TwoPassClip> {
+  const chunkStarts = new WeakMap<ArrayBufferLike, number>();
+  const sources = new Map<Uint8Array, number>();
+  let standIns = new ArrayBuffer(0);
+
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    for (let position = 0; ; ) {
+      const buffer = Buffer.allocUnsafeSlow(readChunk); // its own ArrayBuffer, so offsets map back to the file
+      // Synchronous reads: a CLI has nothing else to do meanwhile, and it saves a thread-pool round trip per chunk.
+      const bytesRead = readSync(input.fd, buffer, 0, readChunk, position);
+      if (bytesRead === 0) return;
+      chunkStarts.set(buffer.buffer, position);
+      position += bytesRead;
+      yield buffer.subarray(0, bytesRead);
+    }
+  }
+
+  /** Same length, no bytes held: one shared zero buffer backs every stand-in. */
+  function standIn(length: number): Uint8Array {
+    if (length > standIns.byteLength) standIns = new ArrayBuffer(Math.max(length, 2 * standIns.byteLength));
+    return new Uint8Array(standIns, 0, length);
+  }
+
+  function detach(fragment: CheckedFragment): CheckedFragment {
+    for (const frame of fragment.frames) {
+      const chunkStart = chunkStarts.get(frame.data.buffer);
+      if (chunkStart === undefined) continue; // converted from Annex-B or joined across chunks: already its own bytes
+      const view = standIn(frame.data.byteLength);
+      sources.set(view, chunkStart + frame.data.byteOffset);
+      frame.data = view;
+    }
+    // Small views into a chunk would keep the whole chunk alive: give them their own bytes.
+    fragment.tracks = fragment.tracks.map((track) => (track.codecPrivate ? { ...track, codecPrivate: track.codecPrivate.slice() } : track));
+    fragment.configs = fragment.configs.map((config) => (config.decoderConfig ? { ...config, decoderConfig: config.decoderConfig.slice() } : config));
+    return fragment;
+  }
+
+  const output = await clipFromFragments(readFragments(chunks(), options), options, detach);
+  return {
+    output,
+    writeTo: (path) => copyPayloads(output.Payload.chunks(), sources, input, path, inputPath, copyWindow),
+  };
+}
+
+/** A payload to copy from the file, or bytes already in memory (header, converted frames). */
+type Part = { at: number; length: number } | Uint8Array;
+
+async function copyPayloads(
+  parts: Uint8Array[],
+  sources: Map<Uint8Array, number>,
+  input: FileHandle,
+  path: string,
+  inputPath: string,
+  copyWindow: number,
+): Promise<void> {
+  const out = await open(path, 'w');
+  let window = Buffer.allocUnsafeSlow(copyWindow);
+  let pending: Part[] = [];
+  let low = Infinity;
+  let high = 0;
+
+  // Reads the file span covering the pending payloads once, then writes everything pending in clip order.
+  const flush = async () => {
+    if (high > low) {
+      const span = high - low;
+      if (span > window.byteLength) window = Buffer.allocUnsafeSlow(span);
+      const bytesRead = readSync(input.fd, window, 0, span, low);
+      if (bytesRead < span) {
+        throw new InvalidArgumentException(`${inputPath} changed while it was being clipped (short read)`, { byteOffset: low + bytesRead });
+      }
+    }
+    await writeAllv(out, pending.map((p) => (p instanceof Uint8Array ? p : window.subarray(p.at - low, p.at - low + p.length))));
+    pending = [];
+    low = Infinity;
+    high = 0;
+  };
+
+  try {
+    for (const part of parts) {
+      const at = sources.get(part);
+      if (at === undefined) {
+        pending.push(part);
+        continue;
+      }
+      const end = at + part.byteLength;
+      if (high > low && Math.max(high, end) - Math.min(low, at) > copyWindow) await flush();
+      pending.push({ at, length: part.byteLength });
+      low = Math.min(low, at);
+      high = Math.max(high, end);
+    }
+    await flush();
+  } finally {
+    await out.close();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The CLI's two-pass flat clip (payloads copied from the file in pass 2, so the input is never held
+ * whole) must write exactly the file the in-memory `clip()` builds — whose output the mp4 tests check
+ * against mp4box.js and ffmpeg. fast-check varies the read chunk and copy window sizes down to a few
+ * bytes, so blocks straddle chunks (those are copied in pass 1) and windows flush at every kind of
+ * boundary; fixtures cover laced audio, HEVC, VFR and a selection.
+ */
+import { open } from 'node:fs/promises';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { clip } from '../src/api/index.js';
+import type { ClipOptions } from '../src/api/types.js';
+import { clipFileInTwoPasses } from '../src/cli/two-pass.js';
+import { FIXTURES, SAMPLES, hasSamples } from './support/mp4-input.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kvs-clip-two-pass-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function twoPass(input: string, options: ClipOptions, readChunk: number, copyWindow: number): Promise<Buffer> {
+  const file = await open(input, 'r');
+  const out = join(dir, `out-${readChunk}-${copyWindow}.mp4`);
+  try {
+    const clipped = await clipFileInTwoPasses(input, file, options, { readChunk, copyWindow });
+    await clipped.writeTo(out);
+  } finally {
+    await file.close();
+  }
+  return readFileSync(out);
+}
+
+async function inMemory(input: string, options: ClipOptions): Promise<Buffer> {
+  return Buffer.from((await clip(readFileSync(input), options)).Payload.bytes());
+}
+
+describe('two-pass flat clip equals the in-memory clip', () => {
+  const files = ['kvs-h264-aac.mkv', 'kvs-hevc-bframes-aac.mkv', 'h264-alaw-laced.mkv', 'h264-vfr.mkv'].map((f) => `${FIXTURES}/${f}`);
+
+  it('for any read chunk and copy window size', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...files),
+        fc.integer({ min: 64, max: 300_000 }),
+        fc.integer({ min: 1, max: 400_000 }),
+        async (input, readChunk, copyWindow) => {
+          expect((await twoPass(input, {}, readChunk, copyWindow)).equals(await inMemory(input, {}))).toBe(true);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it.skipIf(!hasSamples)('on a time selection of a real capture', async () => {
+    // output_get_media.mkv: AVCC frames; selection keeps fragments 1..3 (producer timestamps 1511852110.513 … 114.513).
+    const input = `${SAMPLES}/output_get_media.mkv`;
+    const options: ClipOptions = {
+      ClipFragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP', TimestampRange: { StartTimestamp: 1511852110.513, EndTimestamp: 1511852114.513 } },
+    };
+    expect((await twoPass(input, options, 100_000, 50_000)).equals(await inMemory(input, options))).toBe(true);
+  });
+  if (!hasSamples) console.warn('[cli-two-pass.test] ../shared/kvs-samples is absent: the capture case is skipped');
+});
