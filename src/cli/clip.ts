@@ -2,6 +2,7 @@
  * `kvs-clip clip`: GetClip on a local GetMedia / GetMediaForFragmentList payload or Matroska file,
  * to a flat MP4 or (with --fragmented) an fMP4 of init + media segments in one file.
  */
+import { stat } from 'node:fs/promises';
 import { clip, fragmentedMp4 } from '../api/index.js';
 import type { ClipOptions, DuplicateTimestampRule } from '../api/types.js';
 import type { ReaderWarning } from '../mkv/types.js';
@@ -34,6 +35,7 @@ export const clipCommand: Command = {
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, options, ['<input|->'], usage);
     if (values.output === undefined) throw new UsageError('-o <out.mp4|-> is required', usage);
+    if (await sameFile(positionals[0], values.output)) throw new UsageError(`-o ${values.output} is the input file: opening it for writing would destroy it`, usage);
     const progress = progressLine(io);
     const clipOptions = clipOptionsOf(values, (warning) => {
       progress?.clear(); // else the warning is appended to the progress text
@@ -44,7 +46,8 @@ export const clipCommand: Command = {
       // A file to a file: two passes, so the process never holds the input (see two-pass.ts).
       const file = await openInputFile(positionals[0]);
       try {
-        const clipped = await clipFileInTwoPasses(positionals[0], file, clipOptions);
+        const onRead = progress && ((bytes: number) => progress.show(`read ${(bytes / 1e6).toFixed(1)} MB`));
+        const clipped = await clipFileInTwoPasses(positionals[0], file, clipOptions, { onRead });
         progress?.show(`writing ${(clipped.output.Payload.byteLength / 1e6).toFixed(1)} MB`);
         await clipped.writeTo(values.output);
         summary = `MP4, ${clipped.output.Payload.byteLength} bytes`;
@@ -102,6 +105,13 @@ function positiveInteger(flag: string, text: string): number {
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`${flag} must be a positive whole number, got ${text}`, usage);
   return value;
+}
+
+/** True when both paths name one existing regular file ('-' is never one). */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  if (a === '-' || b === '-') return false;
+  const [x, y] = await Promise.all([stat(a).catch(() => null), stat(b).catch(() => null)]);
+  return x !== null && y !== null && x.isFile() && x.dev === y.dev && x.ino === y.ino;
 }
 
 /** Passes chunks through, telling `onBytes` the running total (for the progress line). */

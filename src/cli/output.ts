@@ -3,7 +3,9 @@
  * same promise: a flat clip is written whole or not at all; a fragmented one keeps what was written
  * before an error, and the error says how far it got.
  */
+import { writevSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
+import { InvalidArgumentException } from '../errors.js';
 import { write, type CliIo } from './io.js';
 
 /** Linux's IOV_MAX: how many buffers one writev may take. */
@@ -15,27 +17,52 @@ export async function writeFlat(path: string, io: CliIo, chunks: Uint8Array[]): 
     for (const chunk of chunks) await write(io.stdout, chunk);
     return;
   }
-  const file = await open(path, 'w');
+  await writeWholeFile(path, async (file) => writeAllv(file, chunks));
+}
+
+/**
+ * A flat clip's promise for any writer: opens `path` (an output that cannot be opened is a bad -o,
+ * InvalidArgumentException, as an unreadable input is in io.ts), lets `fill` write it, closes it; when
+ * anything fails, the partial file is removed and the error passed on.
+ */
+export async function writeWholeFile(path: string, fill: (file: FileHandle) => Promise<void>): Promise<void> {
+  const file = await openOutput(path);
+  // Only a regular file is ours to remove: `-o /dev/stdout`, a FIFO or a device must survive a failed write.
+  const regular = (await file.stat()).isFile();
   try {
-    // writev sends the header bytes and payload views to the kernel without joining them first.
-    for (let i = 0; i < chunks.length; i += IOV_MAX) await writeFully(file, chunks.slice(i, i + IOV_MAX));
+    await fill(file);
     await file.close();
   } catch (error) {
     await file.close().catch(() => {});
-    await rm(path, { force: true });
+    // The write error is the one to report, not a failure to clean up after it.
+    if (regular) await rm(path, { force: true }).catch(() => {});
     throw error;
   }
 }
 
-/** writev may write less than asked; go on from where it stopped. */
-async function writeFully(file: FileHandle, buffers: Uint8Array[]): Promise<void> {
-  let pending = buffers;
-  while (pending.length > 0) {
-    let { bytesWritten } = await file.writev(pending);
-    let i = 0;
-    while (i < pending.length && bytesWritten >= pending[i].byteLength) bytesWritten -= pending[i++].byteLength;
-    pending = pending.slice(i);
-    if (bytesWritten > 0) pending[0] = pending[0].subarray(bytesWritten);
+async function openOutput(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'w');
+  } catch (error) {
+    throw new InvalidArgumentException(`cannot write output file ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * writev sends header bytes and payload views to the kernel without joining them first. Synchronous:
+ * a CLI has nothing else to do meanwhile, and it saves a thread-pool round trip per call.
+ */
+export function writeAllv(file: FileHandle, buffers: Uint8Array[]): void {
+  for (let i = 0; i < buffers.length; i += IOV_MAX) {
+    let pending = buffers.slice(i, i + IOV_MAX);
+    while (pending.length > 0) {
+      // writev may write less than asked; go on from where it stopped.
+      let written = writevSync(file.fd, pending);
+      let done = 0;
+      while (done < pending.length && written >= pending[done].byteLength) written -= pending[done++].byteLength;
+      pending = pending.slice(done);
+      if (written > 0) pending[0] = pending[0].subarray(written);
+    }
   }
 }
 
@@ -56,8 +83,8 @@ export async function writeFragmented(
     for await (const segment of segments) {
       if (path === '-') await write(io.stdout, segment.data);
       else {
-        file ??= await open(path, 'w');
-        await writeFully(file, [segment.data]);
+        file ??= await openOutput(path);
+        writeAllv(file, [segment.data]);
       }
       written = true;
       bytes += segment.data.byteLength;
@@ -74,8 +101,14 @@ export async function writeFragmented(
   }
 }
 
-/** One rewritten stderr line of progress, only when stderr is a terminal. */
-export function progressLine(io: CliIo): { show(text: string): void; clear(): void } | undefined {
+export interface ProgressLine {
+  show(text: string): void;
+  /** Erases the line; call it before writing anything else to stderr, or that text lands on the line. */
+  clear(): void;
+}
+
+/** One rewritten stderr line of progress, only when stderr is a terminal (never on stdout). */
+export function progressLine(io: CliIo): ProgressLine | undefined {
   if (!(io.stderr as { isTTY?: boolean }).isTTY) return undefined;
   let shown = false;
   return {
@@ -85,6 +118,7 @@ export function progressLine(io: CliIo): { show(text: string): void; clear(): vo
     },
     clear() {
       if (shown) io.stderr.write('\r\x1b[K');
+      shown = false;
     },
   };
 }

@@ -9,22 +9,22 @@
  * follows file order closely: per track and fragment, in decode order).
  */
 import { readSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { clipFromFragments } from '../api/index.js';
 import type { ClipOptions, ClipOutput } from '../api/types.js';
 import type { CheckedFragment } from '../codecs/types.js';
 import { InvalidArgumentException } from '../errors.js';
 import { readFragments } from '../mkv/index.js';
-import { writeAllv } from './output.js';
+import { writeAllv, writeWholeFile } from './output.js';
 
-export interface TwoPassSizes {
+export interface TwoPassSettings {
   /** Pass 1 read size: large reads keep per-chunk work and blocks straddling chunks rare. */
-  readChunk: number;
+  readChunk?: number;
   /** Pass 2 reads payloads in windows of at most this many file bytes. */
-  copyWindow: number;
+  copyWindow?: number;
+  /** Told the bytes read so far in pass 1, after each read (for a progress line). */
+  onRead?: (bytes: number) => void;
 }
-
-const DEFAULT_SIZES: TwoPassSizes = { readChunk: 4 << 20, copyWindow: 8 << 20 };
 
 export interface TwoPassClip {
   output: ClipOutput;
@@ -36,7 +36,7 @@ export async function clipFileInTwoPasses(
   inputPath: string,
   input: FileHandle,
   options: ClipOptions,
-  { readChunk, copyWindow }: TwoPassSizes = DEFAULT_SIZES,
+  { readChunk = 4 << 20, copyWindow = 8 << 20, onRead }: TwoPassSettings = {},
 ): Promise<TwoPassClip> {
   const chunkStarts = new WeakMap<ArrayBufferLike, number>();
   const sources = new Map<Uint8Array, number>();
@@ -50,6 +50,7 @@ export async function clipFileInTwoPasses(
       if (bytesRead === 0) return;
       chunkStarts.set(buffer.buffer, position);
       position += bytesRead;
+      onRead?.(position);
       yield buffer.subarray(0, bytesRead);
     }
   }
@@ -92,14 +93,13 @@ async function copyPayloads(
   inputPath: string,
   copyWindow: number,
 ): Promise<void> {
-  const out = await open(path, 'w');
   let window = Buffer.allocUnsafeSlow(copyWindow);
   let pending: Part[] = [];
   let low = Infinity;
   let high = 0;
 
   // Reads the file span covering the pending payloads once, then writes everything pending in clip order.
-  const flush = async () => {
+  const flush = (out: FileHandle): void => {
     if (high > low) {
       const span = high - low;
       if (span > window.byteLength) window = Buffer.allocUnsafeSlow(span);
@@ -108,13 +108,13 @@ async function copyPayloads(
         throw new InvalidArgumentException(`${inputPath} changed while it was being clipped (short read)`, { byteOffset: low + bytesRead });
       }
     }
-    await writeAllv(out, pending.map((p) => (p instanceof Uint8Array ? p : window.subarray(p.at - low, p.at - low + p.length))));
+    writeAllv(out, pending.map((p) => (p instanceof Uint8Array ? p : window.subarray(p.at - low, p.at - low + p.length))));
     pending = [];
     low = Infinity;
     high = 0;
   };
 
-  try {
+  await writeWholeFile(path, async (out) => {
     for (const part of parts) {
       const at = sources.get(part);
       if (at === undefined) {
@@ -122,13 +122,11 @@ async function copyPayloads(
         continue;
       }
       const end = at + part.byteLength;
-      if (high > low && Math.max(high, end) - Math.min(low, at) > copyWindow) await flush();
+      if (high > low && Math.max(high, end) - Math.min(low, at) > copyWindow) flush(out);
       pending.push({ at, length: part.byteLength });
       low = Math.min(low, at);
       high = Math.max(high, end);
     }
-    await flush();
-  } finally {
-    await out.close();
-  }
+    flush(out);
+  });
 }

@@ -195,18 +195,13 @@ export function writeAudioSpecificConfig(fields: AudioSpecificConfigFields): Uin
   return w.bytes();
 }
 
-/** Names ffprobe prints for AAC profiles. */
+/** Names ffprobe prints for AAC profiles, by core object type (HE-AAC and HE-AACv2 by SBR / PS). */
+const AAC_PROFILES: Readonly<Record<number, string>> = { 1: 'Main', 2: 'LC', 3: 'SSR', 4: 'LTP', 23: 'LD' };
+
 export function aacProfileName(config: AudioSpecificConfig): string {
   if (config.ps) return 'HE-AACv2';
   if (config.sbr) return 'HE-AAC';
-  switch (config.coreObjectType) {
-    case 1: return 'Main';
-    case 2: return 'LC';
-    case 3: return 'SSR';
-    case 4: return 'LTP';
-    case 23: return 'LD';
-    default: return `object type ${config.coreObjectType}`;
-  }
+  return AAC_PROFILES[config.coreObjectType] ?? `object type ${config.coreObjectType}`;
 }
 
 /** Channels → channelConfiguration for configs we write (no PCE): 1..6 map to themselves, 8 to 7. */

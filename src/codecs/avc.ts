@@ -4,7 +4,7 @@
  */
 import { InvalidCodecPrivateDataException } from '../errors.js';
 import type { NalLengthSize } from './annexb.js';
-import { BitReader, unescapeRbsp } from './bits.js';
+import { rbspReader, type BitReader } from './bits.js';
 
 export const AVC_NAL_SPS = 7;
 export const AVC_NAL_PPS = 8;
@@ -27,7 +27,7 @@ export interface AvcDecoderConfig {
 }
 
 /** Profiles whose record may carry the chroma/bit-depth trailer (14496-15 §5.3.3.1.2). */
-const TRAILER_PROFILES = new Set([100, 110, 122, 144]);
+export const TRAILER_PROFILES = new Set([100, 110, 122, 144]);
 
 export function parseAvcC(bytes: Uint8Array): AvcDecoderConfig {
   const fail = (problem: string): never => {
@@ -39,26 +39,14 @@ export function parseAvcC(bytes: Uint8Array): AvcDecoderConfig {
   const lengthSizeMinusOne = bytes[4] & 0x03;
   if (lengthSizeMinusOne === 2) fail('has lengthSizeMinusOne 2 (3-byte NAL lengths are not allowed)');
   let at = 6;
-  const readArray = (count: number, expectedType: number, name: string): Uint8Array[] => {
-    const units: Uint8Array[] = [];
-    for (let i = 0; i < count; i++) {
-      if (at + 2 > bytes.length) fail(`ends inside the length of ${name} #${i + 1}`);
-      const length = (bytes[at] << 8) | bytes[at + 1];
-      at += 2;
-      if (length === 0) fail(`has an empty ${name} #${i + 1}`);
-      if (at + length > bytes.length) fail(`${name} #${i + 1} (${length} bytes) runs past the record's ${bytes.length} bytes`);
-      const unit = bytes.subarray(at, at + length);
-      if ((unit[0] & 0x80) !== 0 || avcNalType(unit) !== expectedType) {
-        fail(`${name} #${i + 1} has NAL header 0x${unit[0].toString(16)}, not a NAL unit of type ${expectedType}`);
-      }
-      units.push(unit);
-      at += length;
-    }
+  const readUnits = (count: number, type: number, name: string): Uint8Array[] => {
+    const [units, end] = readRecordUnits(bytes, at, count, 1, avcNalType, type, name, fail);
+    at = end;
     return units;
   };
-  const sps = readArray(bytes[5] & 0x1f, AVC_NAL_SPS, 'SPS');
+  const sps = readUnits(bytes[5] & 0x1f, AVC_NAL_SPS, 'SPS');
   if (at >= bytes.length) fail('ends before numOfPictureParameterSets');
-  const pps = readArray(bytes[at++], AVC_NAL_PPS, 'PPS');
+  const pps = readUnits(bytes[at++], AVC_NAL_PPS, 'PPS');
   const config: AvcDecoderConfig = {
     profileIndication: bytes[1],
     profileCompatibility: bytes[2],
@@ -75,43 +63,64 @@ export function parseAvcC(bytes: Uint8Array): AvcDecoderConfig {
     const bitDepthChroma = (bytes[at + 2] & 0x07) + 8;
     const count = bytes[at + 3];
     at += 4;
-    config.highProfile = { chromaFormat, bitDepthLuma, bitDepthChroma, spsExt: readArray(count, AVC_NAL_SPS_EXT, 'SPS extension') };
+    config.highProfile = { chromaFormat, bitDepthLuma, bitDepthChroma, spsExt: readUnits(count, AVC_NAL_SPS_EXT, 'SPS extension') };
   }
   return config;
 }
 
-export function writeAvcC(config: AvcDecoderConfig): Uint8Array {
-  const arrays = [config.sps, config.pps, config.highProfile?.spsExt ?? []];
-  // Limits of the record's count and length fields; parameter sets can come from frames, so a
-  // violation is bad input, not a programming error.
-  if (config.sps.length > 31) throw new InvalidCodecPrivateDataException(`${config.sps.length} SPS do not fit an avcC (31 at most)`);
-  if (config.pps.length > 255 || arrays[2].length > 255) {
-    throw new InvalidCodecPrivateDataException('more than 255 PPS or SPS extensions do not fit an avcC');
-  }
-  let size = 7 + (config.highProfile ? 4 : 0);
-  for (const array of arrays) for (const unit of array) size += 2 + unit.length;
-  const out = new Uint8Array(size);
-  out.set([1, config.profileIndication, config.profileCompatibility, config.levelIndication, 0xfc | (config.nalLengthSize - 1), 0xe0 | config.sps.length]);
-  let at = 6;
-  const writeUnits = (units: Uint8Array[]): void => {
-    for (const unit of units) {
-      if (unit.length > 0xffff) throw new InvalidCodecPrivateDataException(`a ${unit.length}-byte parameter set does not fit an avcC`);
-      out[at] = unit.length >> 8;
-      out[at + 1] = unit.length & 0xff;
-      out.set(unit, at + 2);
-      at += 2 + unit.length;
+/**
+ * `count` NAL units with 16-bit lengths from `at` in a decoder configuration record (avcC and hvcC
+ * lay them out alike), each at least its `headerBytes` long, with forbidden_zero_bit clear and of
+ * `type`. `name` says which units, for `fail`'s messages. Returns the units (views) and where they end.
+ */
+export function readRecordUnits(
+  bytes: Uint8Array, at: number, count: number, headerBytes: number, typeOf: (nal: Uint8Array) => number, type: number,
+  name: string, fail: (problem: string) => never,
+): [Uint8Array[], number] {
+  const units: Uint8Array[] = [];
+  for (let i = 1; i <= count; i++) {
+    if (at + 2 > bytes.length) fail(`ends inside the length of ${name} #${i}`);
+    const length = (bytes[at] << 8) | bytes[at + 1];
+    at += 2;
+    if (length < headerBytes) fail(`has a ${length}-byte ${name} #${i}, shorter than a NAL header`);
+    if (at + length > bytes.length) fail(`${name} #${i} (${length} bytes) runs past the record's ${bytes.length} bytes`);
+    const unit = bytes.subarray(at, at + length);
+    if ((unit[0] & 0x80) !== 0 || typeOf(unit) !== type) {
+      fail(`${name} #${i} has NAL header 0x${unit[0].toString(16)}, not a NAL unit of type ${type}`);
     }
-  };
-  writeUnits(config.sps);
-  out[at++] = config.pps.length;
-  writeUnits(config.pps);
-  const high = config.highProfile;
-  if (high) {
-    out.set([0xfc | high.chromaFormat, 0xf8 | (high.bitDepthLuma - 8), 0xf8 | (high.bitDepthChroma - 8), high.spsExt.length], at);
-    at += 4;
-    writeUnits(high.spsExt);
+    units.push(unit);
+    at += length;
   }
-  return out;
+  return [units, at];
+}
+
+/** Appends NAL units with 16-bit lengths, as avcC and hvcC hold them. `record` names it for the error. */
+export function pushRecordUnits(out: number[], units: readonly Uint8Array[], record: string): void {
+  for (const unit of units) {
+    // Parameter sets can come from frames, so a violation is bad input, not a programming error.
+    if (unit.length > 0xffff) throw new InvalidCodecPrivateDataException(`a ${unit.length}-byte NAL unit does not fit an ${record}`);
+    out.push(unit.length >> 8, unit.length & 0xff);
+    for (const byte of unit) out.push(byte);
+  }
+}
+
+export function writeAvcC(config: AvcDecoderConfig): Uint8Array {
+  const { sps, pps, highProfile: high } = config;
+  // Limits of the record's count fields.
+  if (sps.length > 31 || pps.length > 255 || (high && high.spsExt.length > 255)) {
+    throw new InvalidCodecPrivateDataException(
+      `${sps.length} SPS, ${pps.length} PPS and ${high?.spsExt.length ?? 0} SPS extensions do not fit an avcC (31, 255, 255 at most)`,
+    );
+  }
+  const out = [1, config.profileIndication, config.profileCompatibility, config.levelIndication, 0xfc | (config.nalLengthSize - 1), 0xe0 | sps.length];
+  pushRecordUnits(out, sps, 'avcC');
+  out.push(pps.length);
+  pushRecordUnits(out, pps, 'avcC');
+  if (high) {
+    out.push(0xfc | high.chromaFormat, 0xf8 | (high.bitDepthLuma - 8), 0xf8 | (high.bitDepthChroma - 8), high.spsExt.length);
+    pushRecordUnits(out, high.spsExt, 'avcC');
+  }
+  return Uint8Array.from(out);
 }
 
 export interface AvcSps {
@@ -147,10 +156,7 @@ const EXTENDED_SAR = 255;
 
 /** Parses an SPS NAL unit (with its 1-byte header). */
 export function parseAvcSps(nal: Uint8Array): AvcSps {
-  if (nal.length < 4 || avcNalType(nal) !== AVC_NAL_SPS) {
-    throw new InvalidCodecPrivateDataException('H.264 SPS is too short or not an SPS NAL unit');
-  }
-  const r = new BitReader(unescapeRbsp(nal.subarray(1)), 'H.264 SPS');
+  const r = rbspReader(nal, 1, avcNalType(nal), AVC_NAL_SPS, 4, 'H.264 SPS');
   const profileIdc = r.bits(8);
   const constraintFlags = r.bits(8);
   const levelIdc = r.bits(8);
@@ -191,33 +197,39 @@ export function parseAvcSps(nal: Uint8Array): AvcSps {
   r.skip(1); // direct_8x8_inference_flag
   const codedWidth = widthInMbs * 16;
   const codedHeight = (frameMbsOnly ? 1 : 2) * heightInMapUnits * 16;
-  let width = codedWidth;
-  let height = codedHeight;
-  if (r.flag()) {
-    const left = r.ue();
-    const right = r.ue();
-    const top = r.ue();
-    const bottom = r.ue();
-    // Crop units per §7.4.2.1.1: ChromaArrayType 0 (monochrome or separate planes) crops in luma samples.
-    const chromaArrayType = separateColourPlane ? 0 : chromaFormatIdc;
-    const subWidthC = chromaArrayType === 1 || chromaArrayType === 2 ? 2 : 1;
-    const subHeightC = chromaArrayType === 1 ? 2 : 1;
-    const cropUnitX = chromaArrayType === 0 ? 1 : subWidthC;
-    const cropUnitY = (chromaArrayType === 0 ? 1 : subHeightC) * (frameMbsOnly ? 1 : 2);
-    width = codedWidth - cropUnitX * (left + right);
-    height = codedHeight - cropUnitY * (top + bottom);
-    if (width <= 0 || height <= 0) r.fail(`crops its ${codedWidth}x${codedHeight} picture to nothing`);
-  }
-  let sar: readonly [number, number] = [1, 1];
-  if (r.flag() && r.flag()) sar = readSar(r); // vui_parameters_present_flag, aspect_ratio_info_present_flag
+  // Frame cropping: ChromaArrayType is 0 with separate colour planes; field pairs crop 2 rows per unit.
+  const [width, height] = readCroppedSize(r, codedWidth, codedHeight, separateColourPlane ? 0 : chromaFormatIdc, frameMbsOnly ? 1 : 2);
+  const sar = readVuiSar(r);
   return {
     profileIdc, constraintFlags, levelIdc, spsId, chromaFormatIdc, separateColourPlane, bitDepthLuma, bitDepthChroma,
     frameMbsOnly, codedWidth, codedHeight, width, height, sarWidth: sar[0], sarHeight: sar[1],
   };
 }
 
-/** aspect_ratio_idc and the optional explicit SAR (H.264 and H.265 VUI share Table E-1). */
-export function readSar(r: BitReader): readonly [number, number] {
+/**
+ * The display size: the coded size minus frame cropping (H.264 §7.4.2.1.1) or the conformance window
+ * (H.265 §7.4.3.2.1), both four ue(v) offsets (left, right, top, bottom) in chroma sample units, after
+ * their present flag. ChromaArrayType 0 (monochrome, separate planes) crops in luma samples.
+ * `rowsPerUnit` doubles the vertical unit for H.264 field coding.
+ */
+export function readCroppedSize(
+  r: BitReader, codedWidth: number, codedHeight: number, chromaArrayType: number, rowsPerUnit: number,
+): [number, number] {
+  if (!r.flag()) return [codedWidth, codedHeight];
+  const unitX = chromaArrayType === 1 || chromaArrayType === 2 ? 2 : 1;
+  const unitY = (chromaArrayType === 1 ? 2 : 1) * rowsPerUnit;
+  const width = codedWidth - unitX * (r.ue() + r.ue());
+  const height = codedHeight - unitY * (r.ue() + r.ue());
+  if (width <= 0 || height <= 0) r.fail(`crops its ${codedWidth}x${codedHeight} picture to nothing`);
+  return [width, height];
+}
+
+/**
+ * vui_parameters_present_flag, then aspect_ratio_info_present_flag, aspect_ratio_idc and the optional
+ * explicit SAR (H.264 and H.265 VUI start alike and share Table E-1). Square pixels when absent.
+ */
+export function readVuiSar(r: BitReader): readonly [number, number] {
+  if (!r.flag() || !r.flag()) return [1, 1];
   const idc = r.bits(8);
   if (idc === EXTENDED_SAR) {
     const w = r.bits(16);
@@ -245,10 +257,7 @@ export interface AvcPps {
 
 /** Parses the head of a PPS NAL unit: enough to check its ids and that it is a PPS at all. */
 export function parseAvcPps(nal: Uint8Array): AvcPps {
-  if (nal.length < 2 || avcNalType(nal) !== AVC_NAL_PPS) {
-    throw new InvalidCodecPrivateDataException('H.264 PPS is too short or not a PPS NAL unit');
-  }
-  const r = new BitReader(unescapeRbsp(nal.subarray(1)), 'H.264 PPS');
+  const r = rbspReader(nal, 1, avcNalType(nal), AVC_NAL_PPS, 2, 'H.264 PPS');
   const ppsId = r.ueMax(255, 'pic_parameter_set_id');
   const spsId = r.ueMax(31, 'seq_parameter_set_id');
   const entropyCodingModeFlag = r.flag();
@@ -257,19 +266,24 @@ export function parseAvcPps(nal: Uint8Array): AvcPps {
   return { ppsId, spsId, entropyCodingModeFlag };
 }
 
-/** The profile names ffprobe prints (libavcodec's profile table), for messages and details. */
+/**
+ * The profile names ffprobe prints (libavcodec's profile table), for messages and details: by
+ * profile_idc, with the constraint flag that makes a variant (set1: Constrained, set3: Intra).
+ */
+const AVC_PROFILES: Readonly<Record<number, readonly [name: string, variantFlag?: number, variant?: string]>> = {
+  66: ['Baseline', 0x40, 'Constrained Baseline'],
+  77: ['Main'],
+  88: ['Extended'],
+  100: ['High'],
+  110: ['High 10', 0x10, 'High 10 Intra'],
+  122: ['High 4:2:2', 0x10, 'High 4:2:2 Intra'],
+  244: ['High 4:4:4 Predictive', 0x10, 'High 4:4:4 Intra'],
+  44: ['CAVLC 4:4:4'],
+};
+
 export function avcProfileName(profileIdc: number, constraintFlags: number): string {
-  const set1 = (constraintFlags & 0x40) !== 0;
-  const set3 = (constraintFlags & 0x10) !== 0;
-  switch (profileIdc) {
-    case 66: return set1 ? 'Constrained Baseline' : 'Baseline';
-    case 77: return 'Main';
-    case 88: return 'Extended';
-    case 100: return 'High';
-    case 110: return set3 ? 'High 10 Intra' : 'High 10';
-    case 122: return set3 ? 'High 4:2:2 Intra' : 'High 4:2:2';
-    case 244: return set3 ? 'High 4:4:4 Intra' : 'High 4:4:4 Predictive';
-    case 44: return 'CAVLC 4:4:4';
-    default: return `profile_idc ${profileIdc}`;
-  }
+  const profile = AVC_PROFILES[profileIdc];
+  if (!profile) return `profile_idc ${profileIdc}`;
+  const [name, variantFlag = 0, variant] = profile;
+  return constraintFlags & variantFlag ? variant! : name;
 }

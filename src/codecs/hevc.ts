@@ -4,8 +4,8 @@
  */
 import { InvalidCodecPrivateDataException } from '../errors.js';
 import type { NalLengthSize } from './annexb.js';
-import { readSar } from './avc.js';
-import { BitReader, unescapeRbsp } from './bits.js';
+import { pushRecordUnits, readCroppedSize, readRecordUnits, readVuiSar } from './avc.js';
+import { rbspReader, type BitReader } from './bits.js';
 
 export const HEVC_NAL_VPS = 32;
 export const HEVC_NAL_SPS = 33;
@@ -73,20 +73,8 @@ export function parseHvcC(bytes: Uint8Array): HevcDecoderConfig {
     const complete = (bytes[at] & 0x80) !== 0;
     const count = (bytes[at + 1] << 8) | bytes[at + 2];
     at += 3;
-    const units: Uint8Array[] = [];
-    for (let i = 0; i < count; i++) {
-      if (at + 2 > bytes.length) fail(`ends inside the length of NAL unit #${i + 1} of array #${a + 1}`);
-      const length = (bytes[at] << 8) | bytes[at + 1];
-      at += 2;
-      if (length < 2) fail(`has a ${length}-byte NAL unit in array #${a + 1}, shorter than a NAL header`);
-      if (at + length > bytes.length) fail(`NAL unit #${i + 1} of array #${a + 1} (${length} bytes) runs past the record's ${bytes.length} bytes`);
-      const unit = bytes.subarray(at, at + length);
-      if ((unit[0] & 0x80) !== 0 || hevcNalType(unit) !== nalType) {
-        fail(`array #${a + 1} of NAL type ${nalType} holds a NAL unit with header 0x${unit[0].toString(16)}`);
-      }
-      units.push(unit);
-      at += length;
-    }
+    const [units, end] = readRecordUnits(bytes, at, count, 2, hevcNalType, nalType, `array #${a + 1} NAL unit`, fail);
+    at = end;
     arrays.push({ nalType, complete, units });
   }
   return {
@@ -112,47 +100,27 @@ export function parseHvcC(bytes: Uint8Array): HevcDecoderConfig {
 }
 
 export function writeHvcC(config: HevcDecoderConfig): Uint8Array {
-  if (config.arrays.length > 255) throw new InvalidCodecPrivateDataException('more than 255 NAL arrays do not fit an hvcC');
-  let size = HEADER_SIZE;
-  for (const array of config.arrays) {
-    if (array.units.length > 0xffff) throw new InvalidCodecPrivateDataException('more than 65535 NAL units do not fit an hvcC array');
-    size += 3;
-    for (const unit of array.units) {
-      if (unit.length > 0xffff) throw new InvalidCodecPrivateDataException(`a ${unit.length}-byte NAL unit does not fit an hvcC`);
-      size += 2 + unit.length;
-    }
-  }
-  const out = new Uint8Array(size);
   const c = config;
-  out[0] = c.configurationVersion;
-  out[1] = (c.profileSpace << 6) | (c.tierFlag ? 0x20 : 0) | c.profileIdc;
-  out.set([c.compatibilityFlags >>> 24, (c.compatibilityFlags >>> 16) & 0xff, (c.compatibilityFlags >>> 8) & 0xff, c.compatibilityFlags & 0xff], 2);
-  out.set(c.constraintFlags.subarray(0, 6), 6);
-  out[12] = c.levelIdc;
-  out[13] = 0xf0 | (c.minSpatialSegmentationIdc >> 8);
-  out[14] = c.minSpatialSegmentationIdc & 0xff;
-  out[15] = 0xfc | c.parallelismType;
-  out[16] = 0xfc | c.chromaFormat;
-  out[17] = 0xf8 | (c.bitDepthLuma - 8);
-  out[18] = 0xf8 | (c.bitDepthChroma - 8);
-  out[19] = c.avgFrameRate >> 8;
-  out[20] = c.avgFrameRate & 0xff;
-  out[21] = (c.constantFrameRate << 6) | (c.numTemporalLayers << 3) | (c.temporalIdNested ? 4 : 0) | (c.nalLengthSize - 1);
-  out[22] = c.arrays.length;
-  let at = HEADER_SIZE;
+  if (c.arrays.length > 255) throw new InvalidCodecPrivateDataException('more than 255 NAL arrays do not fit an hvcC');
+  const flags = c.compatibilityFlags;
+  // Reserved bits are written as ones (the 0xf0/0xfc/0xf8 parts), as 14496-15 asks.
+  const out = [
+    c.configurationVersion, (c.profileSpace << 6) | (c.tierFlag ? 0x20 : 0) | c.profileIdc,
+    flags >>> 24, (flags >>> 16) & 0xff, (flags >>> 8) & 0xff, flags & 0xff,
+    ...c.constraintFlags.subarray(0, 6), c.levelIdc,
+    0xf0 | (c.minSpatialSegmentationIdc >> 8), c.minSpatialSegmentationIdc & 0xff,
+    0xfc | c.parallelismType, 0xfc | c.chromaFormat, 0xf8 | (c.bitDepthLuma - 8), 0xf8 | (c.bitDepthChroma - 8),
+    c.avgFrameRate >> 8, c.avgFrameRate & 0xff,
+    (c.constantFrameRate << 6) | (c.numTemporalLayers << 3) | (c.temporalIdNested ? 4 : 0) | (c.nalLengthSize - 1),
+    c.arrays.length,
+  ];
   for (const array of c.arrays) {
-    out[at] = (array.complete ? 0x80 : 0) | array.nalType;
-    out[at + 1] = array.units.length >> 8;
-    out[at + 2] = array.units.length & 0xff;
-    at += 3;
-    for (const unit of array.units) {
-      out[at] = unit.length >> 8;
-      out[at + 1] = unit.length & 0xff;
-      out.set(unit, at + 2);
-      at += 2 + unit.length;
-    }
+    const count = array.units.length;
+    if (count > 0xffff) throw new InvalidCodecPrivateDataException('more than 65535 NAL units do not fit an hvcC array');
+    out.push((array.complete ? 0x80 : 0) | array.nalType, count >> 8, count & 0xff);
+    pushRecordUnits(out, array.units, 'hvcC');
   }
-  return out;
+  return Uint8Array.from(out);
 }
 
 /** The parameter sets of one type in the record (all arrays of that type, in order). */
@@ -181,10 +149,7 @@ export interface HevcSps {
 
 /** Parses an SPS NAL unit (with its 2-byte header). */
 export function parseHevcSps(nal: Uint8Array): HevcSps {
-  if (nal.length < 3 || hevcNalType(nal) !== HEVC_NAL_SPS) {
-    throw new InvalidCodecPrivateDataException('H.265 SPS is too short or not an SPS NAL unit');
-  }
-  const r = new BitReader(unescapeRbsp(nal.subarray(2)), 'H.265 SPS');
+  const r = rbspReader(nal, 2, hevcNalType(nal), HEVC_NAL_SPS, 3, 'H.265 SPS');
   const vpsId = r.bits(4);
   const maxSubLayersMinus1 = r.bits(3);
   if (maxSubLayersMinus1 > 6) r.fail(`has sps_max_sub_layers_minus1 = ${maxSubLayersMinus1}, above 6`);
@@ -197,20 +162,8 @@ export function parseHevcSps(nal: Uint8Array): HevcSps {
   const codedWidth = r.ueMax(65535, 'pic_width_in_luma_samples');
   const codedHeight = r.ueMax(65535, 'pic_height_in_luma_samples');
   if (codedWidth === 0 || codedHeight === 0) r.fail(`has a ${codedWidth}x${codedHeight} picture`);
-  let width = codedWidth;
-  let height = codedHeight;
-  if (r.flag()) {
-    const left = r.ue();
-    const right = r.ue();
-    const top = r.ue();
-    const bottom = r.ue();
-    const chromaArrayType = separateColourPlane ? 0 : chromaFormatIdc;
-    const subWidthC = chromaArrayType === 1 || chromaArrayType === 2 ? 2 : 1;
-    const subHeightC = chromaArrayType === 1 ? 2 : 1;
-    width = codedWidth - subWidthC * (left + right);
-    height = codedHeight - subHeightC * (top + bottom);
-    if (width <= 0 || height <= 0) r.fail(`crops its ${codedWidth}x${codedHeight} picture to nothing`);
-  }
+  // conformance_window_flag and offsets; ChromaArrayType is 0 with separate colour planes.
+  const [width, height] = readCroppedSize(r, codedWidth, codedHeight, separateColourPlane ? 0 : chromaFormatIdc, 1);
   const bitDepthLuma = r.ueMax(8, 'bit_depth_luma_minus8') + 8;
   const bitDepthChroma = r.ueMax(8, 'bit_depth_chroma_minus8') + 8;
   const log2MaxPocLsb = r.ueMax(12, 'log2_max_pic_order_cnt_lsb_minus4') + 4;
@@ -220,12 +173,10 @@ export function parseHevcSps(nal: Uint8Array): HevcSps {
     r.ue(); // sps_max_num_reorder_pics
     r.ue(); // sps_max_latency_increase_plus1
   }
-  r.ue(); // log2_min_luma_coding_block_size_minus3
-  r.ue(); // log2_diff_max_min_luma_coding_block_size
-  r.ue(); // log2_min_luma_transform_block_size_minus2
-  r.ue(); // log2_diff_max_min_luma_transform_block_size
-  r.ue(); // max_transform_hierarchy_depth_inter
-  r.ue(); // max_transform_hierarchy_depth_intra
+  // log2_min_luma_coding_block_size_minus3, log2_diff_max_min_luma_coding_block_size,
+  // log2_min_luma_transform_block_size_minus2, log2_diff_max_min_luma_transform_block_size,
+  // max_transform_hierarchy_depth_inter, max_transform_hierarchy_depth_intra
+  for (let i = 0; i < 6; i++) r.ue();
   if (r.flag() && r.flag()) skipHevcScalingListData(r); // scaling_list_enabled, sps_scaling_list_data_present
   r.skip(2); // amp_enabled_flag, sample_adaptive_offset_enabled_flag
   if (r.flag()) {
@@ -241,8 +192,7 @@ export function parseHevcSps(nal: Uint8Array): HevcSps {
     for (let i = 0; i < count; i++) r.skip(log2MaxPocLsb + 1); // lt_ref_pic_poc_lsb_sps, used_by_curr_pic_lt_sps_flag
   }
   r.skip(2); // sps_temporal_mvp_enabled_flag, strong_intra_smoothing_enabled_flag
-  let sar: readonly [number, number] = [1, 1];
-  if (r.flag() && r.flag()) sar = readSar(r); // vui_parameters_present_flag, aspect_ratio_info_present_flag
+  const sar = readVuiSar(r);
   return {
     vpsId, maxSubLayers: maxSubLayersMinus1 + 1, temporalIdNesting, profileTierLevel, spsId, chromaFormatIdc, separateColourPlane,
     codedWidth, codedHeight, width, height, bitDepthLuma, bitDepthChroma, sarWidth: sar[0], sarHeight: sar[1],
@@ -320,19 +270,13 @@ export interface HevcPps {
 }
 
 export function parseHevcPps(nal: Uint8Array): HevcPps {
-  if (nal.length < 3 || hevcNalType(nal) !== HEVC_NAL_PPS) {
-    throw new InvalidCodecPrivateDataException('H.265 PPS is too short or not a PPS NAL unit');
-  }
-  const r = new BitReader(unescapeRbsp(nal.subarray(2)), 'H.265 PPS');
+  const r = rbspReader(nal, 2, hevcNalType(nal), HEVC_NAL_PPS, 3, 'H.265 PPS');
   return { ppsId: r.ueMax(63, 'pps_pic_parameter_set_id'), spsId: r.ueMax(15, 'pps_seq_parameter_set_id') };
 }
 
 /** vps_video_parameter_set_id and the fixed-length fields after it that must hold (§7.4.3.1). */
 export function parseHevcVps(nal: Uint8Array): { vpsId: number; maxSubLayers: number } {
-  if (nal.length < 6 || hevcNalType(nal) !== HEVC_NAL_VPS) {
-    throw new InvalidCodecPrivateDataException('H.265 VPS is too short or not a VPS NAL unit');
-  }
-  const r = new BitReader(unescapeRbsp(nal.subarray(2)), 'H.265 VPS');
+  const r = rbspReader(nal, 2, hevcNalType(nal), HEVC_NAL_VPS, 6, 'H.265 VPS');
   const vpsId = r.bits(4);
   r.skip(2); // vps_base_layer_internal_flag, vps_base_layer_available_flag
   r.skip(6); // vps_max_layers_minus1
@@ -343,16 +287,11 @@ export function parseHevcVps(nal: Uint8Array): { vpsId: number; maxSubLayers: nu
   return { vpsId, maxSubLayers: maxSubLayersMinus1 + 1 };
 }
 
-/** The profile names ffprobe prints for general_profile_idc (libavcodec's table). */
+/** The profile names ffprobe prints for general_profile_idc 1..9 (libavcodec's table). */
+const HEVC_PROFILES: Readonly<Record<number, string>> = { 1: 'Main', 2: 'Main 10', 3: 'Main Still Picture', 4: 'Rext', 9: 'SCC' };
+
 export function hevcProfileName(profileIdc: number, compatibilityFlags: number): string {
   // A profile_idc of 0 defers to the first compatibility flag set (flag j is bit 31 − j).
   const idc = profileIdc !== 0 ? profileIdc : Math.clz32(compatibilityFlags & 0x7fffffff);
-  switch (idc) {
-    case 1: return 'Main';
-    case 2: return 'Main 10';
-    case 3: return 'Main Still Picture';
-    case 4: return 'Rext';
-    case 9: return 'SCC';
-    default: return `general_profile_idc ${profileIdc}`;
-  }
+  return HEVC_PROFILES[idc] ?? `general_profile_idc ${profileIdc}`;
 }

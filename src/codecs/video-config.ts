@@ -8,8 +8,8 @@ import {
   lengthPrefixedNalUnits, splitAnnexB, startsWithStartCode, tilesExactly, type NalLengthSize,
 } from './annexb.js';
 import {
-  AVC_NAL_PPS, AVC_NAL_SPS, AVC_NAL_SPS_EXT, avcNalType, avcProfileName, parseAvcC, parseAvcPps, parseAvcSps, writeAvcC,
-  type AvcDecoderConfig, type AvcSps,
+  AVC_NAL_PPS, AVC_NAL_SPS, AVC_NAL_SPS_EXT, avcNalType, avcProfileName, parseAvcC, parseAvcPps, parseAvcSps, TRAILER_PROFILES,
+  writeAvcC, type AvcDecoderConfig, type AvcSps,
 } from './avc.js';
 import { avcCodecString, hevcCodecString } from './codec-string.js';
 import {
@@ -28,6 +28,20 @@ interface VideoSource {
   firstKeyFrame?: Uint8Array;
 }
 
+/** How a codec's parameter sets are found among NAL units, and named in messages. */
+interface ParameterSetKinds {
+  codec: 'H.264' | 'H.265';
+  headerBytes: number;
+  typeOf: (nal: Uint8Array) => number;
+  types: readonly number[];
+  names: readonly string[];
+}
+
+const AVC: ParameterSetKinds = { codec: 'H.264', headerBytes: 1, typeOf: avcNalType, types: [AVC_NAL_SPS, AVC_NAL_PPS], names: ['SPS', 'PPS'] };
+const HEVC: ParameterSetKinds = {
+  codec: 'H.265', headerBytes: 2, typeOf: hevcNalType, types: [HEVC_NAL_VPS, HEVC_NAL_SPS, HEVC_NAL_PPS], names: ['VPS', 'SPS', 'PPS'],
+};
+
 /** The NAL units of a frame in either framing (length prefixes of `lengthSize` tried first). */
 function frameNalUnits(frame: Uint8Array, lengthSize: NalLengthSize): Uint8Array[] {
   if (tilesExactly(frame, lengthSize)) return lengthPrefixedNalUnits(frame, lengthSize);
@@ -43,40 +57,86 @@ function unitsOfType(units: readonly Uint8Array[], type: number, typeOf: (unit: 
   return found;
 }
 
+/** The parameter sets of each of `kinds.types` among `units`, in that order. */
+function setsOfEachType(units: readonly Uint8Array[], kinds: ParameterSetKinds): Uint8Array[][] {
+  return kinds.types.map((type) => unitsOfType(units, type, kinds.typeOf));
+}
+
+/**
+ * Fills the kinds of parameter sets CodecPrivate lacks (empty entries of `sets`) from the first key
+ * frame, as KVS's producer derives them; true when it had to. Throws MissingCodecPrivateDataException
+ * naming what neither has.
+ */
+function fillFromKeyFrame(sets: Uint8Array[][], kinds: ParameterSetKinds, source: VideoSource, lengthSize: NalLengthSize): boolean {
+  if (sets.every((set) => set.length > 0)) return false;
+  const inBand = setsOfEachType(source.firstKeyFrame ? frameNalUnits(source.firstKeyFrame, lengthSize) : [], kinds);
+  sets.forEach((set, i) => {
+    if (set.length === 0) sets[i] = inBand[i];
+  });
+  const missing = kinds.names.filter((_, i) => sets[i].length === 0);
+  if (missing.length > 0) {
+    throw new MissingCodecPrivateDataException(
+      `${kinds.codec} track has no ${missing.join('/')} in its CodecPrivate${source.codecPrivate ? '' : ' (none present)'} or in its first key frame`,
+    );
+  }
+  return true;
+}
+
+/** Every PPS must refer to an SPS that is present (when any is: an hvcC may leave them to the frames). */
+function checkPpsReferences(codec: string, sps: readonly { spsId: number }[], pps: readonly { ppsId: number; spsId: number }[]): void {
+  for (const { ppsId, spsId } of pps) {
+    if (sps.length > 0 && !sps.some((s) => s.spsId === spsId)) {
+      throw new InvalidCodecPrivateDataException(`${codec} PPS ${ppsId} refers to SPS ${spsId}, which is not present`);
+    }
+  }
+}
+
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
-const TRAILER_PROFILES = new Set([100, 110, 122, 144]);
+/** The parts of a video TrackConfig every codec fills the same way: size and SAR from the SPS, counts. */
+function videoConfig(
+  source: VideoSource, sps: AvcSps | HevcSps, decoderConfig: Uint8Array, nalLengthSize: NalLengthSize, sets: Uint8Array[][],
+  kinds: ParameterSetKinds, details: TrackConfig['details'],
+): Pick<TrackConfig, 'trackNumber' | 'kind' | 'decoderConfig' | 'nalLengthSize' | 'width' | 'height' | 'sarWidth' | 'sarHeight' | 'details'> {
+  const counts: TrackConfig['details'] = {};
+  kinds.names.forEach((name, i) => (counts[`${name.toLowerCase()}Count`] = sets[i].length));
+  return {
+    trackNumber: source.trackNumber,
+    kind: 'video',
+    decoderConfig,
+    nalLengthSize,
+    width: sps.width,
+    height: sps.height,
+    sarWidth: sps.sarWidth,
+    sarHeight: sps.sarHeight,
+    details: {
+      ...details,
+      chromaFormatIdc: sps.chromaFormatIdc,
+      bitDepthLuma: sps.bitDepthLuma,
+      bitDepthChroma: sps.bitDepthChroma,
+      codedWidth: sps.codedWidth,
+      codedHeight: sps.codedHeight,
+      ...counts,
+    },
+  };
+}
 
 export function avcTrackConfig(source: VideoSource): TrackConfig {
-  const { trackNumber, codecPrivate, firstKeyFrame } = source;
+  const { codecPrivate } = source;
   const record = codecPrivate && !startsWithStartCode(codecPrivate) ? parseAvcC(codecPrivate) : undefined;
   const annexBUnits = codecPrivate && !record ? splitAnnexB(codecPrivate) : [];
   const nalLengthSize = record?.nalLengthSize ?? 4;
-  let sps = record ? record.sps : unitsOfType(annexBUnits, AVC_NAL_SPS, avcNalType);
-  let pps = record ? record.pps : unitsOfType(annexBUnits, AVC_NAL_PPS, avcNalType);
-  let parameterSets: ParameterSetSource = record ? 'codec-private' : codecPrivate ? 'annex-b-codec-private' : 'first-key-frame';
-  if (sps.length === 0 || pps.length === 0) {
-    const inBand = firstKeyFrame ? frameNalUnits(firstKeyFrame, nalLengthSize) : [];
-    if (sps.length === 0) sps = unitsOfType(inBand, AVC_NAL_SPS, avcNalType);
-    if (pps.length === 0) pps = unitsOfType(inBand, AVC_NAL_PPS, avcNalType);
-    if (sps.length === 0 || pps.length === 0) {
-      throw new MissingCodecPrivateDataException(
-        `H.264 track has no ${sps.length === 0 ? 'SPS' : 'PPS'} in its CodecPrivate${codecPrivate ? '' : ' (none present)'} or in its first key frame`,
-      );
-    }
-    parameterSets = 'first-key-frame';
-  }
+  const sets = record ? [record.sps, record.pps] : setsOfEachType(annexBUnits, AVC);
+  const parameterSets: ParameterSetSource = fillFromKeyFrame(sets, AVC, source, nalLengthSize)
+    ? 'first-key-frame'
+    : record ? 'codec-private' : 'annex-b-codec-private';
+  const [sps, pps] = sets;
   const parsedSps = sps.map(parseAvcSps);
-  for (const unit of pps) {
-    const parsed = parseAvcPps(unit);
-    if (!parsedSps.some((s) => s.spsId === parsed.spsId)) {
-      throw new InvalidCodecPrivateDataException(`H.264 PPS ${parsed.ppsId} refers to SPS ${parsed.spsId}, which is not present`);
-    }
-  }
+  checkPpsReferences(AVC.codec, parsedSps, pps.map(parseAvcPps));
   const first = parsedSps[0];
   const profileIndication = record?.profileIndication ?? first.profileIdc;
   const normalised: AvcDecoderConfig = {
@@ -100,121 +160,67 @@ export function avcTrackConfig(source: VideoSource): TrackConfig {
   // where real KVS captures have them zero, and without bytes past its end. The config owns them (a
   // view would keep the reader's input chunk alive for the whole clip).
   const decoderConfig = writeAvcC(normalised);
-  const rewritten = !(codecPrivate && parameterSets === 'codec-private' && equalBytes(codecPrivate, decoderConfig));
   return {
-    trackNumber,
-    kind: 'video',
+    ...videoConfig(source, first, decoderConfig, nalLengthSize, sets, AVC, {
+      profile: avcProfileName(first.profileIdc, first.constraintFlags),
+      profileIdc: first.profileIdc,
+      constraintFlags: first.constraintFlags,
+      levelIdc: first.levelIdc,
+      progressive: first.frameMbsOnly,
+      parameterSets,
+      recordRewritten: !(codecPrivate && parameterSets === 'codec-private' && equalBytes(codecPrivate, decoderConfig)),
+    }),
     codec: 'avc',
     codecString: avcCodecString(normalised.profileIndication, normalised.profileCompatibility, normalised.levelIndication),
     sampleEntry: 'avc1',
-    decoderConfig,
-    nalLengthSize,
-    width: first.width,
-    height: first.height,
-    sarWidth: first.sarWidth,
-    sarHeight: first.sarHeight,
-    details: {
-      ...avcDetails(first),
-      spsCount: sps.length,
-      ppsCount: pps.length,
-      parameterSets,
-      recordRewritten: rewritten,
-    },
-  };
-}
-
-function avcDetails(sps: AvcSps): Record<string, string | number | boolean> {
-  return {
-    profile: avcProfileName(sps.profileIdc, sps.constraintFlags),
-    profileIdc: sps.profileIdc,
-    constraintFlags: sps.constraintFlags,
-    levelIdc: sps.levelIdc,
-    chromaFormatIdc: sps.chromaFormatIdc,
-    bitDepthLuma: sps.bitDepthLuma,
-    bitDepthChroma: sps.bitDepthChroma,
-    codedWidth: sps.codedWidth,
-    codedHeight: sps.codedHeight,
-    progressive: sps.frameMbsOnly,
   };
 }
 
 export function hevcTrackConfig(source: VideoSource): TrackConfig {
-  const { trackNumber, codecPrivate, firstKeyFrame } = source;
+  const { codecPrivate, firstKeyFrame } = source;
   const record = codecPrivate && !startsWithStartCode(codecPrivate) ? parseHvcC(codecPrivate) : undefined;
   const nalLengthSize = record?.nalLengthSize ?? 4;
-  const inBand = (): Uint8Array[] => (firstKeyFrame ? frameNalUnits(firstKeyFrame, nalLengthSize) : []);
-  let vps: Uint8Array[];
-  let sps: Uint8Array[];
-  let pps: Uint8Array[];
-  let parameterSets: ParameterSetSource;
+  let sets: Uint8Array[][];
+  let parameterSets: ParameterSetSource = 'codec-private';
   /** The SPS that gives the picture size; with a record lacking one, it comes from the key frame. */
   let sizeSps: Uint8Array | undefined;
   if (record) {
-    vps = hvcCUnits(record, HEVC_NAL_VPS);
-    sps = hvcCUnits(record, HEVC_NAL_SPS);
-    pps = hvcCUnits(record, HEVC_NAL_PPS);
-    parameterSets = 'codec-private';
-    sizeSps = baseLayer(sps) ?? baseLayer(unitsOfType(inBand(), HEVC_NAL_SPS, hevcNalType));
+    // A record may leave parameter sets to the frames (then the sample entry is hev1).
+    sets = HEVC.types.map((type) => hvcCUnits(record, type));
+    const inBandSps = (): Uint8Array[] => unitsOfType(firstKeyFrame ? frameNalUnits(firstKeyFrame, nalLengthSize) : [], HEVC_NAL_SPS, hevcNalType);
+    sizeSps = baseLayer(sets[1]) ?? baseLayer(inBandSps());
   } else {
-    const annexBUnits = codecPrivate ? splitAnnexB(codecPrivate) : [];
-    vps = unitsOfType(annexBUnits, HEVC_NAL_VPS, hevcNalType);
-    sps = unitsOfType(annexBUnits, HEVC_NAL_SPS, hevcNalType);
-    pps = unitsOfType(annexBUnits, HEVC_NAL_PPS, hevcNalType);
+    sets = setsOfEachType(codecPrivate ? splitAnnexB(codecPrivate) : [], HEVC);
     parameterSets = codecPrivate ? 'annex-b-codec-private' : 'first-key-frame';
-    if (vps.length === 0 || sps.length === 0 || pps.length === 0) {
-      const units = inBand();
-      if (vps.length === 0) vps = unitsOfType(units, HEVC_NAL_VPS, hevcNalType);
-      if (sps.length === 0) sps = unitsOfType(units, HEVC_NAL_SPS, hevcNalType);
-      if (pps.length === 0) pps = unitsOfType(units, HEVC_NAL_PPS, hevcNalType);
-      parameterSets = 'first-key-frame';
-    }
-    const missing = [vps.length === 0 && 'VPS', sps.length === 0 && 'SPS', pps.length === 0 && 'PPS'].filter(Boolean);
-    if (missing.length > 0) {
-      throw new MissingCodecPrivateDataException(
-        `H.265 track has no ${missing.join('/')} in its CodecPrivate${codecPrivate ? '' : ' (none present)'} or in its first key frame`,
-      );
-    }
-    sizeSps = baseLayer(sps);
+    if (fillFromKeyFrame(sets, HEVC, source, nalLengthSize)) parameterSets = 'first-key-frame';
+    sizeSps = baseLayer(sets[1]);
   }
   if (!sizeSps) {
     throw new MissingCodecPrivateDataException('H.265 track has no base-layer SPS in its CodecPrivate or in its first key frame');
   }
+  const [vps, sps, pps] = sets;
   vps.forEach(parseHevcVps);
-  const parsedSps = sps.map(parseHevcSps);
-  for (const unit of pps) {
-    const parsed = parseHevcPps(unit);
-    if (parsedSps.length > 0 && !parsedSps.some((s) => s.spsId === parsed.spsId)) {
-      throw new InvalidCodecPrivateDataException(`H.265 PPS ${parsed.ppsId} refers to SPS ${parsed.spsId}, which is not present`);
-    }
-  }
+  checkPpsReferences(HEVC.codec, sps.map(parseHevcSps), pps.map(parseHevcPps));
   const size = parseHevcSps(sizeSps);
-  const normalised = record ?? hvcCFromSps(size, vps, sps, pps);
+  const normalised = record ?? hvcCFromSps(size, sets);
   // Written out for the same reasons as the avcC (reserved bits, ownership).
   const decoderConfig = writeHvcC(normalised);
-  const rewritten = !(codecPrivate && record && equalBytes(codecPrivate, decoderConfig));
   // hvc1 says every parameter set is in the record; otherwise hev1 lets the frames carry them.
-  const complete = vps.length > 0 && sps.length > 0 && pps.length > 0;
-  const sampleEntry = complete ? 'hvc1' : 'hev1';
+  const sampleEntry = sets.every((set) => set.length > 0) ? 'hvc1' : 'hev1';
+  const ptl = size.profileTierLevel;
   return {
-    trackNumber,
-    kind: 'video',
+    ...videoConfig(source, size, decoderConfig, nalLengthSize, sets, HEVC, {
+      profile: hevcProfileName(ptl.profileIdc, ptl.compatibilityFlags),
+      profileSpace: ptl.profileSpace,
+      profileIdc: ptl.profileIdc,
+      tier: ptl.tierFlag ? 'High' : 'Main',
+      levelIdc: ptl.levelIdc,
+      parameterSets,
+      recordRewritten: !(codecPrivate && record && equalBytes(codecPrivate, decoderConfig)),
+    }),
     codec: 'hevc',
     codecString: hevcCodecString(sampleEntry, normalised),
     sampleEntry,
-    decoderConfig,
-    nalLengthSize,
-    width: size.width,
-    height: size.height,
-    sarWidth: size.sarWidth,
-    sarHeight: size.sarHeight,
-    details: {
-      ...hevcDetails(size),
-      vpsCount: vps.length,
-      spsCount: sps.length,
-      ppsCount: pps.length,
-      parameterSets,
-      recordRewritten: rewritten,
-    },
   };
 }
 
@@ -222,27 +228,11 @@ function baseLayer(sps: readonly Uint8Array[]): Uint8Array | undefined {
   return sps.find((unit) => unit.length > 2 && hevcLayerId(unit) === 0);
 }
 
-function hevcDetails(sps: HevcSps): Record<string, string | number | boolean> {
-  const ptl = sps.profileTierLevel;
-  return {
-    profile: hevcProfileName(ptl.profileIdc, ptl.compatibilityFlags),
-    profileSpace: ptl.profileSpace,
-    profileIdc: ptl.profileIdc,
-    tier: ptl.tierFlag ? 'High' : 'Main',
-    levelIdc: ptl.levelIdc,
-    chromaFormatIdc: sps.chromaFormatIdc,
-    bitDepthLuma: sps.bitDepthLuma,
-    bitDepthChroma: sps.bitDepthChroma,
-    codedWidth: sps.codedWidth,
-    codedHeight: sps.codedHeight,
-  };
-}
-
 /**
  * An hvcC for parameter sets that came without one. Fields the SPS does not give are written as
  * "unknown" (0), which 14496-15 allows: min_spatial_segmentation_idc, parallelismType, frame rates.
  */
-function hvcCFromSps(sps: HevcSps, vps: Uint8Array[], spsUnits: Uint8Array[], pps: Uint8Array[]): HevcDecoderConfig {
+function hvcCFromSps(sps: HevcSps, sets: Uint8Array[][]): HevcDecoderConfig {
   return {
     ...sps.profileTierLevel,
     configurationVersion: 1,
@@ -256,11 +246,7 @@ function hvcCFromSps(sps: HevcSps, vps: Uint8Array[], spsUnits: Uint8Array[], pp
     numTemporalLayers: sps.maxSubLayers,
     temporalIdNested: sps.temporalIdNesting,
     nalLengthSize: 4,
-    arrays: [
-      { nalType: HEVC_NAL_VPS, complete: true, units: vps },
-      { nalType: HEVC_NAL_SPS, complete: true, units: spsUnits },
-      { nalType: HEVC_NAL_PPS, complete: true, units: pps },
-    ],
+    arrays: HEVC.types.map((nalType, i) => ({ nalType, complete: true, units: sets[i] })),
   };
 }
 
@@ -269,11 +255,6 @@ function hvcCFromSps(sps: HevcSps, vps: Uint8Array[], spsUnits: Uint8Array[], pp
  * with the ones a config was derived from.
  */
 export function inBandParameterSets(codec: 'avc' | 'hevc', frame: Uint8Array, lengthSize: NalLengthSize): Uint8Array[] {
-  const units = frameNalUnits(frame, lengthSize);
-  if (codec === 'avc') return units.filter((unit) => unit.length > 0 && (avcNalType(unit) === AVC_NAL_SPS || avcNalType(unit) === AVC_NAL_PPS));
-  return units.filter((unit) => {
-    if (unit.length < 2) return false;
-    const type = hevcNalType(unit);
-    return type === HEVC_NAL_VPS || type === HEVC_NAL_SPS || type === HEVC_NAL_PPS;
-  });
+  const kinds = codec === 'avc' ? AVC : HEVC;
+  return frameNalUnits(frame, lengthSize).filter((unit) => unit.length >= kinds.headerBytes && kinds.types.includes(kinds.typeOf(unit)));
 }
