@@ -22,16 +22,20 @@ const LACING_XIPH = 0x02;
 const LACING_FIXED = 0x04;
 const LACING_EBML = 0x06;
 
-/** Reads the block header of `body` into `out`; `base` is the input offset of `body[0]`. */
-export function readBlockHeader(body: Uint8Array, base: number, out: BlockHeader): void {
-  const trackLength = body.length > 0 ? vintLength(body[0]) : 0;
+/**
+ * Reads the header of the block body `bytes[start, end)` into `out`; `base` is the input offset of
+ * `bytes[start]`. Bodies are given as a range of the chunk they lie in, so no view is made per block.
+ */
+export function readBlockHeader(bytes: Uint8Array, start: number, end: number, base: number, out: BlockHeader): void {
+  const trackLength = end > start ? vintLength(bytes[start]) : 0;
   if (trackLength === 0) throw new EbmlError('block without a valid track number', base);
-  if (body.length < trackLength + 3) throw new EbmlError(`block of ${body.length} bytes is too short for its header`, base);
-  let track = body[0] & (0xff >> trackLength);
-  for (let i = 1; i < trackLength; i++) track = track * 256 + body[i];
+  if (end - start < trackLength + 3) throw new EbmlError(`block of ${end - start} bytes is too short for its header`, base);
+  let track = bytes[start] & (0xff >> trackLength);
+  for (let i = 1; i < trackLength; i++) track = track * 256 + bytes[start + i];
+  const at = start + trackLength;
   out.track = track;
-  out.timeOffset = ((body[trackLength] << 24) >> 16) | body[trackLength + 1];
-  out.flags = body[trackLength + 2];
+  out.timeOffset = ((bytes[at] << 24) >> 16) | bytes[at + 1];
+  out.flags = bytes[at + 2];
   out.length = trackLength + 3;
 }
 
@@ -39,13 +43,16 @@ export function readBlockHeader(body: Uint8Array, base: number, out: BlockHeader
 const laceSizes = new Float64Array(256);
 
 /**
- * Appends the block's frames to `frames`. `time` is the block's timestamp in ticks; `duration` is
- * the whole block's duration in ticks when known (BlockDuration, or DefaultDuration × frames) and
- * is then spread evenly over laced frames, timestamps rounded to whole ticks.
+ * Appends the frames of the block body `bytes[start, end)` (input offset `base`) to `frames`, each a
+ * view of `bytes`. `time` is the block's timestamp in ticks; `duration` is the whole block's duration
+ * in ticks when known (BlockDuration, or DefaultDuration × frames) and is then spread evenly over
+ * laced frames, timestamps rounded to whole ticks.
  */
 export function pushBlockFrames(
   frames: MkvFrame[],
-  body: Uint8Array,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
   base: number,
   header: BlockHeader,
   time: number,
@@ -57,9 +64,11 @@ export function pushBlockFrames(
   const track = header.track;
   const lacing = header.flags & LACING_MASK;
   if (lacing === 0) {
-    frames.push({ track, timestamp: time, keyframe, duration: blockDuration ?? frameDuration, discardable, data: body.subarray(header.length) });
+    frames.push({ track, timestamp: time, keyframe, duration: blockDuration ?? frameDuration, discardable, data: bytes.subarray(start + header.length, end) });
     return;
   }
+  // Lacing is rare (audio of some muxers): a view of the body keeps its offsets simple.
+  const body = bytes.subarray(start, end);
   let pos = header.length;
   if (pos >= body.length) throw new EbmlError('laced block without a frame count', base + pos);
   const count = body[pos++] + 1;
@@ -127,26 +136,29 @@ function readLaceSizes(body: Uint8Array, base: number, pos: number, lacing: numb
 }
 
 export interface BlockGroupContent {
-  /** The Block's body and its input offset. */
-  block: Uint8Array | undefined;
-  blockOffset: number;
+  /** Where the Block's body lies in the BlockGroup's bytes, [blockStart, blockEnd); blockStart < 0 when absent. */
+  blockStart: number;
+  blockEnd: number;
   /** BlockDuration in ticks. */
   duration: number | undefined;
   /** Has a ReferenceBlock, so it is not a key frame. */
   referenced: boolean;
 }
 
-/** Picks Block, BlockDuration and ReferenceBlock out of a BlockGroup body into `out`. */
-export function readBlockGroup(body: Uint8Array, base: number, out: BlockGroupContent): void {
-  out.block = undefined;
+/**
+ * Picks Block, BlockDuration and ReferenceBlock out of the BlockGroup body `bytes[start, end)` (input
+ * offset `base`) into `out`.
+ */
+export function readBlockGroup(bytes: Uint8Array, start: number, end: number, base: number, out: BlockGroupContent): void {
+  out.blockStart = -1;
   out.duration = undefined;
   out.referenced = false;
-  forEachChild(body, 0, body.length, base, (id, start, end) => {
+  forEachChild(bytes, start, end, base - start, (id, bodyStart, bodyEnd) => {
     if (id === BLOCK) {
-      out.block = body.subarray(start, end);
-      out.blockOffset = base + start;
-    } else if (id === BLOCK_DURATION) out.duration = readSafeUint(body, start, end, base + start, 'BlockDuration');
+      out.blockStart = bodyStart;
+      out.blockEnd = bodyEnd;
+    } else if (id === BLOCK_DURATION) out.duration = readSafeUint(bytes, bodyStart, bodyEnd, base - start + bodyStart, 'BlockDuration');
     else if (id === REFERENCE_BLOCK) out.referenced = true;
   });
-  if (out.block === undefined) throw new EbmlError('BlockGroup without a Block', base);
+  if (out.blockStart < 0) throw new EbmlError('BlockGroup without a Block', base);
 }

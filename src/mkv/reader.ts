@@ -51,7 +51,7 @@ export async function* readFragments(source: ByteSource, options: ReadOptions = 
   const assembler = new FragmentAssembler();
   const header: ElementHeader = { id: 0, size: 0 };
   const block: BlockHeader = { track: 0, timeOffset: 0, flags: 0, length: 0 };
-  const group: BlockGroupContent = { block: undefined, blockOffset: 0, duration: undefined, referenced: false };
+  const group: BlockGroupContent = { blockStart: -1, blockEnd: 0, duration: undefined, referenced: false };
   const scratch = new Uint8Array(MAX_HEADER_LENGTH);
 
   let documentOpen = false;
@@ -122,44 +122,50 @@ export async function* readFragments(source: ByteSource, options: ReadOptions = 
           }
           if (id === ID.SIMPLE_BLOCK || id === ID.BLOCK_GROUP || id === ID.TIMECODE) {
             checkBuffered(size, id, offset);
-            let body: Uint8Array | undefined;
-            if (bodyInChunk) {
-              body = bytes.subarray(pos + headerLength, pos + headerLength + size);
-              input.pos = pos + headerLength + size;
-            } else {
-              body = await readStraddling(headerLength, size);
-              if (body === undefined) {
+            // The body as a range of the chunk it lies in (no view per block), or joined when it straddles chunks.
+            let body = bytes;
+            let start = pos + headerLength;
+            let end = start + size;
+            if (bodyInChunk) input.pos = end;
+            else {
+              const joined = await readStraddling(headerLength, size);
+              if (joined === undefined) {
                 truncation = { offset, what: elementName(id), end: bodyOffset + size };
                 break;
               }
+              body = joined;
+              start = 0;
+              end = size;
             }
             if (id === ID.TIMECODE) {
-              clusterTimecode = readSafeUint(body, 0, body.length, bodyOffset, 'Cluster Timecode');
+              clusterTimecode = readSafeUint(body, start, end, bodyOffset, 'Cluster Timecode');
               assembler.setClusterTimecode(clusterTimecode);
               continue;
             }
             if (clusterTimecode === null) throw new EbmlError('block before its Cluster Timecode', offset);
-            let blockBody = body;
             let blockOffset = bodyOffset;
             let keyframe: boolean;
             let discardable = false;
             if (id === ID.SIMPLE_BLOCK) {
-              readBlockHeader(body, bodyOffset, block);
+              readBlockHeader(body, start, end, bodyOffset, block);
               keyframe = (block.flags & FLAG_KEYFRAME) !== 0;
               discardable = (block.flags & FLAG_DISCARDABLE) !== 0;
               group.duration = undefined;
             } else {
-              readBlockGroup(body, bodyOffset, group);
-              blockBody = group.block!;
-              blockOffset = group.blockOffset;
-              readBlockHeader(blockBody, blockOffset, block);
+              readBlockGroup(body, start, end, bodyOffset, group);
+              blockOffset = bodyOffset + group.blockStart - start;
+              start = group.blockStart;
+              end = group.blockEnd;
+              readBlockHeader(body, start, end, blockOffset, block);
               keyframe = !group.referenced;
             }
             const done = assembler.beginBlock(block.track, keyframe, offset);
             if (done !== null) yield done;
             pushBlockFrames(
               assembler.frames,
-              blockBody,
+              body,
+              start,
+              end,
               blockOffset,
               block,
               clusterTimecode + block.timeOffset,
