@@ -121,6 +121,30 @@ describe.skipIf(!hasSamples)('GetClip selection on a real GetMedia capture', asy
     expect(highest.count).toBe(framesOf([0, 2, 3]));
     expect(Buffer.from(highest.second).equals(Buffer.from(b.frames[0].data))).toBe(true);
   });
+
+  it('resolves duplicates over the whole flat clip, even when the twins arrive far apart', async () => {
+    // Fragment 3 re-stamped with fragment 1's timestamp and delivered last (a late re-upload).
+    const late = { ...fragments[3], producerTimestamp: fragments[1].producerTimestamp };
+    const input = [fragments[0], fragments[1], fragments[2], late];
+    const highest = videoSamples((await clipFromFragments(input, { duplicateTimestamps: 'highest-fragment-number' })).Payload.bytes());
+    expect(highest.length).toBe(framesOf([0, 2, 3]));
+    // Time order: fragment 0, then the kept twin (fragment 3's frames at fragment 1's time), then fragment 2.
+    expect(Buffer.from(highest[framesOf([0])].data).equals(Buffer.from(fragments[3].frames[0].data))).toBe(true);
+    const oldest = videoSamples((await clipFromFragments(input)).Payload.bytes());
+    expect(oldest.length).toBe(framesOf([0, 1, 2]));
+    expect(Buffer.from(oldest[framesOf([0])].data).equals(Buffer.from(fragments[1].frames[0].data))).toBe(true);
+  });
+
+  it('puts fragments that arrive out of order in time order, and caps that order as GetClip does', async () => {
+    const reversed = [...fragments].reverse();
+    const all = videoSamples((await clipFromFragments(reversed)).Payload.bytes());
+    expect(all.length).toBe(framesOf([0, 1, 2, 3, 4]));
+    expect(Buffer.from(all[0].data).equals(Buffer.from(fragments[0].frames[0].data))).toBe(true);
+    const capped = videoSamples((await clipFromFragments(reversed, { maxFragments: 2 })).Payload.bytes());
+    expect(capped.length).toBe(framesOf([0, 1])); // the first two in time, not the first two to arrive
+    expect(Buffer.from(capped[0].data).equals(Buffer.from(fragments[0].frames[0].data))).toBe(true);
+    expect(Buffer.from(capped[framesOf([0])].data).equals(Buffer.from(fragments[1].frames[0].data))).toBe(true);
+  });
 });
 
 describe('selector validation (InvalidArgumentException, like the service)', () => {

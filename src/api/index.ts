@@ -3,7 +3,7 @@ import { createCodecChecker } from '../codecs/index.js';
 import { buildFlatClip, createFragmentedMuxer } from '../mp4/index.js';
 import type { MkvFragment } from '../mkv/types.js';
 import type { CheckedFragment } from '../codecs/types.js';
-import { fragmentStartMs, selectFragments } from './select.js';
+import { finishSelection, fragmentsInRange, selectFragments } from './select.js';
 import { createPayload, streamOf } from './payload.js';
 import type { ClipInput, ClipOptions, ClipOutput, Mp4Segment } from './types.js';
 
@@ -14,12 +14,6 @@ function timestampKind(options: ClipOptions): 'producer' | 'server' {
   const type = options.ClipFragmentSelector?.FragmentSelectorType;
   if (type) return type === 'SERVER_TIMESTAMP' ? 'server' : 'producer';
   return options.timestamps ?? 'producer';
-}
-
-/** Selected, checked fragments in arrival order. */
-async function* checkedFragments(fragments: Fragments, options: ClipOptions): AsyncGenerator<CheckedFragment> {
-  const checker = createCodecChecker(options);
-  for await (const fragment of selectFragments(fragments, options)) yield checker.check(fragment);
 }
 
 /**
@@ -40,13 +34,10 @@ export async function clipFromFragments(
   options: ClipOptions = {},
   keep: (fragment: CheckedFragment) => CheckedFragment = (fragment) => fragment,
 ): Promise<ClipOutput> {
-  const kind = timestampKind(options);
-  const selected: CheckedFragment[] = [];
-  for await (const fragment of checkedFragments(fragments, options)) selected.push(keep(fragment));
-  // A GetMedia stream is in ingestion order; the clip is in time order (stable for equal starts).
-  const start = (fragment: CheckedFragment) => fragmentStartMs(fragment, kind) ?? 0;
-  selected.sort((a, b) => start(a) - start(b));
-  const { chunks, byteLength } = buildFlatClip(selected, { timestamps: kind });
+  const checker = createCodecChecker(options);
+  const inRange: CheckedFragment[] = [];
+  for await (const fragment of fragmentsInRange(fragments, options)) inRange.push(keep(checker.check(fragment)));
+  const { chunks, byteLength } = buildFlatClip(finishSelection(inRange, options), { timestamps: timestampKind(options) });
   return { ContentType: 'video/mp4', Payload: createPayload(chunks, byteLength) };
 }
 

@@ -75,64 +75,139 @@ function replaces(candidate: MkvFragment, kept: MkvFragment, rule: DuplicateTime
   return rule === 'highest-fragment-number' ? order > 0 : order < 0;
 }
 
-/**
- * GetClip's selection as a stream: fragments whose start is within [Start, End] (compared with the
- * fragment's start only), duplicates of one start time resolved by the rule, caps applied, in arrival
- * order. Duplicates are resolved within a one-fragment window (KVS hands them out back to back);
- * a duplicate of an already delivered fragment is dropped with a warning, since it cannot be undone.
- * Raises ResourceNotFoundException when nothing was selected.
- */
-export async function* selectFragments(
-  fragments: AsyncIterable<MkvFragment> | Iterable<MkvFragment>,
-  options: ClipOptions,
-): AsyncGenerator<MkvFragment> {
-  const range = options.ClipFragmentSelector ? validateSelector(options.ClipFragmentSelector) : null;
-  const kind: TimestampKind = range?.kind ?? options.timestamps ?? 'producer';
-  const rule = options.duplicateTimestamps ?? 'first-ingested';
-  const maxFragments = options.maxFragments ?? Infinity;
-  const maxBytes = options.maxBytes ?? Infinity;
-  const warn = (warning: ReaderWarning) => options.onWarning?.(warning);
+interface Plan {
+  range: TimeRange | null;
+  kind: TimestampKind;
+  rule: DuplicateTimestampRule;
+  maxFragments: number;
+  maxBytes: number;
+  warn: (warning: ReaderWarning) => void;
+}
 
-  let held: MkvFragment | null = null;
-  let heldStart: number | null = null;
-  const delivered = new Set<number>();
+function planOf(options: ClipOptions): Plan {
+  const range = options.ClipFragmentSelector ? validateSelector(options.ClipFragmentSelector) : null;
+  return {
+    range,
+    kind: range?.kind ?? options.timestamps ?? 'producer',
+    rule: options.duplicateTimestamps ?? 'first-ingested',
+    maxFragments: options.maxFragments ?? Infinity,
+    maxBytes: options.maxBytes ?? Infinity,
+    warn: (warning) => options.onWarning?.(warning),
+  };
+}
+
+/** The fragments with frames whose start is within [Start, End] (compared with the fragment's start only). */
+async function* inRange(fragments: AsyncIterable<MkvFragment> | Iterable<MkvFragment>, { range, kind }: Plan): AsyncGenerator<MkvFragment> {
+  for await (const fragment of fragments) {
+    if (fragment.frames.length === 0) continue; // a fragment with tags only has nothing to clip
+    if (range) {
+      const start = fragmentStartMs(fragment, kind);
+      if (start === null) {
+        throw new InvalidArgumentException(`fragment has no ${kind} timestamp to select by`, {
+          fragmentIndex: fragment.index,
+          ...(fragment.fragmentNumber ? { fragmentNumber: fragment.fragmentNumber } : {}),
+        });
+      }
+      if (start < range.startMs || start > range.endMs) continue;
+    }
+    yield fragment;
+  }
+}
+
+/** GetClip's caps: a function that admits fragments in clip order until a cap is reached, then warns once. */
+function capper({ maxFragments, maxBytes, warn }: Plan): (fragment: MkvFragment) => boolean {
   let count = 0;
   let bytes = 0;
   let capped = false;
-
-  // Applies the caps to the next fragment to deliver; false once a cap is reached.
-  const admit = (fragment: MkvFragment): boolean => {
+  return (fragment) => {
+    if (capped) return false;
     const size = payloadBytes(fragment);
     if (count + 1 > maxFragments || bytes + size > maxBytes) {
-      if (!capped) {
-        warn({
-          code: 'capped',
-          message: `clip cut after ${count} fragments (${bytes} bytes) as GetClip would (maxFragments ${maxFragments}, maxBytes ${maxBytes})`,
-          fragmentIndex: fragment.index,
-        });
-      }
       capped = true;
+      warn({
+        code: 'capped',
+        message: `clip cut after ${count} fragments (${bytes} bytes) as GetClip would (maxFragments ${maxFragments}, maxBytes ${maxBytes})`,
+        fragmentIndex: fragment.index,
+      });
       return false;
     }
     count++;
     bytes += size;
     return true;
   };
+}
+
+function nothingSelected(plan: Plan): ResourceNotFoundException {
+  return new ResourceNotFoundException(
+    plan.range ? 'No fragments found in the stream for the clip time range.' : 'No fragments with frames found in the input.',
+  );
+}
+
+/**
+ * GetClip's selection for the flat clip, in two steps so that each fragment can be checked (and, in
+ * the CLI, let go of its input bytes) as it arrives: `fragmentsInRange` streams the fragments in the
+ * range; `finishSelection` then takes all of them, resolves duplicate start times by the rule over the
+ * whole clip, puts them in time order (a GetMedia stream is in ingestion order, a
+ * GetMediaForFragmentList one in request order) and applies the caps to that order, as GetClip does.
+ */
+export function fragmentsInRange(
+  fragments: AsyncIterable<MkvFragment> | Iterable<MkvFragment>,
+  options: ClipOptions,
+): AsyncGenerator<MkvFragment> {
+  return inRange(fragments, planOf(options));
+}
+
+export function finishSelection<T extends MkvFragment>(fragments: T[], options: ClipOptions): T[] {
+  const plan = planOf(options);
+  const startOf = (fragment: T) => fragmentStartMs(fragment, plan.kind);
+  const kept = new Map<number, T>();
+  const undated: T[] = [];
+  for (const fragment of fragments) {
+    const start = startOf(fragment);
+    if (start === null) {
+      undated.push(fragment);
+      continue;
+    }
+    const twin = kept.get(start);
+    if (twin === undefined || replaces(fragment, twin, plan.rule)) kept.set(start, fragment);
+    if (twin !== undefined) {
+      plan.warn({ code: 'duplicate-timestamp', message: `fragments with the same ${plan.kind} timestamp ${start}: kept ${kept.get(start)!.fragmentNumber}`, fragmentIndex: fragment.index });
+    }
+  }
+  // Fragments with no timestamp at all (plain Matroska without clusters' times) keep arrival order, after the dated ones.
+  const ordered = [...kept.values()].sort((a, b) => startOf(a)! - startOf(b)!).concat(undated);
+  const admit = capper(plan);
+  const selected: T[] = [];
+  for (const fragment of ordered) {
+    if (!admit(fragment)) break;
+    selected.push(fragment);
+  }
+  if (selected.length === 0) throw nothingSelected(plan);
+  return selected;
+}
+
+/**
+ * GetClip's selection as a stream, for the fragmented output: fragments in the range, duplicates of
+ * one start time resolved by the rule, caps applied, in arrival order (which is the output order).
+ * Duplicates are resolved within a one-fragment window (KVS hands them out back to back); a duplicate
+ * of an already delivered fragment is dropped with a warning, since it cannot be undone. Raises
+ * ResourceNotFoundException when nothing was selected.
+ */
+export async function* selectFragments(
+  fragments: AsyncIterable<MkvFragment> | Iterable<MkvFragment>,
+  options: ClipOptions,
+): AsyncGenerator<MkvFragment> {
+  const plan = planOf(options);
+  const { kind, rule, warn } = plan;
+  const admit = capper(plan);
+  let held: MkvFragment | null = null;
+  let heldStart: number | null = null;
+  const delivered = new Set<number>();
+  let count = 0;
 
   try {
-    for await (const fragment of fragments) {
-      if (capped) break;
-      if (fragment.frames.length === 0) continue; // a fragment with tags only has nothing to clip
+    for await (const fragment of inRange(fragments, plan)) {
       const start = fragmentStartMs(fragment, kind);
-      if (range) {
-        if (start === null) {
-          throw new InvalidArgumentException(`fragment has no ${kind} timestamp to select by`, {
-            fragmentIndex: fragment.index,
-            ...(fragment.fragmentNumber ? { fragmentNumber: fragment.fragmentNumber } : {}),
-          });
-        }
-        if (start < range.startMs || start > range.endMs) continue;
-      }
       if (held && start !== null && start === heldStart) {
         if (replaces(fragment, held, rule)) held = fragment;
         warn({ code: 'duplicate-timestamp', message: `fragments with the same ${kind} timestamp ${start}: kept ${held.fragmentNumber}`, fragmentIndex: fragment.index });
@@ -143,7 +218,11 @@ export async function* selectFragments(
         continue;
       }
       if (held) {
-        if (!admit(held)) break;
+        if (!admit(held)) {
+          held = null; // capped: the rest of the input is not read
+          break;
+        }
+        count++;
         if (heldStart !== null) delivered.add(heldStart);
         yield held;
       }
@@ -152,13 +231,12 @@ export async function* selectFragments(
     }
   } catch (error) {
     // The input broke after `held` was complete: deliver it before the error, so nothing is lost.
-    if (held && !capped && admit(held)) yield held;
+    if (held && admit(held)) yield held;
     throw error;
   }
-  if (held && !capped && admit(held)) yield held;
-  if (count === 0) {
-    throw new ResourceNotFoundException(
-      range ? 'No fragments found in the stream for the clip time range.' : 'No fragments with frames found in the input.',
-    );
+  if (held && admit(held)) {
+    count++;
+    yield held;
   }
+  if (count === 0) throw nothingSelected(plan);
 }
