@@ -36,6 +36,29 @@ export function timeoutFor(testDefault: number, msPerRun = 400): number {
 }
 
 /**
+ * Asserts a fuzz property with this run's count and parameters, counting the inputs it executes and
+ * reporting them (even when the property fails) for the runner's executions per second.
+ */
+export async function assertCounted<Ts extends [unknown, ...unknown[]]>(
+  name: string,
+  testDefault: number,
+  arbitraries: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> },
+  predicate: (...args: Ts) => Promise<void>,
+): Promise<void> {
+  let executions = 0;
+  const started = performance.now();
+  const counted = async (...args: Ts): Promise<void> => {
+    executions++;
+    await predicate(...args);
+  };
+  try {
+    await fc.assert(fc.asyncProperty(...arbitraries, counted), params(testDefault));
+  } finally {
+    reportStats(name, executions, performance.now() - started);
+  }
+}
+
+/**
  * Records a finished property's executions for the runner's executions-per-second report, and
  * clears its current-input note so the watchdog does not take an idle worker for a hung one.
  */

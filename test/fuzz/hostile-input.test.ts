@@ -11,7 +11,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { noteCurrent, params, reportStats, timeoutFor } from './config.js';
+import { assertCounted, noteCurrent, timeoutFor } from './config.js';
 import { loadSeeds, warnIfNoSamples } from './corpus.js';
 import { clipOptions, delivery, exercise, violation } from './harness.js';
 import { applyMutations, mutations } from './mutations.js';
@@ -25,24 +25,14 @@ describe('fuzz: hostile input', () => {
     'lets only typed errors escape, in time and memory proportional to the input',
     async () => {
       const seeds = await loadSeeds();
-      let executions = 0;
-      const started = performance.now();
-      try {
-        await fc.assert(
-          fc.asyncProperty(fc.nat({ max: seeds.length - 1 }), mutations, delivery, clipOptions, async (seedIndex, list, how, options) => {
-            const seed = seeds[seedIndex];
-            noteCurrent('hostile-input', { seed: seed.name, mutations: list, delivery: how, options });
-            const input = applyMutations(seed.bytes, list);
-            const results = await exercise(input, how, options);
-            executions++;
-            const problems = results.map((r) => violation(r, input.length)).filter((p) => p !== undefined);
-            expect(problems, `seed ${seed.name}, ${input.length} bytes`).toEqual([]);
-          }),
-          params(RUNS),
-        );
-      } finally {
-        reportStats('hostile-input', executions, performance.now() - started);
-      }
+      await assertCounted('hostile-input', RUNS, [fc.nat({ max: seeds.length - 1 }), mutations, delivery, clipOptions], async (seedIndex, list, how, options) => {
+        const seed = seeds[seedIndex];
+        noteCurrent('hostile-input', { seed: seed.name, mutations: list, delivery: how, options });
+        const input = applyMutations(seed.bytes, list);
+        const results = await exercise(input, how, options);
+        const problems = results.map((r) => violation(r, input.length)).filter((p) => p !== undefined);
+        expect(problems, `seed ${seed.name}, ${input.length} bytes`).toEqual([]);
+      });
     },
     timeoutFor(RUNS),
   );

@@ -15,7 +15,7 @@ import { fragmentedMp4, type Mp4Segment } from '../../src/index.js';
 import { KvsClipError } from '../../src/errors.js';
 import type { MkvFragment, MkvFrame } from '../../src/mkv/types.js';
 import { readAll } from '../support/read.js';
-import { noteCurrent, params, reportStats, timeoutFor } from './config.js';
+import { assertCounted, noteCurrent, timeoutFor } from './config.js';
 import { loadSeeds, warnIfNoSamples, type Seed } from './corpus.js';
 import { delivery, sourceOf, type Delivery } from './harness.js';
 import { applyMutations, mutation, type Mutation } from './mutations.js';
@@ -70,34 +70,24 @@ describe('fuzz: nothing before the damage is lost', () => {
     'readFragments delivers every fragment and frame the undamaged prefix gives',
     async () => {
       const seeds = await loadSeeds();
-      let executions = 0;
-      const started = performance.now();
-      try {
-        await fc.assert(
-          fc.asyncProperty(fc.nat({ max: seeds.length - 1 }), damage, delivery, async (seedIndex, { where, mutations }, how) => {
-            const seed = seeds[seedIndex];
-            noteCurrent('nothing-lost/readFragments', { seed: seed.name, where, mutations, delivery: how });
-            const { cut, bytes } = damaged(seed, where, mutations);
-            expect(firstDifference(bytes, seed.bytes, cut), 'the damage must leave the prefix alone').toBe(-1);
-            const prefix = await readAll(seed.bytes.subarray(0, cut));
-            const result = await readAll(sourceOf(bytes, how));
-            executions++;
-            if (result.error !== undefined) expect(result.error).toBeInstanceOf(KvsClipError);
-            const complete = prefix.error === undefined ? prefix.fragments.slice(0, -1) : prefix.fragments;
-            expect(result.fragments.length).toBeGreaterThanOrEqual(complete.length);
-            complete.forEach((fragment, i) => expect(content(result.fragments[i]), `fragment ${i} of ${seed.name}`).toEqual(content(fragment)));
-            const last = prefix.error === undefined ? prefix.fragments.at(-1) : undefined;
-            if (last !== undefined && last.frames.length > 0) {
-              const same = result.fragments[last.index];
-              expect(same, `fragment ${last.index} of ${seed.name}, cut at ${cut}`).toBeDefined();
-              expect(same.frames.slice(0, last.frames.length).map(frameContent)).toEqual(last.frames.map(frameContent));
-            }
-          }),
-          params(RUNS),
-        );
-      } finally {
-        reportStats('nothing-lost/readFragments', executions, performance.now() - started);
-      }
+      await assertCounted('nothing-lost/readFragments', RUNS, [fc.nat({ max: seeds.length - 1 }), damage, delivery], async (seedIndex, { where, mutations }, how) => {
+        const seed = seeds[seedIndex];
+        noteCurrent('nothing-lost/readFragments', { seed: seed.name, where, mutations, delivery: how });
+        const { cut, bytes } = damaged(seed, where, mutations);
+        expect(firstDifference(bytes, seed.bytes, cut), 'the damage must leave the prefix alone').toBe(-1);
+        const prefix = await readAll(seed.bytes.subarray(0, cut));
+        const result = await readAll(sourceOf(bytes, how));
+        if (result.error !== undefined) expect(result.error).toBeInstanceOf(KvsClipError);
+        const complete = prefix.error === undefined ? prefix.fragments.slice(0, -1) : prefix.fragments;
+        expect(result.fragments.length).toBeGreaterThanOrEqual(complete.length);
+        complete.forEach((fragment, i) => expect(content(result.fragments[i]), `fragment ${i} of ${seed.name}`).toEqual(content(fragment)));
+        const last = prefix.error === undefined ? prefix.fragments.at(-1) : undefined;
+        if (last !== undefined && last.frames.length > 0) {
+          const same = result.fragments[last.index];
+          expect(same, `fragment ${last.index} of ${seed.name}, cut at ${cut}`).toBeDefined();
+          expect(same.frames.slice(0, last.frames.length).map(frameContent)).toEqual(last.frames.map(frameContent));
+        }
+      });
     },
     timeoutFor(RUNS),
   );
@@ -106,31 +96,21 @@ describe('fuzz: nothing before the damage is lost', () => {
     'fragmentedMp4 delivers the media segments of the undamaged prefix before failing',
     async () => {
       const seeds = (await loadSeeds()).filter((seed) => seed.playable);
-      let executions = 0;
-      const started = performance.now();
-      try {
-        await fc.assert(
-          fc.asyncProperty(fc.nat({ max: seeds.length - 1 }), damage, delivery, async (seedIndex, { where, mutations }, how) => {
-            const seed = seeds[seedIndex];
-            noteCurrent('nothing-lost/fragmentedMp4', { seed: seed.name, where, mutations, delivery: how });
-            const { cut, bytes } = damaged(seed, where, mutations);
-            const prefix = await segments(seed.bytes.subarray(0, cut), { chunks: null, kind: 'array' });
-            const result = await segments(bytes, how);
-            executions++;
-            if (result.error !== undefined) expect(result.error).toBeInstanceOf(KvsClipError);
-            if (prefix.error !== undefined) return; // the prefix itself does not play: nothing to keep
-            const stable = Math.max(0, prefix.media.length - 2);
-            for (let i = 0; i < stable; i++) expect(result.media[i]?.data, `segment ${i} of ${seed.name} cut at ${cut}`).toEqual(prefix.media[i].data);
-            // Damaged tags may legitimately make a fragment a duplicate of another, which selection drops.
-            if (!result.warnings.includes('duplicate-timestamp')) {
-              expect(result.media.length, `media segments of ${seed.name} cut at ${cut}`).toBeGreaterThanOrEqual(prefix.media.length);
-            }
-          }),
-          params(RUNS),
-        );
-      } finally {
-        reportStats('nothing-lost/fragmentedMp4', executions, performance.now() - started);
-      }
+      await assertCounted('nothing-lost/fragmentedMp4', RUNS, [fc.nat({ max: seeds.length - 1 }), damage, delivery], async (seedIndex, { where, mutations }, how) => {
+        const seed = seeds[seedIndex];
+        noteCurrent('nothing-lost/fragmentedMp4', { seed: seed.name, where, mutations, delivery: how });
+        const { cut, bytes } = damaged(seed, where, mutations);
+        const prefix = await segments(seed.bytes.subarray(0, cut), { chunks: null, kind: 'array' });
+        const result = await segments(bytes, how);
+        if (result.error !== undefined) expect(result.error).toBeInstanceOf(KvsClipError);
+        if (prefix.error !== undefined) return; // the prefix itself does not play: nothing to keep
+        const stable = Math.max(0, prefix.media.length - 2);
+        for (let i = 0; i < stable; i++) expect(result.media[i]?.data, `segment ${i} of ${seed.name} cut at ${cut}`).toEqual(prefix.media[i].data);
+        // Damaged tags may legitimately make a fragment a duplicate of another, which selection drops.
+        if (!result.warnings.includes('duplicate-timestamp')) {
+          expect(result.media.length, `media segments of ${seed.name} cut at ${cut}`).toBeGreaterThanOrEqual(prefix.media.length);
+        }
+      });
     },
     timeoutFor(RUNS),
   );
