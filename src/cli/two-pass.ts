@@ -12,6 +12,7 @@ import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { clipFromFragments } from '../api/index.js';
 import type { ClipOptions, ClipOutput } from '../api/types.js';
+import type { MkvFragment } from '../mkv/types.js';
 import type { CheckedFragment } from '../codecs/types.js';
 import { InvalidArgumentException } from '../errors.js';
 import { readFragments } from '../mkv/index.js';
@@ -42,16 +43,33 @@ export async function clipFileInTwoPasses(
   const sources = new Map<Uint8Array, number>();
   let standIns = new ArrayBuffer(0);
 
+  // Read buffers are reused once nothing will read them again (see `fragments`), so pass 1 touches a
+  // few buffers' worth of memory instead of leaving the whole file to the garbage collector.
+  const free: Buffer[] = [];
+  const reading: { buffer: Buffer; end: number }[] = [];
+
   async function* chunks(): AsyncGenerator<Uint8Array> {
     for (let position = 0; ; ) {
-      const buffer = Buffer.allocUnsafeSlow(readChunk); // its own ArrayBuffer, so offsets map back to the file
+      const buffer = free.pop() ?? Buffer.allocUnsafeSlow(readChunk); // its own ArrayBuffer: offsets map back to the file
       // Synchronous reads: a CLI has nothing else to do meanwhile, and it saves a thread-pool round trip per chunk.
       const bytesRead = readSync(input.fd, buffer, 0, readChunk, position);
       if (bytesRead === 0) return;
       chunkStarts.set(buffer.buffer, position);
       position += bytesRead;
+      reading.push({ buffer, end: position });
       onRead?.(position);
       yield buffer.subarray(0, bytesRead);
+    }
+  }
+
+  async function* fragments(): AsyncGenerator<MkvFragment> {
+    for await (const fragment of readFragments(chunks(), options)) {
+      yield fragment;
+      // Resumed: the clip is done with `fragment` (checked and detached, or left out), and the reader
+      // keeps no view before its end (codec private data is copied), so chunks wholly before it are
+      // free. The newest chunk stays: the reader may still be in it.
+      const done = fragment.byteOffset + fragment.byteLength;
+      while (reading.length > 1 && reading[0].end <= done) free.push(reading.shift()!.buffer);
     }
   }
 
@@ -69,13 +87,10 @@ export async function clipFileInTwoPasses(
       sources.set(view, chunkStart + frame.data.byteOffset);
       frame.data = view;
     }
-    // Small views into a chunk would keep the whole chunk alive: give them their own bytes.
-    fragment.tracks = fragment.tracks.map((track) => (track.codecPrivate ? { ...track, codecPrivate: track.codecPrivate.slice() } : track));
-    fragment.configs = fragment.configs.map((config) => (config.decoderConfig ? { ...config, decoderConfig: config.decoderConfig.slice() } : config));
     return fragment;
   }
 
-  const output = await clipFromFragments(readFragments(chunks(), options), options, detach);
+  const output = await clipFromFragments(fragments(), options, detach);
   return {
     output,
     writeTo: (path) => copyPayloads(output.Payload.chunks(), sources, input, path, inputPath, copyWindow),

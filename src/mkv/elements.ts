@@ -69,7 +69,10 @@ function readTrackEntry(body: Uint8Array, entryStart: number, entryEnd: number, 
         track.codecId = readString(body, start, end);
         break;
       case ID.CODEC_PRIVATE:
-        track.codecPrivate = body.subarray(start, end);
+        // A copy, unlike frame payloads: a few bytes of config kept for the whole clip must not keep
+        // the input chunk they arrived in alive (or stop a reader from reusing it). Not `slice`: on a
+        // Node Buffer input that is a view, not a copy.
+        track.codecPrivate = new Uint8Array(body.subarray(start, end));
         break;
       case ID.NAME:
         track.name = readString(body, start, end);
