@@ -210,9 +210,15 @@ function iteratorOf(source: unknown): Iterator<unknown> | AsyncIterator<unknown>
   );
 }
 
-/** A chunk as bytes: Uint8Array (incl. Node Buffer) as is, other views and ArrayBuffers wrapped. */
+/**
+ * A chunk as a plain Uint8Array over the same memory (no copy). A Node Buffer is re-viewed: its
+ * `subarray` is a slower JS override (one per frame adds up) and its `slice` is a view, not a copy,
+ * so frames handed out are plain Uint8Arrays whatever the caller passed.
+ */
 function toBytes(chunk: unknown): Uint8Array {
-  if (chunk instanceof Uint8Array) return chunk;
+  if (chunk instanceof Uint8Array) {
+    return chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  }
   if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
   if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   throw new InvalidArgumentException(`input chunk is ${describe(chunk)}, expected a Uint8Array`);
