@@ -41,38 +41,35 @@ export const clipCommand: Command = {
       progress?.clear(); // else the warning is appended to the progress text
       io.stderr.write(`warning: ${warning.code}: ${warning.message}\n`);
     });
+    const showRead = progress && ((bytes: number) => progress.show(`read ${(bytes / 1e6).toFixed(1)} MB`));
+    const showWriting = (bytes: number) => progress?.show(`writing ${(bytes / 1e6).toFixed(1)} MB`);
+    const [input, output] = [positionals[0], values.output];
     let summary: string;
-    if (!values.fragmented && positionals[0] !== '-' && values.output !== '-') {
-      // A file to a file: two passes, so the process never holds the input (see two-pass.ts).
-      const file = await openInputFile(positionals[0]);
-      try {
-        const onRead = progress && ((bytes: number) => progress.show(`read ${(bytes / 1e6).toFixed(1)} MB`));
-        const clipped = await clipFileInTwoPasses(positionals[0], file, clipOptions, { onRead });
-        progress?.show(`writing ${(clipped.output.Payload.byteLength / 1e6).toFixed(1)} MB`);
-        await clipped.writeTo(values.output);
-        summary = `MP4, ${clipped.output.Payload.byteLength} bytes`;
-      } finally {
-        progress?.clear();
-        await file.close();
-      }
-      io.stderr.write(`wrote ${values.output} (${summary})\n`);
-      return;
-    }
-    const input = counted(await openInput(positionals[0], io), progress && ((bytes) => progress.show(`read ${(bytes / 1e6).toFixed(1)} MB`)));
     try {
       if (values.fragmented) {
-        const counts = await writeFragmented(values.output, io, fragmentedMp4(input, clipOptions));
+        const counts = await writeFragmented(output, io, fragmentedMp4(counted(await openInput(input, io), showRead), clipOptions));
         summary = `fragmented MP4, init + ${counts.media} media segments, ${counts.bytes} bytes`;
+      } else if (input !== '-' && output !== '-') {
+        // A file to a file: two passes, so the process never holds the input (see two-pass.ts).
+        const file = await openInputFile(input);
+        try {
+          const clipped = await clipFileInTwoPasses(input, file, clipOptions, { onRead: showRead });
+          showWriting(clipped.output.Payload.byteLength);
+          await clipped.writeTo(output);
+          summary = `MP4, ${clipped.output.Payload.byteLength} bytes`;
+        } finally {
+          await file.close();
+        }
       } else {
-        const { Payload } = await clip(input, clipOptions);
-        progress?.show(`writing ${(Payload.byteLength / 1e6).toFixed(1)} MB`);
-        await writeFlat(values.output, io, Payload.chunks());
+        const { Payload } = await clip(counted(await openInput(input, io), showRead), clipOptions);
+        showWriting(Payload.byteLength);
+        await writeFlat(output, io, Payload.chunks());
         summary = `MP4, ${Payload.byteLength} bytes`;
       }
     } finally {
       progress?.clear();
     }
-    if (values.output !== '-') io.stderr.write(`wrote ${values.output} (${summary})\n`);
+    if (output !== '-') io.stderr.write(`wrote ${output} (${summary})\n`);
   },
 };
 
