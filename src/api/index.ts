@@ -3,18 +3,11 @@ import { createCodecChecker } from '../codecs/index.js';
 import { buildFlatClip, createFragmentedMuxer } from '../mp4/index.js';
 import type { MkvFragment } from '../mkv/types.js';
 import type { CheckedFragment } from '../codecs/types.js';
-import { finishSelection, fragmentsInRange, selectFragments } from './select.js';
+import { finishSelection, fragmentsInRange, selectFragments, timestampKind } from './select.js';
 import { createPayload, streamOf } from './payload.js';
 import type { ClipInput, ClipOptions, ClipOutput, Mp4Segment } from './types.js';
 
 type Fragments = AsyncIterable<MkvFragment> | Iterable<MkvFragment>;
-
-/** The timestamps the clip is placed and selected by: the selector's, else the option, else producer. */
-function timestampKind(options: ClipOptions): 'producer' | 'server' {
-  const type = options.ClipFragmentSelector?.FragmentSelectorType;
-  if (type) return type === 'SERVER_TIMESTAMP' ? 'server' : 'producer';
-  return options.timestamps ?? 'producer';
-}
 
 /**
  * GetClip in process: a GetMedia / GetMediaForFragmentList payload (or a plain Matroska file) in,

@@ -84,11 +84,17 @@ interface Plan {
   warn: (warning: ReaderWarning) => void;
 }
 
+/** The timestamps a clip is placed and selected by: the selector's, else the option, else producer. */
+export function timestampKind(options: ClipOptions): TimestampKind {
+  const type = options.ClipFragmentSelector?.FragmentSelectorType;
+  if (type) return type === 'SERVER_TIMESTAMP' ? 'server' : 'producer';
+  return options.timestamps ?? 'producer';
+}
+
 function planOf(options: ClipOptions): Plan {
-  const range = options.ClipFragmentSelector ? validateSelector(options.ClipFragmentSelector) : null;
   return {
-    range,
-    kind: range?.kind ?? options.timestamps ?? 'producer',
+    range: options.ClipFragmentSelector ? validateSelector(options.ClipFragmentSelector) : null,
+    kind: timestampKind(options),
     rule: options.duplicateTimestamps ?? 'first-ingested',
     maxFragments: options.maxFragments ?? Infinity,
     maxBytes: options.maxBytes ?? Infinity,
