@@ -26,8 +26,9 @@ export function runCase(name, inputFile, iterations, savePath) {
   } catch {
     report = { error: `case ${name} exited ${child.status}: ${(child.stderr || child.stdout).trim().slice(-400)}` };
   }
-  if (!report.error) report.medianMs = median(report.times);
-  return report;
+  if (report.error) return report;
+  // `first` is the call in a fresh process (JIT cold); rounds pool them as `firsts`.
+  return { ...report, medianMs: median(report.times), firsts: [report.first], medianFirstMs: report.first };
 }
 
 const timeBinary = '/usr/bin/time';
@@ -36,14 +37,16 @@ export const haveTime = existsSync(timeBinary);
 /**
  * Runs a command `iterations` times (after one warm-up run unless `warmUp` is false) and reports wall times and the peak RSS
  * of the command itself (GNU time's %M, the kernel's high-water mark of the child), the largest seen.
+ * `before` runs ahead of each run, outside the timed span.
  */
-export async function runProcess(command, args, iterations, { cwd, warmUp = true } = {}) {
+export async function runProcess(command, args, iterations, { cwd, warmUp = true, before } = {}) {
   const times = [];
   let maxRss = null;
   let error;
   const first = warmUp ? -1 : 0;
   for (let i = first; i < iterations; i++) {
     const rssFile = join(process.env.TMPDIR ?? '/tmp', `kvs-clip-bench-${process.pid}.rss`);
+    before?.();
     const [file, argv] = haveTime ? [timeBinary, ['-f', '%M', '-o', rssFile, command, ...args]] : [command, args];
     const started = performance.now();
     const { code, stderr } = await new Promise((resolve, reject) => {

@@ -2,7 +2,8 @@
 // in memory. The KVS stream input is repeated as an async iterable of fresh 64 KiB chunks (as a
 // network body would deliver them); each repetition moves the AWS fragment numbers and timestamps
 // forward so the stream reads as one long recording, not the same fragments again.
-// Peak RSS growth = the kernel's RSS high-water mark at the end − RSS before the first byte.
+// Peak RSS growth = the kernel's RSS high-water mark at the end − RSS before the first byte. A run
+// of the source alone (no kvs-clip) shows how much of that growth the source's chunks cause.
 //
 //   node bench/stream-memory.mjs [GiB]     (default 1)
 
@@ -94,7 +95,12 @@ async function* repeatedStream(template, repetitions, plan) {
   }
 }
 
-async function child(templatePath, totalBytes) {
+/** The source alone, with no kvs-clip: each chunk is counted and dropped (the garbage it leaves is the baseline). */
+async function* sourceOnly(chunks) {
+  for await (const chunk of chunks) yield { data: chunk };
+}
+
+async function child(templatePath, totalBytes, withoutKvsClip) {
   const { fragmentedMp4 } = await import(pathToFileURL(join(distDir, 'index.js')).href);
   const file = readFileSync(templatePath);
   const template = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
@@ -115,7 +121,8 @@ async function child(templatePath, totalBytes) {
   let outputBytes = 0;
   let sampledMax = rssBefore;
   const started = performance.now();
-  for await (const segment of fragmentedMp4(repeatedStream(template, repetitions, plan))) {
+  const source = repeatedStream(template, repetitions, plan);
+  for await (const segment of withoutKvsClip ? sourceOnly(source) : fragmentedMp4(source)) {
     segments++;
     outputBytes += segment.data.byteLength; // dropped right away, as a consumer feeding MSE would
     const rss = process.memoryUsage.rss();
@@ -134,13 +141,15 @@ async function child(templatePath, totalBytes) {
 }
 
 /** Runs the streaming measurement in a fresh process (with extra Node flags) and returns its figures. */
-function runOnce(kvs, totalBytes, nodeFlags = []) {
-  const result = spawnSync(process.execPath, ['--expose-gc', ...nodeFlags, fileURLToPath(import.meta.url), '--child', kvs.path, String(totalBytes)], { encoding: 'utf8' });
+function runOnce(kvs, totalBytes, nodeFlags = [], { sourceOnly = false } = {}) {
+  const args = ['--expose-gc', ...nodeFlags, fileURLToPath(import.meta.url), '--child', kvs.path, String(totalBytes)];
+  if (sourceOnly) args.push('--source-only');
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8' });
   const line = result.stdout.trim().split('\n').pop();
   try {
-    return { nodeFlags, ...JSON.parse(line) };
+    return { nodeFlags, sourceOnly, ...JSON.parse(line) };
   } catch {
-    return { nodeFlags, error: `stream-memory child exited ${result.status}: ${(result.stderr || result.stdout).trim().slice(-400)}` };
+    return { nodeFlags, sourceOnly, error: `stream-memory child exited ${result.status}: ${(result.stderr || result.stdout).trim().slice(-400)}` };
   }
 }
 
@@ -158,17 +167,19 @@ export function runStreamMemory(totalBytes = 2 ** 30) {
     main,
     runOnce(kvs, totalBytes * 3),
     runOnce(kvs, totalBytes, ['--max-semi-space-size=1']),
+    // How much of the growth the source's own fresh chunks cause before V8 collects them.
+    runOnce(kvs, totalBytes, [], { sourceOnly: true }),
   ];
   return {
     ...main,
     runs,
-    description: `fragmentedMp4() over ${kvs.file} (${(kvs.bytes / 1e6).toFixed(1)} MB, ${main.fragmentsPerRepetition} fragments) repeated as fresh 64 KiB chunks from an async generator, fragment numbers and timestamps moved forward each time, so the stream reads as one long recording; segments are counted and dropped. The template (${(kvs.bytes / 2 ** 20).toFixed(0)} MiB) is loaded before "RSS before". Growth = the kernel's peak RSS at the end − RSS before; "kept after GC" = JS heap + buffers still reachable after a full GC at the end, against before (a leak would show there).`,
+    description: `fragmentedMp4() over ${kvs.file} (${(kvs.bytes / 1e6).toFixed(1)} MB, ${main.fragmentsPerRepetition} fragments) repeated as fresh 64 KiB chunks from an async generator, fragment numbers and timestamps moved forward each time, so the stream reads as one long recording; segments are counted and dropped. The template (${(kvs.bytes / 2 ** 20).toFixed(0)} MiB) is loaded before "RSS before". Growth = the kernel's peak RSS at the end − RSS before; "kept after GC" = JS heap + buffers still reachable after a full GC at the end, against before (a leak would show there). "The source alone" consumes the same chunks without kvs-clip (its "segments out" are the chunks): the growth that remains with no kvs-clip at all is V8 leaving dead buffers for a later collection.`,
   };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (process.argv[2] === '--child') {
-    child(process.argv[3], Number(process.argv[4]))
+    child(process.argv[3], Number(process.argv[4]), process.argv.includes('--source-only'))
       .then((figures) => process.stdout.write(`${JSON.stringify(figures)}\n`))
       .catch((error) => {
         process.stdout.write(`${JSON.stringify({ error: `${error?.name ?? 'Error'}: ${error?.message ?? error}` })}\n`);
