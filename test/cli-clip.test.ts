@@ -130,6 +130,19 @@ describe('kvs-clip clip (built CLI as a process): output', () => {
       expect(run.stdout.equals(readFileSync(file))).toBe(true);
     }
   });
+
+  it('reads a path that is a pipe (/dev/stdin) as a stream, the same bytes as from the file', () => {
+    // A regular file is read at offsets (two passes, reused buffers); a pipe cannot be, and once failed with ESPIPE.
+    for (const extra of ['', ' --fragmented']) {
+      const fromFile = out(`file${extra.trim()}.mp4`);
+      const fromPipe = out(`dev-stdin${extra.trim()}.mp4`);
+      expect(cli.run(['clip', FIXTURE, '-o', fromFile, ...(extra ? ['--fragmented'] : [])]).status).toBe(0);
+      const run = cli.shell(`cat ${FIXTURE} | $CLI clip /dev/stdin -o ${fromPipe}${extra}`);
+      expect(run.stderr).toMatch(/^wrote /);
+      expect(run.status).toBe(0);
+      expect(readFileSync(fromPipe).equals(readFileSync(fromFile))).toBe(true);
+    }
+  });
 });
 
 // The selection cases. Bounds are the fragments' KVS tag values (KVS_H264_AAC: producer

@@ -50,6 +50,12 @@ export interface Mp4Segment {
   fragmentNumber: string | null;
   /** Epoch ms of the fragment's producer timestamp, when known. */
   producerTimestamp: number | null;
+  /**
+   * Where the media segment's (first) fragment starts in the input, in bytes; null for init. Segments
+   * come in input order and are copies, so once one is out nothing before this offset is read again:
+   * whoever supplies the input may reuse the buffers that held those bytes.
+   */
+  byteOffset: number | null;
   data: Uint8Array;
   /** MIME type with codecs, e.g. 'video/mp4; codecs="avc1.64001f,mp4a.40.2"', for MSE. */
   mimeType: string;

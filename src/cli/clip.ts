@@ -7,7 +7,8 @@ import { clip, fragmentedMp4 } from '../api/index.js';
 import type { ClipOptions, DuplicateTimestampRule } from '../api/types.js';
 import type { ReaderWarning } from '../mkv/types.js';
 import { parseCommandArgs, parseTime, parseTimestampKind, UsageError } from './args.js';
-import { openInput, openInputFile } from './io.js';
+import { fragmentedMp4OfFile } from './fragmented-file.js';
+import { openInputFile, stdinBytes, streamFile } from './io.js';
 import { clipFileInTwoPasses } from './two-pass.js';
 import { progressLine, writeFlat, writeFragmented } from './output.js';
 import type { Command } from './run.js';
@@ -45,29 +46,31 @@ export const clipCommand: Command = {
     const showWriting = (bytes: number) => progress?.show(`writing ${(bytes / 1e6).toFixed(1)} MB`);
     const [input, output] = [positionals[0], values.output];
     let summary: string;
+    const file = input === '-' ? undefined : await openInputFile(input);
     try {
+      // A regular file is read at known offsets into reused buffers; stdin, pipes and devices
+      // (`/dev/stdin`, `<(…)`) cannot be, and are streamed as they come.
+      const regular = file !== undefined && (await file.stat()).isFile();
+      const stream = () => counted(file ? streamFile(file) : stdinBytes(io), showRead);
       if (values.fragmented) {
-        const counts = await writeFragmented(output, io, fragmentedMp4(counted(await openInput(input, io), showRead), clipOptions));
+        const segments = regular ? fragmentedMp4OfFile(file.fd, clipOptions, { onRead: showRead }) : fragmentedMp4(stream(), clipOptions);
+        const counts = await writeFragmented(output, io, segments);
         summary = `fragmented MP4, init + ${counts.media} media segments, ${counts.bytes} bytes`;
-      } else if (input !== '-' && output !== '-') {
+      } else if (regular && output !== '-') {
         // A file to a file: two passes, so the process never holds the input (see two-pass.ts).
-        const file = await openInputFile(input);
-        try {
-          const clipped = await clipFileInTwoPasses(input, file, clipOptions, { onRead: showRead });
-          showWriting(clipped.output.Payload.byteLength);
-          await clipped.writeTo(output);
-          summary = `MP4, ${clipped.output.Payload.byteLength} bytes`;
-        } finally {
-          await file.close();
-        }
+        const clipped = await clipFileInTwoPasses(input, file, clipOptions, { onRead: showRead });
+        showWriting(clipped.output.Payload.byteLength);
+        await clipped.writeTo(output);
+        summary = `MP4, ${clipped.output.Payload.byteLength} bytes`;
       } else {
-        const { Payload } = await clip(counted(await openInput(input, io), showRead), clipOptions);
+        const { Payload } = await clip(stream(), clipOptions);
         showWriting(Payload.byteLength);
         await writeFlat(output, io, Payload.chunks());
         summary = `MP4, ${Payload.byteLength} bytes`;
       }
     } finally {
       progress?.clear();
+      await file?.close();
     }
     if (output !== '-') io.stderr.write(`wrote ${output} (${summary})\n`);
   },

@@ -24,9 +24,14 @@ const READ_CHUNK = 1024 * 1024;
  * ResourceNotFoundException, a file that cannot be read an InvalidArgumentException.
  */
 export async function openInput(path: string, io: CliIo): Promise<AsyncIterable<Uint8Array>> {
-  if (path === '-') return bytesOf(io.stdin);
-  return (await openInputFile(path)).createReadStream({ highWaterMark: READ_CHUNK });
+  return path === '-' ? stdinBytes(io) : streamFile(await openInputFile(path));
 }
+
+/** Stdin's bytes as they come. */
+export const stdinBytes = (io: CliIo): AsyncIterable<Uint8Array> => bytesOf(io.stdin);
+
+/** An open file's bytes as they come: what any file gets, pipes and devices included (closes it at the end). */
+export const streamFile = (file: FileHandle): AsyncIterable<Uint8Array> => file.createReadStream({ highWaterMark: READ_CHUNK });
 
 /** An input file opened for reading, with the same errors as openInput. */
 export async function openInputFile(path: string): Promise<FileHandle> {

@@ -16,10 +16,11 @@ import type { MkvFragment } from '../mkv/types.js';
 import type { CheckedFragment } from '../codecs/types.js';
 import { InvalidArgumentException } from '../errors.js';
 import { readFragments } from '../mkv/index.js';
+import { FILE_READ_CHUNK, readFileChunks } from './file-chunks.js';
 import { writeAllv, writeWholeFile } from './output.js';
 
 export interface TwoPassSettings {
-  /** Pass 1 read size: large reads keep per-chunk work and blocks straddling chunks rare. */
+  /** Pass 1 read size (FILE_READ_CHUNK unless a test wants small ones). */
   readChunk?: number;
   /** Pass 2 reads payloads in windows of at most this many file bytes. */
   copyWindow?: number;
@@ -37,39 +38,20 @@ export async function clipFileInTwoPasses(
   inputPath: string,
   input: FileHandle,
   options: ClipOptions,
-  { readChunk = 4 << 20, copyWindow = 8 << 20, onRead }: TwoPassSettings = {},
+  { readChunk = FILE_READ_CHUNK, copyWindow = 8 << 20, onRead }: TwoPassSettings = {},
 ): Promise<TwoPassClip> {
-  const chunkStarts = new WeakMap<ArrayBufferLike, number>();
-  const sources = new Map<Uint8Array, number>();
   let standIns = new ArrayBuffer(0);
-
+  const sources = new Map<Uint8Array, number>();
   // Read buffers are reused once nothing will read them again (see `fragments`), so pass 1 touches a
   // few buffers' worth of memory instead of leaving the whole file to the garbage collector.
-  const free: Buffer[] = [];
-  const reading: { buffer: Buffer; end: number }[] = [];
-
-  async function* chunks(): AsyncGenerator<Uint8Array> {
-    for (let position = 0; ; ) {
-      const buffer = free.pop() ?? Buffer.allocUnsafeSlow(readChunk); // its own ArrayBuffer: offsets map back to the file
-      // Synchronous reads: a CLI has nothing else to do meanwhile, and it saves a thread-pool round trip per chunk.
-      const bytesRead = readSync(input.fd, buffer, 0, readChunk, position);
-      if (bytesRead === 0) return;
-      chunkStarts.set(buffer.buffer, position);
-      position += bytesRead;
-      reading.push({ buffer, end: position });
-      onRead?.(position);
-      yield buffer.subarray(0, bytesRead);
-    }
-  }
+  const file = readFileChunks(input.fd, readChunk, onRead);
 
   async function* fragments(): AsyncGenerator<MkvFragment> {
-    for await (const fragment of readFragments(chunks(), options)) {
+    for await (const fragment of readFragments(file.chunks, options)) {
       yield fragment;
       // Resumed: the clip is done with `fragment` (checked and detached, or left out), and the reader
-      // keeps no view before its end (codec private data is copied), so chunks wholly before it are
-      // free. The newest chunk stays: the reader may still be in it.
-      const done = fragment.byteOffset + fragment.byteLength;
-      while (reading.length > 1 && reading[0].end <= done) free.push(reading.shift()!.buffer);
+      // keeps no view before its end (codec private data is copied).
+      file.release(fragment.byteOffset + fragment.byteLength);
     }
   }
 
@@ -81,10 +63,10 @@ export async function clipFileInTwoPasses(
 
   function detach(fragment: CheckedFragment): CheckedFragment {
     for (const frame of fragment.frames) {
-      const chunkStart = chunkStarts.get(frame.data.buffer);
-      if (chunkStart === undefined) continue; // converted from Annex-B or joined across chunks: already its own bytes
+      const at = file.fileOffsetOf(frame.data);
+      if (at === undefined) continue; // converted from Annex-B or joined across chunks: already its own bytes
       const view = standIn(frame.data.byteLength);
-      sources.set(view, chunkStart + frame.data.byteOffset);
+      sources.set(view, at);
       frame.data = view;
     }
     return fragment;

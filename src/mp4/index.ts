@@ -34,12 +34,13 @@ export function createFragmentedMuxer(options: TimelineOptions = {}): Fragmented
         const configs = tracks.map((t) => t.config);
         mime = mimeType(configs);
         codecs = configs.map((c) => c.codecString);
-        out.push({ type: 'init', fragmentNumber: null, producerTimestamp: null, data: initSegment(tracks, delays), mimeType: mime, codecs });
+        out.push({ type: 'init', fragmentNumber: null, producerTimestamp: null, byteOffset: null, data: initSegment(tracks, delays), mimeType: mime, codecs });
       }
       out.push({
         type: 'media',
         fragmentNumber: segment.fragmentNumber,
         producerTimestamp: segment.producerTimestamp,
+        byteOffset: segment.byteOffset,
         data: mediaSegment(++sequenceNumber, segment.runs, delays),
         mimeType: mime,
         codecs,

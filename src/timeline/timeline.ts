@@ -60,6 +60,7 @@ interface GroupTrack {
 interface Group {
   fragmentNumber: string | null;
   producerTimestamp: number | null;
+  byteOffset: number;
   tracks: GroupTrack[];
 }
 
@@ -134,6 +135,7 @@ export function createTimeline(options: TimelineOptions = {}): Timeline {
     return {
       fragmentNumber: fragment.fragmentNumber,
       producerTimestamp: fragment.producerTimestamp,
+      byteOffset: fragment.byteOffset,
       tracks: states!.map(() => ({ frames: [], times: [], lastDurationNs: undefined })),
     };
   }
@@ -223,7 +225,7 @@ export function createTimeline(options: TimelineOptions = {}): Timeline {
     }
     if (held !== null) out.push(held.segment);
     held = {
-      segment: { fragmentNumber: group.fragmentNumber, producerTimestamp: group.producerTimestamp, runs },
+      segment: { fragmentNumber: group.fragmentNumber, producerTimestamp: group.producerTimestamp, byteOffset: group.byteOffset, runs },
       fallbackNs: group.tracks.map((t) => t.lastDurationNs),
     };
   }
