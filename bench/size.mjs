@@ -1,6 +1,11 @@
 // Browser bundle size: the main entry (src/index.ts) and the fMP4-only path (an entry that imports
-// only fragmentedMp4), each bundled with esbuild --bundle --minify --format=esm --platform=browser,
-// then gzipped at level 9. Also lists the source files that weigh most in the main bundle.
+// only fragmentedMp4), each bundled with esbuild --bundle --minify --format=esm --platform=browser
+// --splitting, then gzipped at level 9. Also lists the source files that weigh most in the main bundle.
+//
+// With splitting, code behind a dynamic import() goes to chunks a page loads only when it runs that
+// code. So each entry reports what a page loads up front (the entry chunk and the chunks it imports
+// statically: `minified` / `gzipped`), every lazy chunk apart, and the total of all chunks. Without any
+// dynamic import the bundle is one file and the three figures agree.
 //
 //   node bench/size.mjs
 
@@ -16,24 +21,64 @@ const entries = {
   fmp4: { label: 'fMP4-only path (imports only fragmentedMp4)', contents: "export { fragmentedMp4 } from './src/index.ts';" },
 };
 
+/** Serves an entry's source text as a module, since splitting needs entry points rather than stdin. */
+function entryPlugin(contents) {
+  return {
+    name: 'bench-entry',
+    setup(b) {
+      b.onResolve({ filter: /^bench-entry$/ }, () => ({ path: 'bench-entry.ts', namespace: 'bench-entry' }));
+      b.onLoad({ filter: /.*/, namespace: 'bench-entry' }, () => ({ contents, resolveDir: repoRoot, loader: 'ts' }));
+    },
+  };
+}
+
 async function bundle(contents) {
   const result = await build({
-    stdin: { contents, resolveDir: repoRoot, sourcefile: 'bench-entry.ts', loader: 'ts' },
+    entryPoints: ['bench-entry'],
+    plugins: [entryPlugin(contents)],
     bundle: true,
+    splitting: true,
     minify: true,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
+    outdir: join(repoRoot, 'bench', 'out', 'size'), // not written (write: false); names the chunks
     write: false,
     metafile: true,
     logLevel: 'silent',
   });
-  const code = result.outputFiles[0].contents;
-  const [output] = Object.values(result.metafile.outputs);
-  const heaviest = Object.entries(output.inputs)
+  const outDir = join(repoRoot, 'bench', 'out', 'size');
+  const chunks = new Map(
+    result.outputFiles
+      .filter((file) => file.path.endsWith('.js'))
+      .map((file) => [relative(repoRoot, file.path), { file: relative(outDir, file.path), code: file.contents }]),
+  );
+  const outputs = result.metafile.outputs;
+  // Up front: the entry chunk and everything it imports statically, transitively.
+  const entry = Object.keys(outputs).find((path) => outputs[path].entryPoint !== undefined);
+  const upFront = new Set();
+  const visit = (path) => {
+    if (upFront.has(path)) return;
+    upFront.add(path);
+    for (const { path: imported, kind } of outputs[path].imports) if (kind === 'import-statement') visit(imported);
+  };
+  visit(entry);
+  const sizeOf = (paths) => {
+    const codes = [...paths].map((path) => chunks.get(path).code);
+    return {
+      minified: codes.reduce((n, code) => n + code.byteLength, 0),
+      gzipped: codes.reduce((n, code) => n + gzipSync(code, { level: 9 }).byteLength, 0),
+    };
+  };
+  const lazy = [...chunks.keys()]
+    .filter((path) => !upFront.has(path))
+    .map((path) => ({ file: chunks.get(path).file, ...sizeOf([path]), inputs: Object.keys(outputs[path].inputs) }));
+  const heaviest = [...upFront]
+    .flatMap((path) => Object.entries(outputs[path].inputs))
     .map(([file, { bytesInOutput }]) => ({ file: relative(repoRoot, join(repoRoot, file)), bytes: bytesInOutput }))
+    .filter(({ bytes }) => bytes > 0)
     .sort((a, b) => b.bytes - a.bytes);
-  return { minified: code.byteLength, gzipped: gzipSync(code, { level: 9 }).byteLength, heaviest };
+  return { ...sizeOf(upFront), lazy, total: sizeOf(chunks.keys()), heaviest };
 }
 
 /** Sizes of both entries, or { error } when src/index.ts is not there yet or does not bundle. */
@@ -50,14 +95,21 @@ export async function measureBundles() {
   return sizes;
 }
 
+const kib = (bytes) => `${(bytes / 1024).toFixed(2)} KiB`;
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const sizes = await measureBundles();
   if (sizes.error) {
     console.log(sizes.error);
   } else {
-    for (const { label, minified, gzipped, heaviest, error } of Object.values(sizes)) {
+    for (const { label, minified, gzipped, lazy, total, heaviest, error } of Object.values(sizes)) {
       if (error) { console.log(`${label}: ${error}`); continue; }
-      console.log(`${label}: ${minified} B minified, ${gzipped} B gzipped (${(gzipped / 1024).toFixed(2)} KiB)`);
+      console.log(`${label}: ${minified} B minified, ${gzipped} B gzipped (${kib(gzipped)}) up front`);
+      for (const chunk of lazy) {
+        const modules = chunk.inputs.map((file) => relative(repoRoot, join(repoRoot, file))).join(', ');
+        console.log(`  lazy chunk ${chunk.file}: ${chunk.minified} B minified, ${chunk.gzipped} B gzipped (${modules})`);
+      }
+      if (lazy.length > 0) console.log(`  total of all chunks: ${total.minified} B minified, ${total.gzipped} B gzipped (${kib(total.gzipped)})`);
       for (const { file, bytes } of heaviest.slice(0, 8)) console.log(`  ${String(bytes).padStart(7)} B  ${file}`);
     }
   }

@@ -23,17 +23,18 @@ export interface KvsClipErrorOptions extends ErrorPlace {
 export abstract class KvsClipError extends Error {
   readonly $fault: 'client' | 'server' = 'client';
   abstract readonly httpStatusCode: number;
-  readonly fragmentNumber?: string;
-  readonly fragmentIndex?: number;
-  readonly track?: number;
-  readonly byteOffset?: number;
+  // `declare`: no class-field definitions; the constructor assigns all four (undefined when not given).
+  declare readonly fragmentNumber?: string;
+  declare readonly fragmentIndex?: number;
+  declare readonly track?: number;
+  declare readonly byteOffset?: number;
 
   constructor(message: string, options: KvsClipErrorOptions = {}) {
     super(withPlace(message, options), options.cause === undefined ? undefined : { cause: options.cause });
-    if (options.fragmentNumber !== undefined) this.fragmentNumber = options.fragmentNumber;
-    if (options.fragmentIndex !== undefined) this.fragmentIndex = options.fragmentIndex;
-    if (options.track !== undefined) this.track = options.track;
-    if (options.byteOffset !== undefined) this.byteOffset = options.byteOffset;
+    this.fragmentNumber = options.fragmentNumber;
+    this.fragmentIndex = options.fragmentIndex;
+    this.track = options.track;
+    this.byteOffset = options.byteOffset;
   }
 
   /** The SDK reads `Message` from the JSON body; mirror it so SDK-style handlers work. */
@@ -106,14 +107,14 @@ export class KvsStreamError extends KvsClipError {
   override readonly name = 'KvsStreamError';
   readonly httpStatusCode = 500;
   /** AWS_KINESISVIDEO_ERROR_ID as a number, when present. */
-  readonly errorId?: number;
+  declare readonly errorId?: number;
   /** AWS_KINESISVIDEO_ERROR_CODE or _EXCEPTION_ERROR_CODE text. */
-  readonly errorCode?: string;
+  declare readonly errorCode?: string;
 
   constructor(message: string, details: { errorId?: number; errorCode?: string } & KvsClipErrorOptions) {
     super(message, details);
-    if (details.errorId !== undefined) this.errorId = details.errorId;
-    if (details.errorCode !== undefined) this.errorCode = details.errorCode;
+    this.errorId = details.errorId;
+    this.errorCode = details.errorCode;
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { writevSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
+import type { Mp4Segment } from '../api/types.js';
 import { InvalidArgumentException } from '../errors.js';
 import { write, type CliIo } from './io.js';
 
@@ -73,7 +74,7 @@ export function writeAllv(file: FileHandle, buffers: Uint8Array[]): void {
 export async function writeFragmented(
   path: string,
   io: CliIo,
-  segments: AsyncIterable<{ type: string; data: Uint8Array }>,
+  segments: AsyncIterable<Mp4Segment>,
 ): Promise<{ media: number; bytes: number }> {
   let file: FileHandle | undefined;
   let written = false;
@@ -81,13 +82,17 @@ export async function writeFragmented(
   let bytes = 0;
   try {
     for await (const segment of segments) {
-      if (path === '-') await write(io.stdout, segment.data);
-      else {
-        file ??= await openOutput(path);
-        writeAllv(file, [segment.data]);
+      if (path === '-') {
+        // A pipe may queue what it is given, so it gets the segment as a copy.
+        await write(io.stdout, segment.data);
+        bytes += segment.data.byteLength;
+      } else {
+        // A file takes the views at once (writev), before the next segment lets the input's buffers be reused.
+        const chunks = segment.chunks();
+        writeAllv((file ??= await openOutput(path)), chunks);
+        for (const chunk of chunks) bytes += chunk.byteLength;
       }
       written = true;
-      bytes += segment.data.byteLength;
       if (segment.type === 'media') media++;
     }
     return { media, bytes };

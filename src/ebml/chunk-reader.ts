@@ -21,19 +21,20 @@ export class ChunkReader {
   /** The chunk holding the read position; parsers read `chunk[pos…]` directly on their fast path. */
   chunk: Uint8Array = EMPTY;
   pos = 0;
+  // #private names: the minifier shortens them (this class is in every browser bundle).
   /** Input offset of `chunk[0]`. */
-  private chunkStart = 0;
+  #chunkStart = 0;
   /** Chunks pulled ahead by `peek`, not yet reached by the read position. */
-  private readonly ahead: Uint8Array[] = [];
-  private readonly source: ChunkPuller;
+  readonly #ahead: Uint8Array[] = [];
+  readonly #source: ChunkPuller;
 
   constructor(source: ChunkSource) {
-    this.source = chunkPuller(source);
+    this.#source = chunkPuller(source);
   }
 
   /** Input offset of the read position. */
   get offset(): number {
-    return this.chunkStart + this.pos;
+    return this.#chunkStart + this.pos;
   }
 
   /**
@@ -41,7 +42,7 @@ export class ChunkReader {
    * is used up; false at the end of input.
    */
   async fill(): Promise<boolean> {
-    return this.pos < this.chunk.length || this.nextChunk();
+    return this.pos < this.chunk.length || this.#nextChunk();
   }
 
   /**
@@ -53,11 +54,11 @@ export class ChunkReader {
     let copied = Math.min(n, this.chunk.length - this.pos);
     out.set(this.chunk.subarray(this.pos, this.pos + copied), 0);
     for (let i = 0; copied < n; i++) {
-      let next = this.ahead[i];
+      let next = this.#ahead[i];
       if (next === undefined) {
-        const pulled = await this.source.pull();
+        const pulled = await this.#source.pull();
         if (pulled === undefined) break;
-        this.ahead.push(pulled);
+        this.#ahead.push(pulled);
         next = pulled;
       }
       const take = Math.min(next.length, n - copied);
@@ -76,7 +77,7 @@ export class ChunkReader {
         return true;
       }
       n -= available;
-      if (!(await this.nextChunk())) return false;
+      if (!(await this.#nextChunk())) return false;
     }
   }
 
@@ -96,7 +97,7 @@ export class ChunkReader {
     const pieces = [this.chunk.subarray(this.pos)];
     let have = available;
     while (have < n) {
-      if (!(await this.nextChunk())) return undefined;
+      if (!(await this.#nextChunk())) return undefined;
       const want = n - have;
       const piece = this.chunk.length > want ? this.chunk.subarray(0, want) : this.chunk;
       pieces.push(piece);
@@ -114,14 +115,14 @@ export class ChunkReader {
 
   /** Stops the source early (cancels a stream, returns an iterator); safe to call more than once. */
   close(): Promise<void> {
-    return this.source.close();
+    return this.#source.close();
   }
 
   /** Makes the next chunk current (the current one must be used up); false at the end of input. */
-  private async nextChunk(): Promise<boolean> {
-    this.chunkStart += this.chunk.length;
+  async #nextChunk(): Promise<boolean> {
+    this.#chunkStart += this.chunk.length;
     this.pos = 0;
-    const next = this.ahead.length > 0 ? this.ahead.shift() : await this.source.pull();
+    const next = this.#ahead.length > 0 ? this.#ahead.shift() : await this.#source.pull();
     this.chunk = next ?? EMPTY;
     return next !== undefined;
   }
@@ -134,51 +135,36 @@ interface ChunkPuller {
 }
 
 function chunkPuller(source: ChunkSource): ChunkPuller {
-  if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
-    let pending: Uint8Array | undefined = toBytes(source);
-    return {
-      pull: async () => {
-        const chunk = pending;
-        pending = undefined;
-        return chunk !== undefined && chunk.length > 0 ? chunk : undefined;
-      },
-      close: async () => {
-        pending = undefined;
-      },
-    };
-  }
+  // A whole buffer is a source of one chunk.
+  if (source instanceof Uint8Array || source instanceof ArrayBuffer) return iteratorPuller([source][Symbol.iterator]());
   if (isReadableStream(source)) {
     const reader = source.getReader();
-    let finished = false;
-    return {
-      pull: async () => {
-        while (!finished) {
-          const { done, value } = await reader.read();
-          if (done) {
-            finished = true;
-            reader.releaseLock();
-            break;
-          }
-          const chunk = toBytes(value);
-          if (chunk.length > 0) return chunk;
-        }
-        return undefined;
-      },
-      close: async () => {
-        if (finished) return;
-        finished = true;
-        await reader.cancel();
-      },
-    };
+    return puller(() => reader.read(), () => reader.cancel(), () => reader.releaseLock());
   }
-  const iterator = iteratorOf(source);
+  return iteratorPuller(iteratorOf(source));
+}
+
+function iteratorPuller(iterator: Iterator<unknown> | AsyncIterator<unknown>): ChunkPuller {
+  return puller(() => iterator.next(), () => iterator.return?.());
+}
+
+/**
+ * Pulls results from `next` (a stream reader's or an iterator's), skipping empty chunks; `stop`
+ * runs when the reader stops early, `onEnd` once the source is done.
+ */
+function puller(
+  next: () => Promise<IteratorResult<unknown>> | IteratorResult<unknown>,
+  stop: () => unknown,
+  onEnd?: () => void,
+): ChunkPuller {
   let finished = false;
   return {
     pull: async () => {
       while (!finished) {
-        const result = await iterator.next();
+        const result = await next();
         if (result.done) {
           finished = true;
+          onEnd?.();
           break;
         }
         const chunk = toBytes(result.value);
@@ -189,7 +175,7 @@ function chunkPuller(source: ChunkSource): ChunkPuller {
     close: async () => {
       if (finished) return;
       finished = true;
-      await iterator.return?.();
+      await stop();
     },
   };
 }

@@ -24,61 +24,62 @@ interface Draft {
 }
 
 export class FragmentAssembler {
-  private draft: Draft | null = null;
-  private nextIndex = 0;
-  private timecodeScale = DEFAULT_TIMECODE_SCALE;
-  private tracks: MkvTrack[] = [];
-  private readonly videoTracks = new Set<number>();
+  // #private names: the minifier shortens them (this class is in every browser bundle).
+  #draft: Draft | null = null;
+  #nextIndex = 0;
+  #timecodeScale = DEFAULT_TIMECODE_SCALE;
+  #tracks: MkvTrack[] = [];
+  readonly #videoTracks = new Set<number>();
   /** DefaultDuration per track in ticks. */
-  private readonly frameDurations = new Map<number, number>();
+  readonly #frameDurations = new Map<number, number>();
   /** Timecode of the cluster being read, for fragments cut inside it. */
-  private clusterTimecode: number | null = null;
+  #clusterTimecode: number | null = null;
 
   /** Index the next fragment handed out will get (the one being read, for errors). */
   get fragmentIndex(): number {
-    return this.nextIndex;
+    return this.#nextIndex;
   }
 
   get fragmentNumber(): string | undefined {
-    return this.draft?.fragment.fragmentNumber ?? undefined;
+    return this.#draft?.fragment.fragmentNumber ?? undefined;
   }
 
   /** Frames of the open fragment (call after beginBlock). */
   get frames(): MkvFrame[] {
-    return this.draft!.fragment.frames;
+    return this.#draft!.fragment.frames;
   }
 
   /** DefaultDuration of a track in ticks, when the track has one. */
   frameDuration(track: number): number | undefined {
-    return this.frameDurations.get(track);
+    return this.#frameDurations.get(track);
   }
 
   /** An EBML header at `offset`: closes the open fragment and returns it when it is to be handed out. */
   startDocument(offset: number): MkvFragment | null {
-    const done = this.close(offset);
-    this.timecodeScale = DEFAULT_TIMECODE_SCALE;
+    const done = this.#close(offset);
+    this.#timecodeScale = DEFAULT_TIMECODE_SCALE;
     this.setTracks([]);
-    this.clusterTimecode = null;
-    this.draft = this.open(offset, true);
+    this.#clusterTimecode = null;
+    this.#draft = this.#open(offset, true);
     return done;
   }
 
   setTimecodeScale(scale: number): void {
-    this.timecodeScale = scale;
-    this.setTracks(this.tracks);
+    this.#timecodeScale = scale;
+    this.setTracks(this.#tracks);
   }
 
   setTracks(tracks: MkvTrack[]): void {
-    this.tracks = tracks;
-    this.videoTracks.clear();
-    this.frameDurations.clear();
+    this.#tracks = tracks;
+    this.#videoTracks.clear();
+    this.#frameDurations.clear();
     for (const track of tracks) {
-      if (track.type === 'video') this.videoTracks.add(track.number);
-      if (track.defaultDurationNs !== undefined) this.frameDurations.set(track.number, track.defaultDurationNs / this.timecodeScale);
+      if (track.type === 'video') this.#videoTracks.add(track.number);
+      if (track.defaultDurationNs !== undefined) this.#frameDurations.set(track.number, track.defaultDurationNs / this.#timecodeScale);
     }
-    if (this.draft !== null) {
-      this.draft.fragment.tracks = tracks;
-      this.draft.fragment.timecodeScale = this.timecodeScale;
+    if (this.#draft !== null) {
+      this.#draft.fragment.tracks = tracks;
+      this.#draft.fragment.timecodeScale = this.#timecodeScale;
     }
   }
 
@@ -88,11 +89,11 @@ export class FragmentAssembler {
    */
   addTags(tags: KvsTags, offset: number, end: number): MkvFragment[] {
     const done: MkvFragment[] = [];
-    const current = this.draft?.fragment;
+    const current = this.#draft?.fragment;
     if (tags.fragmentNumber !== undefined && current !== undefined && (current.fragmentNumber !== null || current.frames.length > 0)) {
-      pushIf(done, this.close(offset));
+      pushIf(done, this.#close(offset));
     }
-    const fragment = this.ensureOpen(offset).fragment;
+    const fragment = this.#ensureOpen(offset).fragment;
     if (tags.fragmentNumber !== undefined) fragment.fragmentNumber = tags.fragmentNumber;
     if (tags.serverTimestamp !== undefined) fragment.serverTimestamp = tags.serverTimestamp;
     if (tags.producerTimestamp !== undefined) fragment.producerTimestamp = tags.producerTimestamp;
@@ -100,19 +101,19 @@ export class FragmentAssembler {
     for (const tag of tags.other) fragment.tags.push(tag);
     if (tags.continuationToken !== undefined) {
       fragment.continuationToken = tags.continuationToken;
-      pushIf(done, this.close(end));
+      pushIf(done, this.#close(end));
     }
     return done;
   }
 
   beginCluster(offset: number): void {
-    this.ensureOpen(offset);
-    this.clusterTimecode = null;
+    this.#ensureOpen(offset);
+    this.#clusterTimecode = null;
   }
 
   setClusterTimecode(timecode: number): void {
-    this.clusterTimecode = timecode;
-    const fragment = this.draft?.fragment;
+    this.#clusterTimecode = timecode;
+    const fragment = this.#draft?.fragment;
     if (fragment !== undefined && fragment.clusterTimecode === null) fragment.clusterTimecode = timecode;
   }
 
@@ -122,12 +123,12 @@ export class FragmentAssembler {
    */
   beginBlock(track: number, keyframe: boolean, offset: number): MkvFragment | null {
     let done: MkvFragment | null = null;
-    let draft = this.ensureOpen(offset);
-    if (this.videoTracks.has(track)) {
+    let draft = this.#ensureOpen(offset);
+    if (this.#videoTracks.has(track)) {
       if (keyframe && draft.hasVideo && draft.fragment.fragmentNumber === null) {
-        done = this.close(offset);
-        draft = this.ensureOpen(offset);
-        draft.fragment.clusterTimecode = this.clusterTimecode;
+        done = this.#close(offset);
+        draft = this.#ensureOpen(offset);
+        draft.fragment.clusterTimecode = this.#clusterTimecode;
       }
       draft.hasVideo = true;
     }
@@ -136,16 +137,16 @@ export class FragmentAssembler {
 
   /** End of input at `offset`; `partial` when it ended inside an element of the open fragment. */
   finish(offset: number, partial: boolean): MkvFragment | null {
-    if (partial && this.draft !== null && hasContent(this.draft.fragment)) this.draft.fragment.partial = true;
-    return this.close(offset);
+    if (partial && this.#draft !== null && hasContent(this.#draft.fragment)) this.#draft.fragment.partial = true;
+    return this.#close(offset);
   }
 
   /** Before an in-band error: the open fragment, if anything of it came before the error tags. */
   closeBeforeError(offset: number): MkvFragment | null {
-    const draft = this.draft;
+    const draft = this.#draft;
     if (draft === null) return null;
-    this.draft = null;
-    return hasContent(draft.fragment) ? this.handOut(draft.fragment, offset) : null;
+    this.#draft = null;
+    return hasContent(draft.fragment) ? this.#handOut(draft.fragment, offset) : null;
   }
 
   /** Before a malformed-input error: the open fragment with the frames read so far, marked partial. */
@@ -155,12 +156,12 @@ export class FragmentAssembler {
     return fragment;
   }
 
-  private ensureOpen(offset: number): Draft {
-    this.draft ??= this.open(offset, false);
-    return this.draft;
+  #ensureOpen(offset: number): Draft {
+    this.#draft ??= this.#open(offset, false);
+    return this.#draft;
   }
 
-  private open(offset: number, documentStart: boolean): Draft {
+  #open(offset: number, documentStart: boolean): Draft {
     const fragment: MkvFragment = {
       index: -1,
       fragmentNumber: null,
@@ -168,9 +169,9 @@ export class FragmentAssembler {
       serverTimestamp: null,
       millisBehindNow: undefined,
       continuationToken: undefined,
-      timecodeScale: this.timecodeScale,
+      timecodeScale: this.#timecodeScale,
       clusterTimecode: null,
-      tracks: this.tracks,
+      tracks: this.#tracks,
       frames: [],
       tags: [],
       byteOffset: offset,
@@ -180,15 +181,15 @@ export class FragmentAssembler {
     return { fragment, hasVideo: false, documentStart };
   }
 
-  private close(offset: number): MkvFragment | null {
-    const draft = this.draft;
+  #close(offset: number): MkvFragment | null {
+    const draft = this.#draft;
     if (draft === null) return null;
-    this.draft = null;
-    return draft.documentStart || hasContent(draft.fragment) ? this.handOut(draft.fragment, offset) : null;
+    this.#draft = null;
+    return draft.documentStart || hasContent(draft.fragment) ? this.#handOut(draft.fragment, offset) : null;
   }
 
-  private handOut(fragment: MkvFragment, end: number): MkvFragment {
-    fragment.index = this.nextIndex++;
+  #handOut(fragment: MkvFragment, end: number): MkvFragment {
+    fragment.index = this.#nextIndex++;
     fragment.byteLength = end - fragment.byteOffset;
     return fragment;
   }

@@ -6,19 +6,8 @@ import { EbmlError } from '../ebml/index.js';
 import { KvsStreamError, ResourceNotFoundException, type KvsClipError } from '../errors.js';
 import type { MkvTag } from './types.js';
 
+/** Every tag KVS defines is named AWS_KINESISVIDEO_ and a suffix; `interpretTags` switches on the suffix. */
 const PREFIX = 'AWS_KINESISVIDEO_';
-export const FRAGMENT_NUMBER = `${PREFIX}FRAGMENT_NUMBER`;
-export const SERVER_TIMESTAMP = `${PREFIX}SERVER_TIMESTAMP`;
-export const PRODUCER_TIMESTAMP = `${PREFIX}PRODUCER_TIMESTAMP`;
-/** The spellings the GetMediaForFragmentList docs use. */
-export const SERVER_SIDE_TIMESTAMP = `${PREFIX}SERVER_SIDE_TIMESTAMP`;
-export const PRODUCER_SIDE_TIMESTAMP = `${PREFIX}PRODUCER_SIDE_TIMESTAMP`;
-export const MILLIS_BEHIND_NOW = `${PREFIX}MILLIS_BEHIND_NOW`;
-export const CONTINUATION_TOKEN = `${PREFIX}CONTINUATION_TOKEN`;
-export const ERROR_CODE = `${PREFIX}ERROR_CODE`;
-export const ERROR_ID = `${PREFIX}ERROR_ID`;
-export const EXCEPTION_ERROR_CODE = `${PREFIX}EXCEPTION_ERROR_CODE`;
-export const EXCEPTION_MESSAGE = `${PREFIX}EXCEPTION_MESSAGE`;
 
 /** GetMedia's ERROR_ID for "Requested fragment is not found". */
 const ERROR_ID_NOT_FOUND = 4000;
@@ -43,35 +32,35 @@ export function interpretTags(tags: MkvTag[], byteOffset: number): KvsTags {
       result.other.push(tag);
       continue;
     }
-    switch (name) {
-      case FRAGMENT_NUMBER:
+    switch (name.slice(PREFIX.length)) {
+      case 'FRAGMENT_NUMBER':
         result.fragmentNumber = value;
         break;
-      case SERVER_TIMESTAMP:
-      case SERVER_SIDE_TIMESTAMP:
+      case 'SERVER_TIMESTAMP':
+      case 'SERVER_SIDE_TIMESTAMP': // the spelling the GetMediaForFragmentList docs use
         result.serverTimestamp = parseKvsTimestamp(value, name, byteOffset);
         break;
-      case PRODUCER_TIMESTAMP:
-      case PRODUCER_SIDE_TIMESTAMP:
+      case 'PRODUCER_TIMESTAMP':
+      case 'PRODUCER_SIDE_TIMESTAMP':
         result.producerTimestamp = parseKvsTimestamp(value, name, byteOffset);
         break;
-      case MILLIS_BEHIND_NOW:
+      case 'MILLIS_BEHIND_NOW':
         if (!/^\d{1,15}$/.test(value)) throw new EbmlError(`${name} "${value}" is not a whole number of milliseconds`, byteOffset);
         result.millisBehindNow = Number(value);
         break;
-      case CONTINUATION_TOKEN:
+      case 'CONTINUATION_TOKEN':
         result.continuationToken = value;
         break;
-      case ERROR_ID:
+      case 'ERROR_ID':
         (result.error ??= {}).errorId = value;
         break;
-      case ERROR_CODE:
+      case 'ERROR_CODE':
         (result.error ??= {}).errorCode = value;
         break;
-      case EXCEPTION_ERROR_CODE:
+      case 'EXCEPTION_ERROR_CODE':
         (result.error ??= {}).exceptionCode = value;
         break;
-      case EXCEPTION_MESSAGE:
+      case 'EXCEPTION_MESSAGE':
         (result.error ??= {}).exceptionMessage = value;
         break;
       default:
