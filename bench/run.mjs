@@ -7,7 +7,7 @@
 //     --rounds 3                       the cases take turns this many times (pooled)
 //     --iterations 3                   timed runs per in-process case per round (median of all reported)
 //     --process-iterations 3           timed runs per whole-process case per round
-//     --stream-gib 1                   length of the streaming memory run
+//     --stream-gib 1                   length of the streaming memory runs (library and CLI)
 //     --no-memory --no-size --no-profile
 //     --out bench/RESULTS.md
 
@@ -20,7 +20,7 @@ import { haveTime, median, probe, runCase, runProcess } from './measure.mjs';
 import { machineInfo, renderResults } from './report.mjs';
 import { measureBundles } from './size.mjs';
 import { profileCase, profileCli } from './profile.mjs';
-import { runStreamMemory } from './stream-memory.mjs';
+import { runCliStreamMemory, runStreamMemory } from './stream-memory.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -164,6 +164,8 @@ async function main() {
   if (!flag('no-memory')) {
     log(`streaming ${(streamBytes / 2 ** 30).toFixed(2)} GiB through fragmentedMp4`);
     results.memory = build.library ? runStreamMemory(streamBytes) : { skipped: 'dist/index.js has no fragmentedMp4 yet' };
+    log(`streaming ${(streamBytes / 2 ** 30).toFixed(2)} GiB through the CLI, file to file`);
+    results.cliMemory = build.cli ? await runCliStreamMemory(join(distDir, 'cli.js'), streamBytes) : { skipped: 'dist/cli.js not built yet' };
   }
   if (!flag('no-size')) {
     log('bundle sizes');

@@ -8,10 +8,11 @@
 //   node bench/stream-memory.mjs [GiB]     (default 1)
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { distDir, ensureInputs } from './inputs.mjs';
+import { distDir, ensureInputs, inputsDir } from './inputs.mjs';
+import { haveTime, runProcess } from './measure.mjs';
 
 const chunkSize = 64 * 1024;
 const encoder = new TextEncoder();
@@ -175,6 +176,44 @@ export function runStreamMemory(totalBytes = 2 ** 30) {
     runs,
     description: `fragmentedMp4() over ${kvs.file} (${(kvs.bytes / 1e6).toFixed(1)} MB, ${main.fragmentsPerRepetition} fragments) repeated as fresh 64 KiB chunks from an async generator, fragment numbers and timestamps moved forward each time, so the stream reads as one long recording; segments are counted and dropped. The template (${(kvs.bytes / 2 ** 20).toFixed(0)} MiB) is loaded before "RSS before". Growth = the kernel's peak RSS at the end − RSS before; "kept after GC" = JS heap + buffers still reachable after a full GC at the end, against before (a leak would show there). "The source alone" consumes the same chunks without kvs-clip (its "segments out" are the chunks): the growth that remains with no kvs-clip at all is V8 leaving dead buffers for a later collection.`,
   };
+}
+
+/** The repeated stream written to a file once (git-ignored bench/inputs), for the CLI's streaming run. */
+async function repeatedFile(kvs, totalBytes) {
+  const template = new Uint8Array(readFileSync(kvs.path));
+  const plan = planRepetition(template);
+  const repetitions = Math.ceil(totalBytes / template.byteLength);
+  const path = join(inputsDir, `kvs-getmedia-repeated-${repetitions}x.mkv`);
+  if (existsSync(path) && statSync(path).size === repetitions * template.byteLength) return path;
+  const partial = `${path}.partial`;
+  const fd = openSync(partial, 'w');
+  for await (const chunk of repeatedStream(template, repetitions, plan)) writeSync(fd, chunk);
+  closeSync(fd);
+  renameSync(partial, path);
+  return path;
+}
+
+/**
+ * The CLI streaming the same kind of stream from a file to a fragmented MP4 file, at three lengths
+ * (and once with V8's young generation capped at 1 MiB per semi-space): its peak RSS (GNU time)
+ * against the CLI's peak when it only starts and prints its usage.
+ */
+export async function runCliStreamMemory(cli, totalBytes = 2 ** 30) {
+  if (!haveTime) return { skipped: '/usr/bin/time is missing' };
+  const [kvs] = ensureInputs({ only: ['kvs-stream'] });
+  const startUp = await runProcess(process.execPath, [cli, '--help'], 1);
+  if (startUp.error) return startUp;
+  const out = join(inputsDir, '..', 'out', 'stream-memory-cli.mp4');
+  const runs = [];
+  const plan = [[totalBytes / 16], [totalBytes / 4], [totalBytes], [totalBytes, ['--max-semi-space-size=1']]];
+  for (const [bytes, nodeFlags = []] of plan) {
+    const input = await repeatedFile(kvs, bytes);
+    const args = [...nodeFlags, cli, 'clip', input, '-o', out, '--fragmented'];
+    const result = await runProcess(process.execPath, args, 1, { warmUp: false, before: () => rmSync(out, { force: true }) });
+    rmSync(out, { force: true });
+    runs.push({ inputBytes: statSync(input).size, nodeFlags, ...result, growth: result.maxRss == null ? null : result.maxRss - startUp.maxRss });
+  }
+  return { startUpRss: startUp.maxRss, runs };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

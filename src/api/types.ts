@@ -56,13 +56,7 @@ export interface Mp4Segment {
    * whoever supplies the input may reuse the buffers that held those bytes.
    */
   byteOffset: number | null;
-  /** The segment as one buffer (for SourceBuffer.appendBuffer): joined from `chunks()` on first use. */
-  readonly data: Uint8Array;
-  /**
-   * The segment as chunks: its header bytes, then the frames as views of the input (nothing copied),
-   * for writev or a stream. Being views, they must be written before the input's buffers are reused.
-   */
-  chunks(): Uint8Array[];
+  data: Uint8Array;
   /** MIME type with codecs, e.g. 'video/mp4; codecs="avc1.64001f,mp4a.40.2"', for MSE. */
   mimeType: string;
   /** The RFC 6381 codec strings of the tracks. */

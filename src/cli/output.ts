@@ -82,17 +82,13 @@ export async function writeFragmented(
   let bytes = 0;
   try {
     for await (const segment of segments) {
-      if (path === '-') {
-        // A pipe may queue what it is given, so it gets the segment as a copy.
-        await write(io.stdout, segment.data);
-        bytes += segment.data.byteLength;
-      } else {
-        // A file takes the views at once (writev), before the next segment lets the input's buffers be reused.
-        const chunks = segment.chunks();
-        writeAllv((file ??= await openOutput(path)), chunks);
-        for (const chunk of chunks) bytes += chunk.byteLength;
+      if (path === '-') await write(io.stdout, segment.data);
+      else {
+        file ??= await openOutput(path);
+        writeAllv(file, [segment.data]);
       }
       written = true;
+      bytes += segment.data.byteLength;
       if (segment.type === 'media') media++;
     }
     return { media, bytes };

@@ -121,20 +121,6 @@ export function boxHeader(type: string, bodySize: number): Part {
 }
 
 /** Writes parts back to back into one new buffer of exactly their total size. */
-/** Chunks joined into one new buffer: where an output that was views is assembled. */
-export function joinBytes(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  let byteLength = 0;
-  for (const chunk of chunks) byteLength += chunk.byteLength;
-  const joined = new Uint8Array(byteLength);
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return joined;
-}
-
 export function serialize(...parts: PartOrNothing[]): Uint8Array {
   const out = new Uint8Array(sizeOf(parts));
   const w = new BoxWriter(out);

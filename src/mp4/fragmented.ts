@@ -13,7 +13,7 @@
  */
 
 import { SAMPLE_DISPOSABLE, SAMPLE_SYNC, type TimedTrack, type TrackRun } from '../timeline/index.js';
-import { box, boxHeader, fullBox, type Part, serialize, table, u32, u64 } from './boxes.js';
+import { box, boxHeader, fullBox, type Part, serialize, table, u32, u64, zeros } from './boxes.js';
 import { ftyp, mvhd, trak } from './moov.js';
 
 const TFHD_DEFAULT_BASE_IS_MOOF = 0x020000;
@@ -95,11 +95,10 @@ function sampleFlags(flags: number): number {
 }
 
 /**
- * moof + mdat for one segment, as the header bytes (moof and the mdat header) followed by each run's
- * payloads in turn, as the views they came as (joined only when someone asks for one buffer).
- * `delays` is indexed by track id − 1.
+ * moof + mdat for one segment. `delays` is indexed by track id − 1. The mdat holds each run's
+ * payloads in turn (one copy into the segment buffer: this is where the output is assembled).
  */
-export function mediaSegment(sequenceNumber: number, runs: readonly TrackRun[], delays: readonly number[]): Uint8Array[] {
+export function mediaSegment(sequenceNumber: number, runs: readonly TrackRun[], delays: readonly number[]): Uint8Array {
   const dataOffsets = new Array<number>(runs.length).fill(0);
   let payloadSize = 0;
   const trafs = runs.map((run, r) => {
@@ -144,5 +143,13 @@ export function mediaSegment(sequenceNumber: number, runs: readonly TrackRun[], 
     dataOffsets[r] = offset;
     for (const d of run.data) offset += d.byteLength;
   });
-  return [serialize(moof, mdatHeader), ...runs.flatMap((run) => run.data)];
+  const out = serialize(moof, mdatHeader, zeros(payloadSize));
+  let pos = moof.size + mdatHeader.size;
+  for (const run of runs) {
+    for (const d of run.data) {
+      out.set(d, pos);
+      pos += d.byteLength;
+    }
+  }
+  return out;
 }

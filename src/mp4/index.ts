@@ -8,13 +8,11 @@ import { mimeType } from '../codecs/index.js';
 import type { CheckedFragment } from '../codecs/types.js';
 import { ResourceNotFoundException } from '../errors.js';
 import { createTimeline, type TimedSegment, type TimelineOptions } from '../timeline/index.js';
-import { joinBytes } from './boxes.js';
 import { writeFlatClip } from './flat.js';
 import { initSegment, mediaSegment, reorderDelay } from './fragmented.js';
 import type { FlatClip, FragmentedMuxer } from './types.js';
 
 export type { FlatClip, FragmentedMuxer } from './types.js';
-export { joinBytes };
 
 export function createFragmentedMuxer(options: TimelineOptions = {}): FragmentedMuxer {
   const timeline = createTimeline(options);
@@ -36,12 +34,17 @@ export function createFragmentedMuxer(options: TimelineOptions = {}): Fragmented
         const configs = tracks.map((t) => t.config);
         mime = mimeType(configs);
         codecs = configs.map((c) => c.codecString);
-        const init = [initSegment(tracks, delays)];
-        out.push(segmentOf({ type: 'init', fragmentNumber: null, producerTimestamp: null, byteOffset: null, mimeType: mime, codecs }, init));
+        out.push({ type: 'init', fragmentNumber: null, producerTimestamp: null, byteOffset: null, data: initSegment(tracks, delays), mimeType: mime, codecs });
       }
-      const { fragmentNumber, producerTimestamp, byteOffset } = segment;
-      const chunks = mediaSegment(++sequenceNumber, segment.runs, delays);
-      out.push(segmentOf({ type: 'media', fragmentNumber, producerTimestamp, byteOffset, mimeType: mime, codecs }, chunks));
+      out.push({
+        type: 'media',
+        fragmentNumber: segment.fragmentNumber,
+        producerTimestamp: segment.producerTimestamp,
+        byteOffset: segment.byteOffset,
+        data: mediaSegment(++sequenceNumber, segment.runs, delays),
+        mimeType: mime,
+        codecs,
+      });
     }
     return out;
   }
@@ -49,18 +52,6 @@ export function createFragmentedMuxer(options: TimelineOptions = {}): Fragmented
   return {
     push: (fragment) => toSegments(timeline.push(fragment)),
     end: () => toSegments(timeline.end()),
-  };
-}
-
-/** A segment whose one-buffer form is joined from its chunks on first use (a writer of chunks never pays for it). */
-function segmentOf(fields: Omit<Mp4Segment, 'data' | 'chunks'>, chunks: Uint8Array[]): Mp4Segment {
-  let data: Uint8Array | undefined;
-  return {
-    ...fields,
-    get data() {
-      return (data ??= joinBytes(chunks));
-    },
-    chunks: () => chunks.slice(),
   };
 }
 
