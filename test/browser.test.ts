@@ -11,8 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFragmentedMuxer } from '../src/mp4/index.js';
-import type { Mp4Segment } from '../src/api/types.js';
+import { concatBytes, createFragmentedMuxer, type SegmentChunks } from '../src/mp4/index.js';
 import { checkedFragments, FIXTURES, hasSamples, SAMPLES } from './support/mp4-input.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -126,11 +125,11 @@ describe.skipIf(!hasChromium)('MSE playback in headless Chromium', () => {
     it(c.name, async (ctx) => {
       const { fragments } = await checkedFragments(c.path);
       const mux = createFragmentedMuxer();
-      const segments: Mp4Segment[] = [...fragments.flatMap((f) => mux.push(f)), ...mux.end()];
+      const segments: SegmentChunks[] = [...fragments.flatMap((f) => mux.push(f)), ...mux.end()];
       const key = c.path.split('/').pop()!;
       const urls = segments.map((s, i) => {
         const url = `/${key}/${i}`;
-        files.set(url, s.data);
+        files.set(url, concatBytes(s.chunks, s.byteLength));
         return base + url;
       });
       const videoFrames = fragments.reduce((n, f) => n + f.frames.filter((x) => x.track === f.configs[0].trackNumber).length, 0);

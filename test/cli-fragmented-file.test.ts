@@ -1,6 +1,6 @@
 /**
  * The CLI's fragmented MP4 of a regular file reads into a few reused buffers, reusing each once a
- * segment past it is out (Mp4Segment.byteOffset). Reusing a buffer too early would corrupt a later
+ * segment past it is out (Mp4Segment.byteOffset); segments carry views of those buffers. Reusing a buffer too early would corrupt a later
  * segment, so fast-check varies the read size down to 64 bytes (frames straddle chunks, fragments
  * span many) and every segment must equal, field for field and byte for byte, what `fragmentedMp4()`
  * makes of the whole file in memory (the mp4 tests check that output against mp4box.js, ffmpeg and
@@ -16,6 +16,7 @@ import { fragmentedMp4 } from '../src/api/index.js';
 import type { ClipOptions, Mp4Segment } from '../src/api/types.js';
 import { fragmentedMp4OfFile } from '../src/cli/fragmented-file.js';
 import { readFragments, type MkvFragment } from '../src/mkv/index.js';
+import { concatBytes } from '../src/mp4/index.js';
 import { kvsDocument } from './support/kvs-documents.js';
 import { writeKvsStream } from './support/kvs-writer.js';
 import { FIXTURES } from './support/mp4-input.js';
@@ -63,7 +64,10 @@ async function fromFile(input: string, options: ClipOptions, readChunk: number):
   const file = await open(input, 'r');
   try {
     const out = [];
-    for await (const segment of fragmentedMp4OfFile(file.fd, options, { readChunk })) out.push(fieldsOf(segment));
+    // Copied on arrival: the payload views are valid until the next segment is asked for.
+    for await (const { chunks, byteLength, ...segment } of fragmentedMp4OfFile(file.fd, options, { readChunk })) {
+      out.push(fieldsOf({ ...segment, data: concatBytes(chunks, byteLength) }));
+    }
     return out;
   } finally {
     await file.close();

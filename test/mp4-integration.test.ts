@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CheckedFragment, TrackConfig } from '../src/codecs/types.js';
 import { ResourceNotFoundException } from '../src/errors.js';
-import { buildFlatClip, createFragmentedMuxer } from '../src/mp4/index.js';
+import { buildFlatClip, concatBytes, createFragmentedMuxer } from '../src/mp4/index.js';
 import { decodeErrors, hasFfmpeg, packets, tempFile, type Packet } from './support/oracle-ffmpeg.js';
 import { checkedFragments, FIXTURES, hasSamples, SAMPLES } from './support/mp4-input.js';
 import { parseMp4, presentationSeconds } from './support/oracle-mp4box.js';
@@ -53,7 +53,7 @@ if (!hasSamples) console.warn(`SKIPPED: ${SAMPLES} is absent; the real KVS sampl
 function fragmentedBytes(fragments: CheckedFragment[]) {
   const mux = createFragmentedMuxer();
   const segments = [...fragments.flatMap((f) => mux.push(f)), ...mux.end()];
-  return { segments, data: segments.map((s) => s.data) };
+  return { segments, data: segments.map((s) => concatBytes(s.chunks, s.byteLength)) };
 }
 
 /** Frames of each track in decode order, with the fragment each came from. */

@@ -9,7 +9,7 @@ import type { CheckedFragment } from '../src/codecs/types.js';
 import type { MkvFrame } from '../src/mkv/types.js';
 import { ResourceNotFoundException } from '../src/errors.js';
 import { box, fullBox, serialize, u32, u64 } from '../src/mp4/boxes.js';
-import { buildFlatClip, createFragmentedMuxer } from '../src/mp4/index.js';
+import { buildFlatClip, concatBytes, createFragmentedMuxer, type SegmentChunks } from '../src/mp4/index.js';
 import { aacConfig, alawConfig, fragment, frame, videoConfig } from './support/mp4-synthetic.js';
 import { hasFfmpeg, packets, tempFile } from './support/oracle-ffmpeg.js';
 import { parseMp4, presentationSeconds, type ParsedMp4 } from './support/oracle-mp4box.js';
@@ -17,8 +17,10 @@ import { parseMp4, presentationSeconds, type ParsedMp4 } from './support/oracle-
 function fragmented(fragments: CheckedFragment[]) {
   const mux = createFragmentedMuxer();
   const segments = [...fragments.flatMap((f) => mux.push(f)), ...mux.end()];
-  return { segments, bytes: concat(segments.map((s) => s.data)) };
+  return { segments, bytes: concat(segments.map(segmentData)) };
 }
+
+const segmentData = (s: SegmentChunks): Uint8Array => concatBytes(s.chunks, s.byteLength);
 
 function concat(chunks: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
@@ -198,7 +200,7 @@ describe('fragmented MP4', () => {
     expect(afterSecond.map((s) => s.type)).toEqual(['init', 'media']);
     const last = mux.end();
     expect(last.map((s) => s.type)).toEqual(['media']);
-    const second = parseMp4(concat([afterSecond[0].data, last[0].data]));
+    const second = parseMp4(concat([segmentData(afterSecond[0]), segmentData(last[0])]));
     expect(second.tracks[0].samples.length).toBe(25);
     expect(presentationSeconds(second.tracks[0], second.tracks[0].samples[0])).toBeCloseTo(1, 9);
   });

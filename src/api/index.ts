@@ -1,6 +1,6 @@
 import { readFragments } from '../mkv/index.js';
 import { createCodecChecker } from '../codecs/index.js';
-import { buildFlatClip, createFragmentedMuxer } from '../mp4/index.js';
+import { buildFlatClip, concatBytes, createFragmentedMuxer, type SegmentChunks } from '../mp4/index.js';
 import type { MkvFragment } from '../mkv/types.js';
 import type { CheckedFragment } from '../codecs/types.js';
 import { finishSelection, fragmentsInRange, selectFragments, timestampKind } from './select.js';
@@ -49,6 +49,16 @@ export async function* fragmentedMp4(input: ClipInput, options: ClipOptions = {}
  * the error is thrown.
  */
 export async function* fragmentedMp4FromFragments(fragments: Fragments, options: ClipOptions = {}): AsyncGenerator<Mp4Segment> {
+  for await (const { chunks, byteLength, ...segment } of fragmentedMp4Chunks(fragments, options)) {
+    yield { ...segment, data: chunks.length === 1 ? chunks[0] : concatBytes(chunks, byteLength) };
+  }
+}
+
+/**
+ * The segments as written, header then payload views, before they are joined into `data`: for a
+ * writer that sends the views to a file itself (the CLI's writev) and so copies nothing.
+ */
+export async function* fragmentedMp4Chunks(fragments: Fragments, options: ClipOptions = {}): AsyncGenerator<SegmentChunks> {
   const muxer = createFragmentedMuxer({ timestamps: timestampKind(options) });
   const checker = createCodecChecker(options);
   let pushed = false;

@@ -1,3 +1,4 @@
+import { concatBytes } from '../mp4/index.js';
 import type { ClipPayload } from './types.js';
 
 /** The flat clip as the SDK-like payload: chunks as written, joined only when asked. */
@@ -5,14 +6,7 @@ export function createPayload(chunks: Uint8Array[], byteLength: number): ClipPay
   let joined: Uint8Array | null = null;
   const bytes = (): Uint8Array => {
     if (joined) return joined;
-    if (chunks.length === 1) return (joined = chunks[0]);
-    joined = new Uint8Array(byteLength);
-    let offset = 0;
-    for (const chunk of chunks) {
-      joined.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    return joined;
+    return (joined = chunks.length === 1 ? chunks[0] : concatBytes(chunks, byteLength));
   };
   return {
     byteLength,

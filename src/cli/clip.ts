@@ -3,7 +3,8 @@
  * to a flat MP4 or (with --fragmented) an fMP4 of init + media segments in one file.
  */
 import { stat } from 'node:fs/promises';
-import { clip, fragmentedMp4 } from '../api/index.js';
+import { clip, fragmentedMp4Chunks } from '../api/index.js';
+import { readFragments } from '../mkv/index.js';
 import type { ClipOptions, DuplicateTimestampRule } from '../api/types.js';
 import type { ReaderWarning } from '../mkv/types.js';
 import { parseCommandArgs, parseTime, parseTimestampKind, UsageError } from './args.js';
@@ -53,7 +54,9 @@ export const clipCommand: Command = {
       const regular = file !== undefined && (await file.stat()).isFile();
       const stream = () => counted(file ? streamFile(file) : stdinBytes(io), showRead);
       if (values.fragmented) {
-        const segments = regular ? fragmentedMp4OfFile(file.fd, clipOptions, { onRead: showRead }) : fragmentedMp4(stream(), clipOptions);
+        const segments = regular
+          ? fragmentedMp4OfFile(file.fd, clipOptions, { onRead: showRead })
+          : fragmentedMp4Chunks(readFragments(stream(), clipOptions), clipOptions); // fresh chunks: views stay valid
         const counts = await writeFragmented(output, io, segments);
         summary = `fragmented MP4, init + ${counts.media} media segments, ${counts.bytes} bytes`;
       } else if (regular && output !== '-') {

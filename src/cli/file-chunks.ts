@@ -10,7 +10,7 @@
 import { readSync } from 'node:fs';
 
 /** Large reads keep the per-chunk work and blocks straddling two chunks rare. */
-export const FILE_READ_CHUNK = 4 << 20;
+export const FILE_READ_CHUNK = 1 << 20;
 
 export interface FileChunks {
   /** The file's bytes, chunk by chunk; each chunk is a view of a buffer of its own. */

@@ -2,8 +2,10 @@
  * The fragmented MP4 of a regular file, read into a few reused buffers (file-chunks.ts) rather than a
  * fresh buffer per read, so streaming a file of any length holds a few fragments' worth of memory.
  */
-import { fragmentedMp4 } from '../api/index.js';
-import type { ClipOptions, Mp4Segment } from '../api/types.js';
+import { fragmentedMp4Chunks } from '../api/index.js';
+import type { ClipOptions } from '../api/types.js';
+import { readFragments } from '../mkv/index.js';
+import type { SegmentChunks } from '../mp4/index.js';
 import { FILE_READ_CHUNK, readFileChunks } from './file-chunks.js';
 
 export interface FragmentedFileSettings {
@@ -14,13 +16,15 @@ export interface FragmentedFileSettings {
 }
 
 /**
- * Segments are copies and come in input order, so once one is out, nothing reads the bytes before
- * its fragment again (Mp4Segment.byteOffset) and the buffers that held them are reused.
+ * Segments come in input order and their payloads are views of the read buffers, not copies. When
+ * the caller asks for the next segment it is done with this one (the CLI writes it synchronously),
+ * and nothing reads the bytes before the next segment's fragment (its byteOffset) again: the buffers
+ * wholly before that are reused.
  */
-export async function* fragmentedMp4OfFile(fd: number, options: ClipOptions, { readChunk = FILE_READ_CHUNK, onRead }: FragmentedFileSettings = {}): AsyncGenerator<Mp4Segment> {
+export async function* fragmentedMp4OfFile(fd: number, options: ClipOptions, { readChunk = FILE_READ_CHUNK, onRead }: FragmentedFileSettings = {}): AsyncGenerator<SegmentChunks> {
   const file = readFileChunks(fd, readChunk, onRead);
-  for await (const segment of fragmentedMp4(file.chunks, options)) {
-    if (segment.byteOffset !== null) file.release(segment.byteOffset);
+  for await (const segment of fragmentedMp4Chunks(readFragments(file.chunks, options), options)) {
     yield segment;
+    if (segment.byteOffset !== null) file.release(segment.byteOffset);
   }
 }

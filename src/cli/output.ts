@@ -6,6 +6,7 @@
 import { writevSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import type { Mp4Segment } from '../api/types.js';
+import { concatBytes, type SegmentChunks } from '../mp4/index.js';
 import { InvalidArgumentException } from '../errors.js';
 import { write, type CliIo } from './io.js';
 
@@ -69,12 +70,14 @@ export function writeAllv(file: FileHandle, buffers: Uint8Array[]): void {
 
 /**
  * Writes segments as they come (init, then media). On an error, what was written stays and the
- * error message says how many media segments made it.
+ * error message says how many media segments made it. Segments as chunks (header, payload views) go
+ * to a file by writev without being joined; stdout gets each segment as one buffer, since a stream
+ * may queue what it is given while the views' buffers are reused.
  */
 export async function writeFragmented(
   path: string,
   io: CliIo,
-  segments: AsyncIterable<Mp4Segment>,
+  segments: AsyncIterable<Mp4Segment | SegmentChunks>,
 ): Promise<{ media: number; bytes: number }> {
   let file: FileHandle | undefined;
   let written = false;
@@ -82,13 +85,15 @@ export async function writeFragmented(
   let bytes = 0;
   try {
     for await (const segment of segments) {
-      if (path === '-') await write(io.stdout, segment.data);
+      const chunks = 'data' in segment ? [segment.data] : segment.chunks;
+      const byteLength = 'data' in segment ? segment.data.byteLength : segment.byteLength;
+      if (path === '-') await write(io.stdout, chunks.length === 1 ? chunks[0] : concatBytes(chunks, byteLength));
       else {
         file ??= await openOutput(path);
-        writeAllv(file, [segment.data]);
+        writeAllv(file, chunks);
       }
       written = true;
-      bytes += segment.data.byteLength;
+      bytes += byteLength;
       if (segment.type === 'media') media++;
     }
     return { media, bytes };

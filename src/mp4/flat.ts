@@ -12,7 +12,7 @@
  */
 
 import { rescale, SAMPLE_DISPOSABLE, SAMPLE_SYNC, type TimedSegment, type TimedTrack, type TrackRun } from '../timeline/index.js';
-import { box, boxHeader, fullBox, type Part, type PartOrNothing, serialize, table, u32 } from './boxes.js';
+import { box, boxHeader, concatBytes, fullBox, type Part, type PartOrNothing, serialize, table, u32 } from './boxes.js';
 import { type Edit, ftyp, mvhd, trak } from './moov.js';
 import type { FlatClip } from './types.js';
 
@@ -278,17 +278,5 @@ export function writeFlatClip(tracks: readonly TimedTrack[], segments: readonly 
   chunkBase.offset = headerSize;
   chunks[0] = serialize(...parts);
   const byteLength = headerSize + payloadSize;
-  return {
-    chunks,
-    byteLength,
-    bytes() {
-      const out = new Uint8Array(byteLength);
-      let pos = 0;
-      for (const c of chunks) {
-        out.set(c, pos);
-        pos += c.byteLength;
-      }
-      return out;
-    },
-  };
+  return { chunks, byteLength, bytes: () => concatBytes(chunks, byteLength) };
 }

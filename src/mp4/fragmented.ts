@@ -13,7 +13,7 @@
  */
 
 import { SAMPLE_DISPOSABLE, SAMPLE_SYNC, type TimedTrack, type TrackRun } from '../timeline/index.js';
-import { box, boxHeader, fullBox, type Part, serialize, table, u32, u64, zeros } from './boxes.js';
+import { box, boxHeader, fullBox, type Part, serialize, table, u32, u64 } from './boxes.js';
 import { ftyp, mvhd, trak } from './moov.js';
 
 const TFHD_DEFAULT_BASE_IS_MOOF = 0x020000;
@@ -95,10 +95,11 @@ function sampleFlags(flags: number): number {
 }
 
 /**
- * moof + mdat for one segment. `delays` is indexed by track id − 1. The mdat holds each run's
- * payloads in turn (one copy into the segment buffer: this is where the output is assembled).
+ * moof + mdat for one segment. `delays` is indexed by track id − 1. Returns the header (moof and the
+ * mdat header) followed by views of each run's payloads: joining them is the caller's choice (the API
+ * copies them into one buffer per segment; the CLI hands the views to writev).
  */
-export function mediaSegment(sequenceNumber: number, runs: readonly TrackRun[], delays: readonly number[]): Uint8Array {
+export function mediaSegment(sequenceNumber: number, runs: readonly TrackRun[], delays: readonly number[]): { chunks: Uint8Array[]; byteLength: number } {
   const dataOffsets = new Array<number>(runs.length).fill(0);
   let payloadSize = 0;
   const trafs = runs.map((run, r) => {
@@ -138,18 +139,16 @@ export function mediaSegment(sequenceNumber: number, runs: readonly TrackRun[], 
   const moof = box('moof', fullBox('mfhd', 0, 0, u32(sequenceNumber)), ...trafs);
   const mdatHeader = boxHeader('mdat', payloadSize);
   // Data offsets are relative to the moof's first byte (default-base-is-moof).
-  let offset = moof.size + mdatHeader.size;
+  const headerSize = moof.size + mdatHeader.size;
+  let offset = headerSize;
+  const chunks: Uint8Array[] = [new Uint8Array(0)];
   runs.forEach((run, r) => {
     dataOffsets[r] = offset;
-    for (const d of run.data) offset += d.byteLength;
-  });
-  const out = serialize(moof, mdatHeader, zeros(payloadSize));
-  let pos = moof.size + mdatHeader.size;
-  for (const run of runs) {
     for (const d of run.data) {
-      out.set(d, pos);
-      pos += d.byteLength;
+      chunks.push(d);
+      offset += d.byteLength;
     }
-  }
-  return out;
+  });
+  chunks[0] = serialize(moof, mdatHeader);
+  return { chunks, byteLength: headerSize + payloadSize };
 }

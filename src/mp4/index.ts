@@ -3,16 +3,16 @@
  * by the timeline (src/timeline); this layer only writes boxes.
  */
 
-import type { Mp4Segment } from '../api/types.js';
 import { mimeType } from '../codecs/index.js';
 import type { CheckedFragment } from '../codecs/types.js';
 import { ResourceNotFoundException } from '../errors.js';
 import { createTimeline, type TimedSegment, type TimelineOptions } from '../timeline/index.js';
 import { writeFlatClip } from './flat.js';
 import { initSegment, mediaSegment, reorderDelay } from './fragmented.js';
-import type { FlatClip, FragmentedMuxer } from './types.js';
+import type { FlatClip, FragmentedMuxer, SegmentChunks } from './types.js';
 
-export type { FlatClip, FragmentedMuxer } from './types.js';
+export type { FlatClip, FragmentedMuxer, SegmentChunks } from './types.js';
+export { concatBytes } from './boxes.js';
 
 export function createFragmentedMuxer(options: TimelineOptions = {}): FragmentedMuxer {
   const timeline = createTimeline(options);
@@ -21,8 +21,8 @@ export function createFragmentedMuxer(options: TimelineOptions = {}): Fragmented
   let mime = '';
   let codecs: string[] = [];
 
-  function toSegments(timed: TimedSegment[]): Mp4Segment[] {
-    const out: Mp4Segment[] = [];
+  function toSegments(timed: TimedSegment[]): SegmentChunks[] {
+    const out: SegmentChunks[] = [];
     for (const segment of timed) {
       if (delays === null) {
         const tracks = timeline.tracks!;
@@ -34,14 +34,15 @@ export function createFragmentedMuxer(options: TimelineOptions = {}): Fragmented
         const configs = tracks.map((t) => t.config);
         mime = mimeType(configs);
         codecs = configs.map((c) => c.codecString);
-        out.push({ type: 'init', fragmentNumber: null, producerTimestamp: null, byteOffset: null, data: initSegment(tracks, delays), mimeType: mime, codecs });
+        const init = initSegment(tracks, delays);
+        out.push({ type: 'init', fragmentNumber: null, producerTimestamp: null, byteOffset: null, chunks: [init], byteLength: init.byteLength, mimeType: mime, codecs });
       }
       out.push({
         type: 'media',
         fragmentNumber: segment.fragmentNumber,
         producerTimestamp: segment.producerTimestamp,
         byteOffset: segment.byteOffset,
-        data: mediaSegment(++sequenceNumber, segment.runs, delays),
+        ...mediaSegment(++sequenceNumber, segment.runs, delays),
         mimeType: mime,
         codecs,
       });

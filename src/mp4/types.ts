@@ -10,13 +10,22 @@ export interface FlatClip {
   bytes(): Uint8Array;
 }
 
+/**
+ * A segment as the muxer writes it: its header bytes, then (media) views of its payloads, not yet
+ * joined. The API joins them into `Mp4Segment.data`; the CLI writes them with writev.
+ */
+export interface SegmentChunks extends Omit<Mp4Segment, 'data'> {
+  chunks: Uint8Array[];
+  byteLength: number;
+}
+
 /** Streaming fragmented-MP4 writer: an init segment, then one media segment per KVS fragment. */
 export interface FragmentedMuxer {
   /**
    * Adds a fragment; returns the init segment (the first time) and the media segments that became
    * final. One fragment is held back until the next shows how long its last samples last.
    */
-  push(fragment: CheckedFragment): Mp4Segment[];
+  push(fragment: CheckedFragment): SegmentChunks[];
   /** Returns the remaining media segments. */
-  end(): Mp4Segment[];
+  end(): SegmentChunks[];
 }
