@@ -28,6 +28,13 @@ const cases = {
     return [out];
   },
 
+  // What page faults alone cost: a fresh buffer of the input's size, one byte written per 4 KiB page.
+  'page-faults': async (input) => {
+    const out = Buffer.allocUnsafeSlow(input.byteLength);
+    for (let i = 0; i < out.byteLength; i += 4096) out[i] = 0;
+    return [out];
+  },
+
   'kvs-clip-flat-bytes': async (input, api) => [(await api.clip(input)).Payload.bytes()],
   'kvs-clip-flat-chunks': async (input, api) => (await api.clip(input)).Payload.chunks(),
   'kvs-clip-fmp4': async (input, api, keep) => {
@@ -37,6 +44,16 @@ const cases = {
       bytes += segment.data.byteLength;
       // Segments are dropped as they come (a consumer appending to MSE would), unless saving.
       if (keep) out.push(segment.data);
+    }
+    return keep ? out : bytes;
+  },
+
+  'kvs-clip-fmp4-chunks': async (input, api, keep) => {
+    const out = [];
+    let bytes = 0;
+    for await (const segment of api.fragmentedMp4Chunks(input)) {
+      bytes += segment.byteLength;
+      if (keep) out.push(...segment.chunks);
     }
     return keep ? out : bytes;
   },

@@ -69,12 +69,16 @@ async function kvsClipBuild() {
 const inProcessCases = [
   { name: 'memcpy-allocUnsafeSlow', group: 'memcpy', label: 'memcpy: Buffer.allocUnsafeSlow + set' },
   { name: 'memcpy-new-Uint8Array', group: 'memcpy', label: 'memcpy: new Uint8Array + set' },
+  { name: 'page-faults', group: 'memcpy', label: 'floor: a fresh buffer of that size, one byte written per 4 KiB page (its page faults alone)' },
   { name: 'kvs-clip-flat-bytes', group: 'kvs-clip', label: 'kvs-clip clip() → Payload.bytes() (one buffer)', save: true },
   { name: 'kvs-clip-flat-chunks', group: 'kvs-clip', label: 'kvs-clip clip() → Payload.chunks()', save: true },
-  { name: 'kvs-clip-fmp4', group: 'kvs-clip', label: 'kvs-clip fragmentedMp4() stream', save: true },
+  { name: 'kvs-clip-fmp4', group: 'kvs-clip', label: 'kvs-clip fragmentedMp4() stream (each segment one buffer)', save: true },
+  { name: 'kvs-clip-fmp4-chunks', group: 'kvs-clip', label: 'kvs-clip fragmentedMp4Chunks() stream (header + payload views)', save: true },
   { name: 'mediabunny-flat', group: 'mediabunny', label: "mediabunny Conversion, fastStart 'in-memory' (moov first)", save: true },
   { name: 'mediabunny-fmp4', group: 'mediabunny', label: "mediabunny Conversion, fastStart 'fragmented'", save: true },
 ];
+
+const READ_ONCE = "const fs=require('fs');const b=Buffer.allocUnsafeSlow(1<<20);const fd=fs.openSync(process.argv[1],'r');for(let p=0,n;(n=fs.readSync(fd,b,0,b.length,p))>0;p+=n);";
 
 /** Whole-process cases, reading the .mkv from disk and writing the .mp4 to disk. */
 function processCases(input, out) {
@@ -88,6 +92,8 @@ function processCases(input, out) {
     // Floors for any tool on this machine: Node starting and exiting, and the file copied by the kernel.
     { name: 'node-start', group: 'floor', label: 'floor: `node -e 0` (Node start-up alone)', command: process.execPath, args: ['-e', '0'] },
     { name: 'cp', group: 'floor', label: 'floor: `cp in.mkv out` (the bytes read and written once)', command: 'cp', args: [input.path, out] },
+    // What one pass over the file costs Node: start-up plus readSync of every byte into a reused 1 MiB buffer.
+    { name: 'node-read', group: 'floor', label: 'floor: Node reading the file once (start-up + readSync into a reused 1 MiB buffer)', command: process.execPath, args: ['-e', READ_ONCE, input.path] },
     { name: 'kvs-clip-cli-flat', group: 'kvs-clip', label: 'kvs-clip CLI `clip in.mkv -o out.mp4`', command: process.execPath, args: [cli, 'clip', input.path, '-o', out] },
     { name: 'kvs-clip-cli-fmp4', group: 'kvs-clip', label: 'kvs-clip CLI `clip … --fragmented`', command: process.execPath, args: [cli, 'clip', input.path, '-o', out, '--fragmented'] },
     { name: 'ffmpeg-flat', group: 'ffmpeg', label: `ffmpeg -c copy (moov last)${ffNote}`, command: 'ffmpeg', args: ffmpeg() },

@@ -101,8 +101,8 @@ async function* sourceOnly(chunks) {
   for await (const chunk of chunks) yield { data: chunk };
 }
 
-async function child(templatePath, totalBytes, withoutKvsClip) {
-  const { fragmentedMp4 } = await import(pathToFileURL(join(distDir, 'index.js')).href);
+async function child(templatePath, totalBytes, withoutKvsClip, asChunks) {
+  const { fragmentedMp4, fragmentedMp4Chunks } = await import(pathToFileURL(join(distDir, 'index.js')).href);
   const file = readFileSync(templatePath);
   const template = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
   const plan = planRepetition(template);
@@ -123,9 +123,10 @@ async function child(templatePath, totalBytes, withoutKvsClip) {
   let sampledMax = rssBefore;
   const started = performance.now();
   const source = repeatedStream(template, repetitions, plan);
-  for await (const segment of withoutKvsClip ? sourceOnly(source) : fragmentedMp4(source)) {
+  const segmentsOut = withoutKvsClip ? sourceOnly(source) : asChunks ? fragmentedMp4Chunks(source) : fragmentedMp4(source);
+  for await (const segment of segmentsOut) {
     segments++;
-    outputBytes += segment.data.byteLength; // dropped right away, as a consumer feeding MSE would
+    outputBytes += segment.byteLength ?? segment.data.byteLength; // dropped right away, as a consumer feeding MSE would
     const rss = process.memoryUsage.rss();
     if (rss > sampledMax) sampledMax = rss;
   }
@@ -142,15 +143,16 @@ async function child(templatePath, totalBytes, withoutKvsClip) {
 }
 
 /** Runs the streaming measurement in a fresh process (with extra Node flags) and returns its figures. */
-function runOnce(kvs, totalBytes, nodeFlags = [], { sourceOnly = false } = {}) {
+function runOnce(kvs, totalBytes, nodeFlags = [], { sourceOnly = false, chunks = false } = {}) {
   const args = ['--expose-gc', ...nodeFlags, fileURLToPath(import.meta.url), '--child', kvs.path, String(totalBytes)];
   if (sourceOnly) args.push('--source-only');
+  if (chunks) args.push('--chunks');
   const result = spawnSync(process.execPath, args, { encoding: 'utf8' });
   const line = result.stdout.trim().split('\n').pop();
   try {
-    return { nodeFlags, sourceOnly, ...JSON.parse(line) };
+    return { nodeFlags, sourceOnly, chunks, ...JSON.parse(line) };
   } catch {
-    return { nodeFlags, sourceOnly, error: `stream-memory child exited ${result.status}: ${(result.stderr || result.stdout).trim().slice(-400)}` };
+    return { nodeFlags, sourceOnly, chunks, error: `stream-memory child exited ${result.status}: ${(result.stderr || result.stdout).trim().slice(-400)}` };
   }
 }
 
@@ -168,13 +170,18 @@ export function runStreamMemory(totalBytes = 2 ** 30) {
     main,
     runOnce(kvs, totalBytes * 3),
     runOnce(kvs, totalBytes, ['--max-semi-space-size=1']),
+    // fragmentedMp4Chunks: the same segments as header + payload views, no segment buffer allocated.
+    runOnce(kvs, totalBytes / 4, [], { chunks: true }),
+    runOnce(kvs, totalBytes, [], { chunks: true }),
+    runOnce(kvs, totalBytes * 3, [], { chunks: true }),
     // How much of the growth the source's own fresh chunks cause before V8 collects them.
     runOnce(kvs, totalBytes, [], { sourceOnly: true }),
+    runOnce(kvs, totalBytes * 3, [], { sourceOnly: true }),
   ];
   return {
     ...main,
     runs,
-    description: `fragmentedMp4() over ${kvs.file} (${(kvs.bytes / 1e6).toFixed(1)} MB, ${main.fragmentsPerRepetition} fragments) repeated as fresh 64 KiB chunks from an async generator, fragment numbers and timestamps moved forward each time, so the stream reads as one long recording; segments are counted and dropped. The template (${(kvs.bytes / 2 ** 20).toFixed(0)} MiB) is loaded before "RSS before". Growth = the kernel's peak RSS at the end − RSS before; "kept after GC" = JS heap + buffers still reachable after a full GC at the end, against before (a leak would show there). "The source alone" consumes the same chunks without kvs-clip (its "segments out" are the chunks): the growth that remains with no kvs-clip at all is V8 leaving dead buffers for a later collection.`,
+    description: `fragmentedMp4() over ${kvs.file} (${(kvs.bytes / 1e6).toFixed(1)} MB, ${main.fragmentsPerRepetition} fragments) repeated as fresh 64 KiB chunks from an async generator, fragment numbers and timestamps moved forward each time, so the stream reads as one long recording; segments are counted and dropped (fragmentedMp4: each segment one new buffer; fragmentedMp4Chunks: header + views of the input chunks). The template (${(kvs.bytes / 2 ** 20).toFixed(0)} MiB) is loaded before "RSS before". Growth = the kernel's peak RSS at the end − RSS before; "kept after GC" = JS heap + buffers still reachable after a full GC at the end, against before (a leak would show there). "The source alone" consumes the same chunks without kvs-clip (its "segments out" are the chunks): the growth that remains with no kvs-clip at all is V8 leaving dead buffers for a later collection.`,
   };
 }
 
@@ -218,7 +225,7 @@ export async function runCliStreamMemory(cli, totalBytes = 2 ** 30) {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (process.argv[2] === '--child') {
-    child(process.argv[3], Number(process.argv[4]), process.argv.includes('--source-only'))
+    child(process.argv[3], Number(process.argv[4]), process.argv.includes('--source-only'), process.argv.includes('--chunks'))
       .then((figures) => process.stdout.write(`${JSON.stringify(figures)}\n`))
       .catch((error) => {
         process.stdout.write(`${JSON.stringify({ error: `${error?.name ?? 'Error'}: ${error?.message ?? error}` })}\n`);

@@ -5,6 +5,7 @@ export {
   clip,
   clipFromFragments,
   fragmentedMp4,
+  fragmentedMp4Chunks,
   fragmentedMp4FromFragments,
   fragmentedMp4Stream,
   validateSelector,
@@ -17,6 +18,7 @@ export type {
   ClipPayload,
   DuplicateTimestampRule,
   Mp4Segment,
+  Mp4SegmentChunks,
 } from './api/types.js';
 export { readFragments } from './mkv/index.js';
 export type { MkvFragment, MkvFrame, MkvTrack, MkvTag, ReaderWarning, ReadOptions, ByteSource } from './mkv/types.js';

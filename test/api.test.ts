@@ -5,11 +5,13 @@
  * here from the fragments' timestamp tags, which the reader tests check against mkvinfo.
  */
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   clip,
   clipFromFragments,
   fragmentedMp4,
+  fragmentedMp4Chunks,
   fragmentedMp4Stream,
   InvalidArgumentException,
   ResourceNotFoundException,
@@ -205,5 +207,29 @@ describe('payload forms and the fragmented stream', () => {
       fragments.reduce((n, f) => n + f.frames.filter((fr) => fr.track === 1).length, 0),
     );
     expect(parsed.tracks.length).toBe(2);
+  });
+
+  it('gives each segment as header + payload views (fragmentedMp4Chunks), byte for byte the joined segment, for any chunking', async () => {
+    const direct: Mp4Segment[] = await collect(fragmentedMp4(bytes));
+    const whole = await collect(fragmentedMp4Chunks(bytes));
+    // From one buffer, every sample is a view of the input: nothing is copied.
+    const media = whole.filter((s) => s.type === 'media');
+    expect(media.length).toBeGreaterThan(0);
+    for (const segment of media) for (const chunk of segment.chunks.slice(1)) expect(chunk.buffer).toBe(bytes.buffer);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: bytes.byteLength }), { maxLength: 12 }), async (cuts) => {
+        const at = [0, ...new Set(cuts)].sort((a, b) => a - b);
+        const pieces = at.map((start, i) => bytes.subarray(start, at[i + 1] ?? bytes.byteLength)).filter((p) => p.byteLength > 0);
+        const chunked = await collect(fragmentedMp4Chunks(pieces));
+        expect(chunked.length).toBe(direct.length);
+        chunked.forEach(({ chunks, byteLength, ...meta }, i) => {
+          const { data, ...expected } = direct[i];
+          expect(meta).toEqual(expected);
+          expect(byteLength).toBe(data.byteLength);
+          expect(Buffer.concat(chunks).equals(Buffer.from(data))).toBe(true);
+        });
+      }),
+      { numRuns: 25 },
+    );
   });
 });

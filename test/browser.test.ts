@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { concatBytes, createFragmentedMuxer, type SegmentChunks } from '../src/mp4/index.js';
+import { concatBytes, createFragmentedMuxer } from '../src/mp4/index.js';
+import type { Mp4SegmentChunks } from '../src/api/types.js';
 import { checkedFragments, FIXTURES, hasSamples, SAMPLES } from './support/mp4-input.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -125,7 +126,7 @@ describe.skipIf(!hasChromium)('MSE playback in headless Chromium', () => {
     it(c.name, async (ctx) => {
       const { fragments } = await checkedFragments(c.path);
       const mux = createFragmentedMuxer();
-      const segments: SegmentChunks[] = [...fragments.flatMap((f) => mux.push(f)), ...mux.end()];
+      const segments: Mp4SegmentChunks[] = [...fragments.flatMap((f) => mux.push(f)), ...mux.end()];
       const key = c.path.split('/').pop()!;
       const urls = segments.map((s, i) => {
         const url = `/${key}/${i}`;

@@ -9,7 +9,8 @@ import type { CheckedFragment } from '../src/codecs/types.js';
 import type { MkvFrame } from '../src/mkv/types.js';
 import { ResourceNotFoundException } from '../src/errors.js';
 import { box, fullBox, serialize, u32, u64 } from '../src/mp4/boxes.js';
-import { buildFlatClip, concatBytes, createFragmentedMuxer, type SegmentChunks } from '../src/mp4/index.js';
+import { buildFlatClip, concatBytes, createFragmentedMuxer } from '../src/mp4/index.js';
+import type { Mp4SegmentChunks } from '../src/api/types.js';
 import { aacConfig, alawConfig, fragment, frame, videoConfig } from './support/mp4-synthetic.js';
 import { hasFfmpeg, packets, tempFile } from './support/oracle-ffmpeg.js';
 import { parseMp4, presentationSeconds, type ParsedMp4 } from './support/oracle-mp4box.js';
@@ -20,7 +21,7 @@ function fragmented(fragments: CheckedFragment[]) {
   return { segments, bytes: concat(segments.map(segmentData)) };
 }
 
-const segmentData = (s: SegmentChunks): Uint8Array => concatBytes(s.chunks, s.byteLength);
+const segmentData = (s: Mp4SegmentChunks): Uint8Array => concatBytes(s.chunks, s.byteLength);
 
 function concat(chunks: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));

@@ -1,11 +1,11 @@
 import { readFragments } from '../mkv/index.js';
 import { createCodecChecker } from '../codecs/index.js';
-import { buildFlatClip, concatBytes, createFragmentedMuxer, type SegmentChunks } from '../mp4/index.js';
+import { buildFlatClip, concatBytes, createFragmentedMuxer } from '../mp4/index.js';
 import type { MkvFragment } from '../mkv/types.js';
 import type { CheckedFragment } from '../codecs/types.js';
 import { finishSelection, fragmentsInRange, selectFragments, timestampKind } from './select.js';
 import { createPayload, streamOf } from './payload.js';
-import type { ClipInput, ClipOptions, ClipOutput, Mp4Segment } from './types.js';
+import type { ClipInput, ClipOptions, ClipOutput, Mp4Segment, Mp4SegmentChunks } from './types.js';
 
 type Fragments = AsyncIterable<MkvFragment> | Iterable<MkvFragment>;
 
@@ -49,16 +49,20 @@ export async function* fragmentedMp4(input: ClipInput, options: ClipOptions = {}
  * the error is thrown.
  */
 export async function* fragmentedMp4FromFragments(fragments: Fragments, options: ClipOptions = {}): AsyncGenerator<Mp4Segment> {
-  for await (const { chunks, byteLength, ...segment } of fragmentedMp4Chunks(fragments, options)) {
+  for await (const { chunks, byteLength, ...segment } of chunksFromFragments(fragments, options)) {
     yield { ...segment, data: chunks.length === 1 ? chunks[0] : concatBytes(chunks, byteLength) };
   }
 }
 
 /**
- * The segments as written, header then payload views, before they are joined into `data`: for a
- * writer that sends the views to a file itself (the CLI's writev) and so copies nothing.
+ * As `fragmentedMp4`, each segment as its header bytes and payload views instead of one joined
+ * buffer: for writers that take a list of buffers (writev, a Blob, an HTTP response), nothing copied.
  */
-export async function* fragmentedMp4Chunks(fragments: Fragments, options: ClipOptions = {}): AsyncGenerator<SegmentChunks> {
+export async function* fragmentedMp4Chunks(input: ClipInput, options: ClipOptions = {}): AsyncGenerator<Mp4SegmentChunks> {
+  yield* chunksFromFragments(readFragments(input, options), options);
+}
+
+async function* chunksFromFragments(fragments: Fragments, options: ClipOptions): AsyncGenerator<Mp4SegmentChunks> {
   const muxer = createFragmentedMuxer({ timestamps: timestampKind(options) });
   const checker = createCodecChecker(options);
   let pushed = false;

@@ -63,4 +63,16 @@ export interface Mp4Segment {
   codecs: string[];
 }
 
+/**
+ * A segment as header bytes and payload views, for writers that take a list of buffers (writev, a
+ * Blob, an HTTP response written chunk by chunk): the same bytes as `Mp4Segment.data`, nothing copied.
+ * The views point into the input's chunks, so they stay valid as long as the input's buffers are not
+ * reused by whoever supplied them.
+ */
+export interface Mp4SegmentChunks extends Omit<Mp4Segment, 'data'> {
+  /** The segment's header (the init segment whole, or moof + mdat header), then each sample's bytes. */
+  chunks: Uint8Array[];
+  byteLength: number;
+}
+
 export type ClipInput = ByteSource;

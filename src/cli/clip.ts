@@ -4,7 +4,6 @@
  */
 import { stat } from 'node:fs/promises';
 import { clip, fragmentedMp4Chunks } from '../api/index.js';
-import { readFragments } from '../mkv/index.js';
 import type { ClipOptions, DuplicateTimestampRule } from '../api/types.js';
 import type { ReaderWarning } from '../mkv/types.js';
 import { parseCommandArgs, parseTime, parseTimestampKind, UsageError } from './args.js';
@@ -56,7 +55,7 @@ export const clipCommand: Command = {
       if (values.fragmented) {
         const segments = regular
           ? fragmentedMp4OfFile(file.fd, clipOptions, { onRead: showRead })
-          : fragmentedMp4Chunks(readFragments(stream(), clipOptions), clipOptions); // fresh chunks: views stay valid
+          : fragmentedMp4Chunks(stream(), clipOptions); // fresh chunks: the payload views stay valid
         const counts = await writeFragmented(output, io, segments);
         summary = `fragmented MP4, init + ${counts.media} media segments, ${counts.bytes} bytes`;
       } else if (regular && output !== '-') {

@@ -3,9 +3,7 @@
  * fresh buffer per read, so streaming a file of any length holds a few fragments' worth of memory.
  */
 import { fragmentedMp4Chunks } from '../api/index.js';
-import type { ClipOptions } from '../api/types.js';
-import { readFragments } from '../mkv/index.js';
-import type { SegmentChunks } from '../mp4/index.js';
+import type { ClipOptions, Mp4SegmentChunks } from '../api/types.js';
 import { FILE_READ_CHUNK, readFileChunks } from './file-chunks.js';
 
 export interface FragmentedFileSettings {
@@ -21,9 +19,9 @@ export interface FragmentedFileSettings {
  * and nothing reads the bytes before the next segment's fragment (its byteOffset) again: the buffers
  * wholly before that are reused.
  */
-export async function* fragmentedMp4OfFile(fd: number, options: ClipOptions, { readChunk = FILE_READ_CHUNK, onRead }: FragmentedFileSettings = {}): AsyncGenerator<SegmentChunks> {
+export async function* fragmentedMp4OfFile(fd: number, options: ClipOptions, { readChunk = FILE_READ_CHUNK, onRead }: FragmentedFileSettings = {}): AsyncGenerator<Mp4SegmentChunks> {
   const file = readFileChunks(fd, readChunk, onRead);
-  for await (const segment of fragmentedMp4Chunks(readFragments(file.chunks, options), options)) {
+  for await (const segment of fragmentedMp4Chunks(file.chunks, options)) {
     yield segment;
     if (segment.byteOffset !== null) file.release(segment.byteOffset);
   }

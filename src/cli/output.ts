@@ -5,8 +5,8 @@
  */
 import { writevSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
-import type { Mp4Segment } from '../api/types.js';
-import { concatBytes, type SegmentChunks } from '../mp4/index.js';
+import type { Mp4Segment, Mp4SegmentChunks } from '../api/types.js';
+import { concatBytes } from '../mp4/index.js';
 import { InvalidArgumentException } from '../errors.js';
 import { write, type CliIo } from './io.js';
 
@@ -77,7 +77,7 @@ export function writeAllv(file: FileHandle, buffers: Uint8Array[]): void {
 export async function writeFragmented(
   path: string,
   io: CliIo,
-  segments: AsyncIterable<Mp4Segment | SegmentChunks>,
+  segments: AsyncIterable<Mp4Segment | Mp4SegmentChunks>,
 ): Promise<{ media: number; bytes: number }> {
   let file: FileHandle | undefined;
   let written = false;

@@ -9,9 +9,10 @@ import { ResourceNotFoundException } from '../errors.js';
 import { createTimeline, type TimedSegment, type TimelineOptions } from '../timeline/index.js';
 import { writeFlatClip } from './flat.js';
 import { initSegment, mediaSegment, reorderDelay } from './fragmented.js';
-import type { FlatClip, FragmentedMuxer, SegmentChunks } from './types.js';
+import type { Mp4SegmentChunks } from '../api/types.js';
+import type { FlatClip, FragmentedMuxer } from './types.js';
 
-export type { FlatClip, FragmentedMuxer, SegmentChunks } from './types.js';
+export type { FlatClip, FragmentedMuxer } from './types.js';
 export { concatBytes } from './boxes.js';
 
 export function createFragmentedMuxer(options: TimelineOptions = {}): FragmentedMuxer {
@@ -21,8 +22,8 @@ export function createFragmentedMuxer(options: TimelineOptions = {}): Fragmented
   let mime = '';
   let codecs: string[] = [];
 
-  function toSegments(timed: TimedSegment[]): SegmentChunks[] {
-    const out: SegmentChunks[] = [];
+  function toSegments(timed: TimedSegment[]): Mp4SegmentChunks[] {
+    const out: Mp4SegmentChunks[] = [];
     for (const segment of timed) {
       if (delays === null) {
         const tracks = timeline.tracks!;

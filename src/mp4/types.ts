@@ -1,4 +1,4 @@
-import type { Mp4Segment } from '../api/types.js';
+import type { Mp4SegmentChunks } from '../api/types.js';
 import type { CheckedFragment } from '../codecs/types.js';
 
 /** A flat MP4 file (ftyp, moov, mdat) as GetClip returns it. */
@@ -11,21 +11,15 @@ export interface FlatClip {
 }
 
 /**
- * A segment as the muxer writes it: its header bytes, then (media) views of its payloads, not yet
- * joined. The API joins them into `Mp4Segment.data`; the CLI writes them with writev.
+ * Streaming fragmented-MP4 writer: an init segment, then one media segment per KVS fragment, each as
+ * header bytes and payload views (the API joins them into `Mp4Segment.data` when asked).
  */
-export interface SegmentChunks extends Omit<Mp4Segment, 'data'> {
-  chunks: Uint8Array[];
-  byteLength: number;
-}
-
-/** Streaming fragmented-MP4 writer: an init segment, then one media segment per KVS fragment. */
 export interface FragmentedMuxer {
   /**
    * Adds a fragment; returns the init segment (the first time) and the media segments that became
    * final. One fragment is held back until the next shows how long its last samples last.
    */
-  push(fragment: CheckedFragment): SegmentChunks[];
+  push(fragment: CheckedFragment): Mp4SegmentChunks[];
   /** Returns the remaining media segments. */
-  end(): SegmentChunks[];
+  end(): Mp4SegmentChunks[];
 }
