@@ -13,8 +13,8 @@ import {
 } from './avc.js';
 import { avcCodecString, hevcCodecString } from './codec-string.js';
 import {
-  HEVC_NAL_PPS, HEVC_NAL_SPS, HEVC_NAL_VPS, hevcLayerId, hevcNalType, hevcProfileName, hvcCUnits, parseHevcPps, parseHevcSps,
-  parseHevcVps, parseHvcC, writeHvcC, type HevcDecoderConfig, type HevcSps,
+  HEVC_NAL_PPS, HEVC_NAL_SPS, HEVC_NAL_VPS, hevcLayerId, hevcNalType, hevcProfileName, hvcCHeaderFromSps, hvcCUnits, parseHevcPps,
+  parseHevcSps, parseHevcVps, parseHvcC, writeHvcC, type HevcSps,
 } from './hevc.js';
 import type { TrackConfig } from './types.js';
 
@@ -202,9 +202,10 @@ export function hevcTrackConfig(source: VideoSource): TrackConfig {
   vps.forEach(parseHevcVps);
   checkPpsReferences(HEVC.codec, sps.map(parseHevcSps), pps.map(parseHevcPps));
   const size = parseHevcSps(sizeSps);
-  const normalised = record ?? hvcCFromSps(size, sets);
   // Written out for the same reasons as the avcC (reserved bits, ownership).
-  const decoderConfig = writeHvcC(normalised);
+  const decoderConfig = record
+    ? writeHvcC(record.header, record.arrays)
+    : writeHvcC(hvcCHeaderFromSps(size), HEVC.types.map((nalType, i) => ({ nalType, complete: true, units: sets[i] })));
   // hvc1 says every parameter set is in the record; otherwise hev1 lets the frames carry them.
   const sampleEntry = sets.every((set) => set.length > 0) ? 'hvc1' : 'hev1';
   const ptl = size.profileTierLevel;
@@ -219,35 +220,13 @@ export function hevcTrackConfig(source: VideoSource): TrackConfig {
       recordRewritten: !(codecPrivate && record && equalBytes(codecPrivate, decoderConfig)),
     }),
     codec: 'hevc',
-    codecString: hevcCodecString(sampleEntry, normalised),
+    codecString: hevcCodecString(sampleEntry, record?.profileTierLevel ?? ptl),
     sampleEntry,
   };
 }
 
 function baseLayer(sps: readonly Uint8Array[]): Uint8Array | undefined {
   return sps.find((unit) => unit.length > 2 && hevcLayerId(unit) === 0);
-}
-
-/**
- * An hvcC for parameter sets that came without one. Fields the SPS does not give are written as
- * "unknown" (0), which 14496-15 allows: min_spatial_segmentation_idc, parallelismType, frame rates.
- */
-function hvcCFromSps(sps: HevcSps, sets: Uint8Array[][]): HevcDecoderConfig {
-  return {
-    ...sps.profileTierLevel,
-    configurationVersion: 1,
-    minSpatialSegmentationIdc: 0,
-    parallelismType: 0,
-    chromaFormat: sps.chromaFormatIdc,
-    bitDepthLuma: sps.bitDepthLuma,
-    bitDepthChroma: sps.bitDepthChroma,
-    avgFrameRate: 0,
-    constantFrameRate: 0,
-    numTemporalLayers: sps.maxSubLayers,
-    temporalIdNested: sps.temporalIdNesting,
-    nalLengthSize: 4,
-    arrays: HEVC.types.map((nalType, i) => ({ nalType, complete: true, units: sets[i] })),
-  };
 }
 
 /**
