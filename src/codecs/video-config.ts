@@ -4,9 +4,7 @@
  * in-band ones, as KVS's producer does (mkvgenExtractCpdFromAnnexBFrame).
  */
 import { InvalidCodecPrivateDataException, MissingCodecPrivateDataException } from '../errors.js';
-import {
-  lengthPrefixedNalUnits, splitAnnexB, startsWithStartCode, tilesExactly, type NalLengthSize,
-} from './annexb.js';
+import { splitAnnexB, splitLengthPrefixed, startsWithStartCode, type NalLengthSize } from './annexb.js';
 import {
   AVC_NAL_PPS, AVC_NAL_SPS, AVC_NAL_SPS_EXT, avcNalType, avcProfileName, parseAvcC, parseAvcPps, parseAvcSps, TRAILER_PROFILES,
   writeAvcC, type AvcDecoderConfig, type AvcSps,
@@ -44,7 +42,8 @@ const HEVC: ParameterSetKinds = {
 
 /** The NAL units of a frame in either framing (length prefixes of `lengthSize` tried first). */
 function frameNalUnits(frame: Uint8Array, lengthSize: NalLengthSize): Uint8Array[] {
-  if (tilesExactly(frame, lengthSize)) return lengthPrefixedNalUnits(frame, lengthSize);
+  const { units, fault } = splitLengthPrefixed(frame, lengthSize);
+  if (fault === undefined) return units;
   return startsWithStartCode(frame) ? splitAnnexB(frame) : [];
 }
 
