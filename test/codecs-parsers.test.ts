@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   AAC_SAMPLING_FREQUENCIES, annexBToLengthPrefixed, g711Format, joinLengthPrefixed, parseAudioSpecificConfig, parseAvcC,
-  parseAvcSps, parseHevcSps, parseHvcC, parseWaveFormatEx, splitAnnexB, tilesExactly, writeAudioSpecificConfig, writeAvcC,
+  legacyAudioSpecificConfig, parseAvcSps, parseHevcSps, parseHvcC, parseWaveFormatEx, splitAnnexB, tilesExactly, writeAvcC,
   writeHvcC, type AvcDecoderConfig, type HevcDecoderConfig,
 } from '../src/codecs/index.js';
 import { unescapeRbsp } from '../src/codecs/bits.js';
@@ -14,7 +14,7 @@ import { isKvsClipError } from '../src/errors.js';
 import { fixture, hex, tracksOf } from './support/codecs-samples.js';
 import {
   avcSpsArbitrary, escapeRbsp, expectedAvcSize, expectedHevcSize, expectedSar, hevcSpsArbitrary, SyntaxWriter, writeAvcSps,
-  writeHevcSps, writeWaveFormatEx,
+  writeAudioSpecificConfig, writeHevcSps, writeWaveFormatEx,
 } from './support/codecs-writers.js';
 
 /** Runs `parse`; a thrown error must be one of ours (KVS-named), never a TypeError/RangeError. */
@@ -359,6 +359,25 @@ describe('AudioSpecificConfig', () => {
         if (sbr) expect(parsed).toMatchObject({ sbr: true, ps: sbr.ps, extensionSamplingFrequency: sbr.extensionSamplingFrequency });
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('writes the configs of legacy codec IDs (Main/LC/SSR/LTP, optional SBR) like the general writer', () => {
+    expect(legacyAudioSpecificConfig(2, 48000, 2)).toEqual(hex('1190'));
+    expect(legacyAudioSpecificConfig(2, 22050, 2, 44100)).toEqual(hex('2b920800'));
+    const fields = fc.record({
+      objectType: fc.constantFrom(1, 2, 3, 4),
+      samplingFrequency: fc.oneof(fc.constantFrom(...AAC_SAMPLING_FREQUENCIES), fc.integer({ min: 1, max: 2 ** 23 - 1 })),
+      channelConfiguration: fc.integer({ min: 1, max: 7 }),
+      sbr: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fields, ({ sbr, ...f }) => {
+        const sbrFrequency = sbr ? f.samplingFrequency * 2 : undefined;
+        expect(legacyAudioSpecificConfig(f.objectType, f.samplingFrequency, f.channelConfiguration, sbrFrequency)).toEqual(
+          writeAudioSpecificConfig({ ...f, sbr: sbrFrequency ? { extensionSamplingFrequency: sbrFrequency, ps: false } : undefined }),
+        );
+      }),
     );
   });
 
