@@ -2,7 +2,7 @@
  * AAC: the AudioSpecificConfig (ISO/IEC 14496-3 §1.6.2.1) that A_AAC tracks carry as CodecPrivate.
  */
 import { MissingCodecPrivateDataException } from '../errors.js';
-import { BitReader, BitWriter } from './bits.js';
+import { BitReader } from './bits.js';
 
 /** samplingFrequencyIndex 0..12; 13 and 14 are reserved, 15 means a 24-bit rate follows. */
 export const AAC_SAMPLING_FREQUENCIES: readonly number[] = [
@@ -159,20 +159,21 @@ function readProgramConfigChannels(r: BitReader): number {
 export function legacyAudioSpecificConfig(
   objectType: number, samplingFrequency: number, channelConfiguration: number, sbrFrequency?: number,
 ): Uint8Array {
-  const w = new BitWriter();
-  const writeFrequency = (frequency: number): void => {
-    const index = AAC_SAMPLING_FREQUENCIES.indexOf(frequency);
-    if (index >= 0) w.bits(index, 4);
-    else w.bits(EXPLICIT_FREQUENCY, 4).bits(frequency, 24);
+  // The fields as binary digits, most significant bit first, then cut into bytes.
+  const field = (value: number, bits: number): string => value.toString(2).padStart(bits, '0');
+  const frequency = (rate: number): string => {
+    const index = AAC_SAMPLING_FREQUENCIES.indexOf(rate);
+    return index >= 0 ? field(index, 4) : field(EXPLICIT_FREQUENCY, 4) + field(rate, 24);
   };
-  w.bits(sbrFrequency ? AOT_SBR : objectType, 5);
-  writeFrequency(samplingFrequency);
-  w.bits(channelConfiguration, 4);
-  if (sbrFrequency) {
-    writeFrequency(sbrFrequency);
-    w.bits(objectType, 5);
-  }
-  return w.bits(0, 3).bytes(); // GASpecificConfig: frameLengthFlag (1024), dependsOnCoreCoder, extensionFlag
+  const bits = [
+    field(sbrFrequency ? AOT_SBR : objectType, 5),
+    frequency(samplingFrequency),
+    field(channelConfiguration, 4),
+    sbrFrequency ? frequency(sbrFrequency) + field(objectType, 5) : '',
+    '000', // GASpecificConfig: frameLengthFlag (1024-sample frames), dependsOnCoreCoder, extensionFlag
+  ].join('');
+  // The last byte is padded with zero bits.
+  return Uint8Array.from(bits.padEnd(Math.ceil(bits.length / 8) * 8, '0').match(/.{8}/g)!, (byte) => parseInt(byte, 2));
 }
 
 /** Names ffprobe prints for AAC profiles, by core object type (HE-AAC and HE-AACv2 by SBR / PS). */

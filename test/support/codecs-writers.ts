@@ -1,10 +1,32 @@
 /**
  * Writers for the codecs round-trip properties: H.264 and H.265 SPS from chosen fields (written the
  * way ITU-T H.264 §7.3.2.1.1 / H.265 §7.3.2.2 lay them out, with emulation prevention), and
- * WAVEFORMATEX. Plus fast-check arbitraries for their fields.
+ * WAVEFORMATEX and AudioSpecificConfig. Plus fast-check arbitraries for their fields.
  */
 import fc from 'fast-check';
-import { BitWriter } from '../../src/codecs/bits.js';
+
+/** Writes fields of up to 32 bits, most significant bit first. */
+export class BitWriter {
+  readonly #out: number[] = [];
+  #current = 0;
+  #used = 0;
+
+  bits(value: number, count: number): this {
+    for (let i = count - 1; i >= 0; i--) {
+      this.#current = (this.#current << 1) | (Math.floor(value / 2 ** i) & 1);
+      if (++this.#used === 8) {
+        this.#out.push(this.#current);
+        this.#current = this.#used = 0;
+      }
+    }
+    return this;
+  }
+
+  /** The bytes written, the last one padded with zero bits. */
+  bytes(): Uint8Array {
+    return Uint8Array.from(this.#used > 0 ? [...this.#out, this.#current << (8 - this.#used)] : this.#out);
+  }
+}
 
 export class SyntaxWriter extends BitWriter {
   flag(value: boolean): this {
