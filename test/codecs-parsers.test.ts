@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   AAC_SAMPLING_FREQUENCIES, annexBToLengthPrefixed, g711Format, joinLengthPrefixed, parseAudioSpecificConfig, parseAvcC,
-  parseAvcSps, parseHevcSps, parseHvcC, parseWaveFormatEx, splitAnnexB, tilesExactly, writeAudioSpecificConfig, writeAvcC,
+  legacyAudioSpecificConfig, parseAvcSps, parseHevcSps, parseHvcC, parseWaveFormatEx, splitAnnexB, tilesExactly, writeAvcC,
   writeHvcC, type AvcDecoderConfig, type HevcDecoderConfig,
 } from '../src/codecs/index.js';
 import { unescapeRbsp } from '../src/codecs/bits.js';
@@ -14,7 +14,7 @@ import { isKvsClipError } from '../src/errors.js';
 import { fixture, hex, tracksOf } from './support/codecs-samples.js';
 import {
   avcSpsArbitrary, escapeRbsp, expectedAvcSize, expectedHevcSize, expectedSar, hevcSpsArbitrary, SyntaxWriter, writeAvcSps,
-  writeHevcSps, writeWaveFormatEx,
+  writeAudioSpecificConfig, writeHevcSps, writeWaveFormatEx,
 } from './support/codecs-writers.js';
 
 /** Runs `parse`; a thrown error must be one of ours (KVS-named), never a TypeError/RangeError. */
@@ -178,8 +178,11 @@ describe('hvcC and H.265 SPS', () => {
     expect([sps.profileTierLevel.profileIdc, sps.profileTierLevel.levelIdc, sps.width, sps.height, sps.sarWidth, sps.sarHeight]).toEqual([
       1, 60, 320, 240, 1, 1,
     ]);
-    expect(record.profileIdc).toBe(1);
-    expect(record.levelIdc).toBe(60);
+    expect(record.profileTierLevel.profileIdc).toBe(1);
+    expect(record.profileTierLevel.levelIdc).toBe(60);
+    expect(record.nalLengthSize).toBe(4);
+    // Written back byte for byte (ffmpeg sets the reserved bits).
+    expect(writeHvcC(record.header, record.arrays)).toEqual(fixtureHvcC());
   });
 
   it('round-trips hvcC records written from random fields', () => {
@@ -187,8 +190,8 @@ describe('hvcC and H.265 SPS', () => {
     const array = fc.nat(63).chain((nalType) =>
       fc.record({ nalType: fc.constant(nalType), complete: fc.boolean(), units: fc.array(unit(nalType), { maxLength: 4 }) }),
     );
-    const config: fc.Arbitrary<HevcDecoderConfig> = fc.record({
-      configurationVersion: fc.constant(1),
+    const fields = fc.record({
+      configurationVersion: fc.constantFrom(0, 1),
       profileSpace: fc.nat(3),
       tierFlag: fc.boolean(),
       profileIdc: fc.nat(31),
@@ -208,8 +211,29 @@ describe('hvcC and H.265 SPS', () => {
       arrays: fc.array(array, { maxLength: 5 }),
     });
     fc.assert(
-      fc.property(config, (record) => {
-        expect(parseHvcC(writeHvcC(record))).toEqual(record);
+      fc.property(fields, (f) => {
+        // The header as 14496-15 §8.3.3.1 lays it out, reserved bits set.
+        const flags = f.compatibilityFlags;
+        const header = Uint8Array.from([
+          f.configurationVersion, (f.profileSpace << 6) | (f.tierFlag ? 0x20 : 0) | f.profileIdc,
+          flags >>> 24, (flags >>> 16) & 0xff, (flags >>> 8) & 0xff, flags & 0xff, ...f.constraintFlags, f.levelIdc,
+          0xf0 | (f.minSpatialSegmentationIdc >> 8), f.minSpatialSegmentationIdc & 0xff, 0xfc | f.parallelismType, 0xfc | f.chromaFormat,
+          0xf8 | (f.bitDepthLuma - 8), 0xf8 | (f.bitDepthChroma - 8), f.avgFrameRate >> 8, f.avgFrameRate & 0xff,
+          (f.constantFrameRate << 6) | (f.numTemporalLayers << 3) | (f.temporalIdNested ? 4 : 0) | (f.nalLengthSize - 1),
+        ]);
+        const written = writeHvcC(header, f.arrays);
+        const record: HevcDecoderConfig = parseHvcC(written);
+        expect(record.header).toEqual(header);
+        expect(record.nalLengthSize).toBe(f.nalLengthSize);
+        expect(record.arrays).toEqual(f.arrays);
+        expect(record.profileTierLevel).toEqual({
+          profileSpace: f.profileSpace, tierFlag: f.tierFlag, profileIdc: f.profileIdc, compatibilityFlags: f.compatibilityFlags,
+          constraintFlags: f.constraintFlags, levelIdc: f.levelIdc, bytes: header.subarray(1, 13),
+        });
+        // Reserved bits written as zero come back as ones.
+        const cleared = header.slice();
+        for (const [at, mask] of [[13, 0xf0], [15, 0xfc], [16, 0xfc], [17, 0xf8], [18, 0xf8]]) cleared[at] &= ~mask;
+        expect(writeHvcC(cleared, f.arrays)).toEqual(written);
       }),
     );
   });
@@ -230,6 +254,7 @@ describe('hvcC and H.265 SPS', () => {
             compatibilityFlags: fields.compatibilityFlags,
             constraintFlags: Uint8Array.from(fields.constraintFlags),
             levelIdc: fields.levelIdc,
+            bytes: expect.any(Uint8Array),
           },
           spsId: fields.spsId,
           chromaFormatIdc: fields.chromaFormatIdc,
@@ -334,6 +359,25 @@ describe('AudioSpecificConfig', () => {
         if (sbr) expect(parsed).toMatchObject({ sbr: true, ps: sbr.ps, extensionSamplingFrequency: sbr.extensionSamplingFrequency });
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('writes the configs of legacy codec IDs (Main/LC/SSR/LTP, optional SBR) like the general writer', () => {
+    expect(legacyAudioSpecificConfig(2, 48000, 2)).toEqual(hex('1190'));
+    expect(legacyAudioSpecificConfig(2, 22050, 2, 44100)).toEqual(hex('2b920800'));
+    const fields = fc.record({
+      objectType: fc.constantFrom(1, 2, 3, 4),
+      samplingFrequency: fc.oneof(fc.constantFrom(...AAC_SAMPLING_FREQUENCIES), fc.integer({ min: 1, max: 2 ** 23 - 1 })),
+      channelConfiguration: fc.integer({ min: 1, max: 7 }),
+      sbr: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fields, ({ sbr, ...f }) => {
+        const sbrFrequency = sbr ? f.samplingFrequency * 2 : undefined;
+        expect(legacyAudioSpecificConfig(f.objectType, f.samplingFrequency, f.channelConfiguration, sbrFrequency)).toEqual(
+          writeAudioSpecificConfig({ ...f, sbr: sbrFrequency ? { extensionSamplingFrequency: sbrFrequency, ps: false } : undefined }),
+        );
+      }),
     );
   });
 

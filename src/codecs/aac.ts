@@ -2,7 +2,7 @@
  * AAC: the AudioSpecificConfig (ISO/IEC 14496-3 §1.6.2.1) that A_AAC tracks carry as CodecPrivate.
  */
 import { MissingCodecPrivateDataException } from '../errors.js';
-import { BitReader, BitWriter } from './bits.js';
+import { BitReader } from './bits.js';
 
 /** samplingFrequencyIndex 0..12; 13 and 14 are reserved, 15 means a 24-bit rate follows. */
 export const AAC_SAMPLING_FREQUENCIES: readonly number[] = [
@@ -150,49 +150,30 @@ function readProgramConfigChannels(r: BitReader): number {
   return channels;
 }
 
-/** What writeAudioSpecificConfig needs; HE-AAC is written with explicit (hierarchical) signalling. */
-export interface AudioSpecificConfigFields {
-  /** The core object type (2 for AAC LC). */
-  objectType: number;
-  samplingFrequency: number;
-  /** 1..7 or 11..14: a program_config_element is not written. */
-  channelConfiguration: number;
-  /** 960 (or 480 for ER AAC LD) sets frameLengthFlag; GA object types only. */
-  frameLength?: number;
-  sbr?: { extensionSamplingFrequency: number; ps: boolean };
-}
-
 /**
- * Writes an AudioSpecificConfig, used to build one for Matroska's legacy `A_AAC/MPEG4/LC`-style codec
- * IDs, which carry the object type in the ID instead of CodecPrivate.
+ * The AudioSpecificConfig for Matroska's legacy codec IDs (`A_AAC/MPEG4/LC`, `A_AAC/MPEG2/MAIN/SBR`,
+ * …), which name the object type instead of carrying a config: `objectType` 1..4 (Main, LC, SSR,
+ * LTP) with 1024-sample frames, and HE-AAC signalled explicitly (object type 5 first) when
+ * `sbrFrequency` is given. `channelConfiguration` 1..7: no program_config_element is written.
  */
-export function writeAudioSpecificConfig(fields: AudioSpecificConfigFields): Uint8Array {
-  const w = new BitWriter();
-  const writeObjectType = (objectType: number): void => {
-    if (objectType >= 32) w.bits(31, 5).bits(objectType - 32, 6);
-    else w.bits(objectType, 5);
+export function legacyAudioSpecificConfig(
+  objectType: number, samplingFrequency: number, channelConfiguration: number, sbrFrequency?: number,
+): Uint8Array {
+  // The fields as binary digits, most significant bit first, then cut into bytes.
+  const field = (value: number, bits: number): string => value.toString(2).padStart(bits, '0');
+  const frequency = (rate: number): string => {
+    const index = AAC_SAMPLING_FREQUENCIES.indexOf(rate);
+    return index >= 0 ? field(index, 4) : field(EXPLICIT_FREQUENCY, 4) + field(rate, 24);
   };
-  const writeFrequency = (frequency: number): void => {
-    const index = AAC_SAMPLING_FREQUENCIES.indexOf(frequency);
-    if (index >= 0) w.bits(index, 4);
-    else w.bits(EXPLICIT_FREQUENCY, 4).bits(frequency, 24);
-  };
-  writeObjectType(fields.sbr ? (fields.sbr.ps ? AOT_PS : AOT_SBR) : fields.objectType);
-  writeFrequency(fields.samplingFrequency);
-  w.bits(fields.channelConfiguration, 4);
-  if (fields.sbr) {
-    writeFrequency(fields.sbr.extensionSamplingFrequency);
-    writeObjectType(fields.objectType);
-    if (fields.objectType === AOT_ER_BSAC) w.bits(0, 4);
-  }
-  const core = fields.objectType;
-  if (GA_OBJECT_TYPES.has(core)) {
-    const shortFrames = fields.frameLength === 960 || fields.frameLength === 480;
-    w.bits(shortFrames ? 1 : 0, 1).bits(0, 1).bits(0, 1); // frameLengthFlag, dependsOnCoreCoder, extensionFlag
-    if (core === 6 || core === 20) w.bits(0, 3); // layerNr
-    if (ER_OBJECT_TYPES.has(core)) w.bits(0, 2); // epConfig
-  }
-  return w.bytes();
+  const bits = [
+    field(sbrFrequency ? AOT_SBR : objectType, 5),
+    frequency(samplingFrequency),
+    field(channelConfiguration, 4),
+    sbrFrequency ? frequency(sbrFrequency) + field(objectType, 5) : '',
+    '000', // GASpecificConfig: frameLengthFlag (1024-sample frames), dependsOnCoreCoder, extensionFlag
+  ].join('');
+  // The last byte is padded with zero bits.
+  return Uint8Array.from(bits.padEnd(Math.ceil(bits.length / 8) * 8, '0').match(/.{8}/g)!, (byte) => parseInt(byte, 2));
 }
 
 /** Names ffprobe prints for AAC profiles, by core object type (HE-AAC and HE-AACv2 by SBR / PS). */

@@ -27,40 +27,24 @@ export function tilesExactly(data: Uint8Array, lengthSize: NalLengthSize): boole
 }
 
 /**
- * Why `data` is not tiled by length prefixes, for error messages (only called on the error path).
+ * The NAL units of a length-prefixed frame (views), and when its prefixes do not tile it, why not (for
+ * messages). Off the hot path: frames are checked with tilesExactly first.
  */
-export function describeTilingFault(data: Uint8Array, lengthSize: NalLengthSize): string {
-  let at = 0;
-  while (at < data.length) {
-    if (at + lengthSize > data.length) {
-      return `${data.length - at} byte(s) left at byte ${at}, too few for a ${lengthSize}-byte NAL length`;
-    }
-    const length = readLength(data, at, lengthSize);
-    if (at + lengthSize + length > data.length) {
-      return `NAL unit length ${length} at byte ${at} runs past the frame's ${data.length} bytes`;
-    }
-    at += lengthSize + length;
-  }
-  return 'NAL lengths do not tile the frame';
-}
-
-/** Views of the NAL units of a frame already known to tile (see tilesExactly). */
-export function lengthPrefixedNalUnits(data: Uint8Array, lengthSize: NalLengthSize): Uint8Array[] {
+export function splitLengthPrefixed(data: Uint8Array, lengthSize: NalLengthSize): { units: Uint8Array[]; fault?: string } {
   const units: Uint8Array[] = [];
-  let at = 0;
-  while (at + lengthSize <= data.length) {
+  for (let at = 0; at < data.length; ) {
+    if (at + lengthSize > data.length) {
+      return { units, fault: `${data.length - at} byte(s) left at byte ${at}, too few for a ${lengthSize}-byte NAL length` };
+    }
+    let length = 0;
+    for (let i = 0; i < lengthSize; i++) length = length * 256 + data[at + i];
     const start = at + lengthSize;
-    const end = Math.min(start + readLength(data, at, lengthSize), data.length);
-    units.push(data.subarray(start, end));
-    at = end;
+    if (start + length > data.length) {
+      return { units, fault: `NAL unit length ${length} at byte ${at} runs past the frame's ${data.length} bytes` };
+    }
+    units.push(data.subarray(start, (at = start + length)));
   }
-  return units;
-}
-
-function readLength(data: Uint8Array, at: number, lengthSize: NalLengthSize): number {
-  if (lengthSize === 4) return data[at] * 0x1000000 + ((data[at + 1] << 16) | (data[at + 2] << 8) | data[at + 3]);
-  if (lengthSize === 2) return (data[at] << 8) | data[at + 1];
-  return data[at];
+  return { units };
 }
 
 /**

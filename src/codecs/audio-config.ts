@@ -3,9 +3,7 @@
  */
 import { MissingCodecPrivateDataException, UnsupportedStreamMediaTypeException } from '../errors.js';
 import type { MkvTrack } from '../mkv/types.js';
-import {
-  aacProfileName, channelConfigurationFor, parseAudioSpecificConfig, writeAudioSpecificConfig,
-} from './aac.js';
+import { aacProfileName, channelConfigurationFor, legacyAudioSpecificConfig, parseAudioSpecificConfig } from './aac.js';
 import { aacCodecString } from './codec-string.js';
 import { g711Format, parseWaveFormatEx } from './g711.js';
 import type { TrackConfig } from './types.js';
@@ -22,13 +20,9 @@ function legacyAacConfig(track: MkvTrack): Uint8Array | undefined {
   const rate = track.audio?.samplingFrequency;
   const channelConfiguration = channelConfigurationFor(track.audio?.channels ?? 0);
   if (!match || !rate || !Number.isInteger(rate) || rate >= 2 ** 24 || channelConfiguration === undefined) return undefined;
-  return writeAudioSpecificConfig({
-    objectType: LEGACY_AAC_OBJECT_TYPES[match[1]],
-    samplingFrequency: rate,
-    channelConfiguration,
-    // Matroska's SamplingFrequency is the core rate; SBR doubles it.
-    sbr: match[2] && rate * 2 < 2 ** 24 ? { extensionSamplingFrequency: rate * 2, ps: false } : undefined,
-  });
+  // Matroska's SamplingFrequency is the core rate; SBR doubles it.
+  const sbrFrequency = match[2] && rate * 2 < 2 ** 24 ? rate * 2 : undefined;
+  return legacyAudioSpecificConfig(LEGACY_AAC_OBJECT_TYPES[match[1]], rate, channelConfiguration, sbrFrequency);
 }
 
 export function aacTrackConfig(track: MkvTrack): TrackConfig {

@@ -96,29 +96,6 @@ export function unescapeRbsp(nal: Uint8Array): Uint8Array {
   return out.length === nal.length ? nal : Uint8Array.from(out);
 }
 
-/** Writes fields of up to 32 bits, most significant bit first (for AudioSpecificConfig). */
-export class BitWriter {
-  readonly #out: number[] = [];
-  #current = 0;
-  #used = 0;
-
-  bits(value: number, count: number): this {
-    for (let i = count - 1; i >= 0; i--) {
-      this.#current = (this.#current << 1) | (Math.floor(value / 2 ** i) & 1);
-      if (++this.#used === 8) {
-        this.#out.push(this.#current);
-        this.#current = this.#used = 0;
-      }
-    }
-    return this;
-  }
-
-  /** The bytes written, the last one padded with zero bits. */
-  bytes(): Uint8Array {
-    return Uint8Array.from(this.#used > 0 ? [...this.#out, this.#current << (8 - this.#used)] : this.#out);
-  }
-}
-
 /**
  * A reader of a parameter set's RBSP (after its NAL header of `headerBytes`), once the unit is at
  * least `minLength` bytes and its type, `nalType`, is the `expected` one. `what` names it ("H.264 SPS").

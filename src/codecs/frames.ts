@@ -5,7 +5,7 @@
  */
 import { InvalidMediaFrameException, KvsClipError, type ErrorPlace } from '../errors.js';
 import type { MkvFrame } from '../mkv/types.js';
-import { annexBToLengthPrefixed, describeTilingFault, startsWithStartCode, tilesExactly } from './annexb.js';
+import { annexBToLengthPrefixed, splitLengthPrefixed, startsWithStartCode, tilesExactly } from './annexb.js';
 import type { TrackConfig } from './types.js';
 
 /**
@@ -56,7 +56,7 @@ export function checkFrames(
         continue;
       }
       if (framing.video === 'length-prefixed' || !startsWithStartCode(data)) {
-        const fault = describeTilingFault(data, lengthSize);
+        const fault = splitLengthPrefixed(data, lengthSize).fault;
         const problem = framing.video === 'length-prefixed'
           ? `does not tile as ${lengthSize}-byte length-prefixed NAL units like the clip's earlier frames: ${fault}`
           : `is neither ${lengthSize}-byte length-prefixed NAL units nor Annex-B: ${fault}`;

@@ -20,7 +20,10 @@ export function hevcLayerId(nal: Uint8Array): number {
   return ((nal[0] & 1) << 5) | (nal[1] >> 3);
 }
 
-/** general_profile_space … general_level_idc, shared by the record and the SPS. */
+/**
+ * general_profile_space … general_level_idc: 12 bytes, laid out alike in the record (bytes 1..12) and
+ * the SPS (byte-aligned after its first byte), so both read them with profileTierLevel().
+ */
 export interface HevcProfileTierLevel {
   profileSpace: number;
   tierFlag: boolean;
@@ -30,6 +33,20 @@ export interface HevcProfileTierLevel {
   /** The 48 bits from general_progressive_source_flag on, as 6 bytes. */
   constraintFlags: Uint8Array;
   levelIdc: number;
+  /** The 12 bytes themselves, for writing them into a record. */
+  bytes: Uint8Array;
+}
+
+export function profileTierLevel(bytes: Uint8Array): HevcProfileTierLevel {
+  return {
+    profileSpace: bytes[0] >> 6,
+    tierFlag: (bytes[0] & 0x20) !== 0,
+    profileIdc: bytes[0] & 0x1f,
+    compatibilityFlags: ((bytes[1] << 24) | (bytes[2] << 16) | (bytes[3] << 8) | bytes[4]) >>> 0,
+    constraintFlags: bytes.subarray(5, 11),
+    levelIdc: bytes[11],
+    bytes,
+  };
 }
 
 export interface HevcNalArray {
@@ -39,17 +56,14 @@ export interface HevcNalArray {
   units: Uint8Array[];
 }
 
-export interface HevcDecoderConfig extends HevcProfileTierLevel {
-  configurationVersion: number;
-  minSpatialSegmentationIdc: number;
-  parallelismType: number;
-  chromaFormat: number;
-  bitDepthLuma: number;
-  bitDepthChroma: number;
-  avgFrameRate: number;
-  constantFrameRate: number;
-  numTemporalLayers: number;
-  temporalIdNested: boolean;
+export interface HevcDecoderConfig {
+  /**
+   * The record's first 22 bytes (configurationVersion … lengthSizeMinusOne), a copy. Only the
+   * profile/tier/level and the NAL length size in them matter here; the rest (segmentation,
+   * parallelism, chroma format, bit depths, frame rates, temporal layers) is written back as it came.
+   */
+  header: Uint8Array;
+  profileTierLevel: HevcProfileTierLevel;
   nalLengthSize: NalLengthSize;
   arrays: HevcNalArray[];
 }
@@ -77,50 +91,43 @@ export function parseHvcC(bytes: Uint8Array): HevcDecoderConfig {
     at = end;
     arrays.push({ nalType, complete, units });
   }
-  return {
-    configurationVersion: bytes[0],
-    profileSpace: bytes[1] >> 6,
-    tierFlag: (bytes[1] & 0x20) !== 0,
-    profileIdc: bytes[1] & 0x1f,
-    compatibilityFlags: ((bytes[2] << 24) | (bytes[3] << 16) | (bytes[4] << 8) | bytes[5]) >>> 0,
-    constraintFlags: bytes.slice(6, 12),
-    levelIdc: bytes[12],
-    minSpatialSegmentationIdc: ((bytes[13] & 0x0f) << 8) | bytes[14],
-    parallelismType: bytes[15] & 0x03,
-    chromaFormat: bytes[16] & 0x03,
-    bitDepthLuma: (bytes[17] & 0x07) + 8,
-    bitDepthChroma: (bytes[18] & 0x07) + 8,
-    avgFrameRate: (bytes[19] << 8) | bytes[20],
-    constantFrameRate: bytes[21] >> 6,
-    numTemporalLayers: (bytes[21] >> 3) & 0x07,
-    temporalIdNested: (bytes[21] & 0x04) !== 0,
-    nalLengthSize: (lengthSizeMinusOne + 1) as NalLengthSize,
-    arrays,
-  };
+  // A copy: the config outlives the input chunk.
+  const header = bytes.slice(0, HEADER_SIZE - 1);
+  return { header, profileTierLevel: profileTierLevel(header.subarray(1, 13)), nalLengthSize: (lengthSizeMinusOne + 1) as NalLengthSize, arrays };
 }
 
-export function writeHvcC(config: HevcDecoderConfig): Uint8Array {
-  const c = config;
-  if (c.arrays.length > 255) throw new InvalidCodecPrivateDataException('more than 255 NAL arrays do not fit an hvcC');
-  const flags = c.compatibilityFlags;
-  // Reserved bits are written as ones (the 0xf0/0xfc/0xf8 parts), as 14496-15 asks.
-  const out = [
-    c.configurationVersion, (c.profileSpace << 6) | (c.tierFlag ? 0x20 : 0) | c.profileIdc,
-    flags >>> 24, (flags >>> 16) & 0xff, (flags >>> 8) & 0xff, flags & 0xff,
-    ...c.constraintFlags.subarray(0, 6), c.levelIdc,
-    0xf0 | (c.minSpatialSegmentationIdc >> 8), c.minSpatialSegmentationIdc & 0xff,
-    0xfc | c.parallelismType, 0xfc | c.chromaFormat, 0xf8 | (c.bitDepthLuma - 8), 0xf8 | (c.bitDepthChroma - 8),
-    c.avgFrameRate >> 8, c.avgFrameRate & 0xff,
-    (c.constantFrameRate << 6) | (c.numTemporalLayers << 3) | (c.temporalIdNested ? 4 : 0) | (c.nalLengthSize - 1),
-    c.arrays.length,
-  ];
-  for (const array of c.arrays) {
+/**
+ * An hvcC from a record header (see HevcDecoderConfig.header) and NAL arrays. Reserved bits are set
+ * to ones, as 14496-15 asks: min_spatial_segmentation_idc's 4, parallelismType's 6, chromaFormat's 6,
+ * and the 5 above each bit depth.
+ */
+export function writeHvcC(header: Uint8Array, arrays: readonly HevcNalArray[]): Uint8Array {
+  if (arrays.length > 255) throw new InvalidCodecPrivateDataException('more than 255 NAL arrays do not fit an hvcC');
+  const out = [...header, arrays.length];
+  out[13] |= 0xf0;
+  out[15] |= 0xfc;
+  out[16] |= 0xfc;
+  out[17] |= 0xf8;
+  out[18] |= 0xf8;
+  for (const array of arrays) {
     const count = array.units.length;
     if (count > 0xffff) throw new InvalidCodecPrivateDataException('more than 65535 NAL units do not fit an hvcC array');
     out.push((array.complete ? 0x80 : 0) | array.nalType, count >> 8, count & 0xff);
     pushRecordUnits(out, array.units, 'hvcC');
   }
   return Uint8Array.from(out);
+}
+
+/**
+ * The header of an hvcC for parameter sets that came without one. Fields the SPS does not give are
+ * written as "unknown" (0), which 14496-15 allows: min_spatial_segmentation_idc, parallelismType,
+ * frame rates. NAL lengths are 4 bytes.
+ */
+export function hvcCHeaderFromSps(sps: HevcSps): Uint8Array {
+  return Uint8Array.from([
+    1, ...sps.profileTierLevel.bytes, 0, 0, 0, sps.chromaFormatIdc, sps.bitDepthLuma - 8, sps.bitDepthChroma - 8, 0, 0,
+    (sps.maxSubLayers << 3) | (sps.temporalIdNesting ? 4 : 0) | 3,
+  ]);
 }
 
 /** The parameter sets of one type in the record (all arrays of that type, in order). */
@@ -199,14 +206,10 @@ export function parseHevcSps(nal: Uint8Array): HevcSps {
   };
 }
 
+/** profile_tier_level(1, maxSubLayersMinus1) (§7.3.3): the general part, then sub-layer parts skipped. */
 function readProfileTierLevel(r: BitReader, maxSubLayersMinus1: number): HevcProfileTierLevel {
-  const profileSpace = r.bits(2);
-  const tierFlag = r.flag();
-  const profileIdc = r.bits(5);
-  const compatibilityFlags = r.bits(32);
-  const constraintFlags = new Uint8Array(6);
-  for (let i = 0; i < 6; i++) constraintFlags[i] = r.bits(8);
-  const levelIdc = r.bits(8);
+  const general = new Uint8Array(12);
+  for (let i = 0; i < 12; i++) general[i] = r.bits(8);
   const subLayerProfilePresent: boolean[] = [];
   const subLayerLevelPresent: boolean[] = [];
   for (let i = 0; i < maxSubLayersMinus1; i++) {
@@ -218,7 +221,7 @@ function readProfileTierLevel(r: BitReader, maxSubLayersMinus1: number): HevcPro
     if (subLayerProfilePresent[i]) r.skip(88);
     if (subLayerLevelPresent[i]) r.skip(8);
   }
-  return { profileSpace, tierFlag, profileIdc, compatibilityFlags, constraintFlags, levelIdc };
+  return profileTierLevel(general);
 }
 
 function skipHevcScalingListData(r: BitReader): void {

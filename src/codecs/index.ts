@@ -13,8 +13,7 @@ export {
   type HevcDecoderConfig, type HevcNalArray, type HevcProfileTierLevel, type HevcSps, type HevcPps,
 } from './hevc.js';
 export {
-  parseAudioSpecificConfig, writeAudioSpecificConfig, aacProfileName, AAC_SAMPLING_FREQUENCIES,
-  type AudioSpecificConfig, type AudioSpecificConfigFields,
+  parseAudioSpecificConfig, legacyAudioSpecificConfig, aacProfileName, AAC_SAMPLING_FREQUENCIES, type AudioSpecificConfig,
 } from './aac.js';
 export { parseWaveFormatEx, g711Format, type WaveFormatEx, type G711Format } from './g711.js';
 export {

@@ -4,17 +4,15 @@
  * in-band ones, as KVS's producer does (mkvgenExtractCpdFromAnnexBFrame).
  */
 import { InvalidCodecPrivateDataException, MissingCodecPrivateDataException } from '../errors.js';
-import {
-  lengthPrefixedNalUnits, splitAnnexB, startsWithStartCode, tilesExactly, type NalLengthSize,
-} from './annexb.js';
+import { splitAnnexB, splitLengthPrefixed, startsWithStartCode, type NalLengthSize } from './annexb.js';
 import {
   AVC_NAL_PPS, AVC_NAL_SPS, AVC_NAL_SPS_EXT, avcNalType, avcProfileName, parseAvcC, parseAvcPps, parseAvcSps, TRAILER_PROFILES,
   writeAvcC, type AvcDecoderConfig, type AvcSps,
 } from './avc.js';
 import { avcCodecString, hevcCodecString } from './codec-string.js';
 import {
-  HEVC_NAL_PPS, HEVC_NAL_SPS, HEVC_NAL_VPS, hevcLayerId, hevcNalType, hevcProfileName, hvcCUnits, parseHevcPps, parseHevcSps,
-  parseHevcVps, parseHvcC, writeHvcC, type HevcDecoderConfig, type HevcSps,
+  HEVC_NAL_PPS, HEVC_NAL_SPS, HEVC_NAL_VPS, hevcLayerId, hevcNalType, hevcProfileName, hvcCHeaderFromSps, hvcCUnits, parseHevcPps,
+  parseHevcSps, parseHevcVps, parseHvcC, writeHvcC, type HevcSps,
 } from './hevc.js';
 import type { TrackConfig } from './types.js';
 
@@ -44,7 +42,8 @@ const HEVC: ParameterSetKinds = {
 
 /** The NAL units of a frame in either framing (length prefixes of `lengthSize` tried first). */
 function frameNalUnits(frame: Uint8Array, lengthSize: NalLengthSize): Uint8Array[] {
-  if (tilesExactly(frame, lengthSize)) return lengthPrefixedNalUnits(frame, lengthSize);
+  const { units, fault } = splitLengthPrefixed(frame, lengthSize);
+  if (fault === undefined) return units;
   return startsWithStartCode(frame) ? splitAnnexB(frame) : [];
 }
 
@@ -202,9 +201,10 @@ export function hevcTrackConfig(source: VideoSource): TrackConfig {
   vps.forEach(parseHevcVps);
   checkPpsReferences(HEVC.codec, sps.map(parseHevcSps), pps.map(parseHevcPps));
   const size = parseHevcSps(sizeSps);
-  const normalised = record ?? hvcCFromSps(size, sets);
   // Written out for the same reasons as the avcC (reserved bits, ownership).
-  const decoderConfig = writeHvcC(normalised);
+  const decoderConfig = record
+    ? writeHvcC(record.header, record.arrays)
+    : writeHvcC(hvcCHeaderFromSps(size), HEVC.types.map((nalType, i) => ({ nalType, complete: true, units: sets[i] })));
   // hvc1 says every parameter set is in the record; otherwise hev1 lets the frames carry them.
   const sampleEntry = sets.every((set) => set.length > 0) ? 'hvc1' : 'hev1';
   const ptl = size.profileTierLevel;
@@ -219,35 +219,13 @@ export function hevcTrackConfig(source: VideoSource): TrackConfig {
       recordRewritten: !(codecPrivate && record && equalBytes(codecPrivate, decoderConfig)),
     }),
     codec: 'hevc',
-    codecString: hevcCodecString(sampleEntry, normalised),
+    codecString: hevcCodecString(sampleEntry, record?.profileTierLevel ?? ptl),
     sampleEntry,
   };
 }
 
 function baseLayer(sps: readonly Uint8Array[]): Uint8Array | undefined {
   return sps.find((unit) => unit.length > 2 && hevcLayerId(unit) === 0);
-}
-
-/**
- * An hvcC for parameter sets that came without one. Fields the SPS does not give are written as
- * "unknown" (0), which 14496-15 allows: min_spatial_segmentation_idc, parallelismType, frame rates.
- */
-function hvcCFromSps(sps: HevcSps, sets: Uint8Array[][]): HevcDecoderConfig {
-  return {
-    ...sps.profileTierLevel,
-    configurationVersion: 1,
-    minSpatialSegmentationIdc: 0,
-    parallelismType: 0,
-    chromaFormat: sps.chromaFormatIdc,
-    bitDepthLuma: sps.bitDepthLuma,
-    bitDepthChroma: sps.bitDepthChroma,
-    avgFrameRate: 0,
-    constantFrameRate: 0,
-    numTemporalLayers: sps.maxSubLayers,
-    temporalIdNested: sps.temporalIdNesting,
-    nalLengthSize: 4,
-    arrays: HEVC.types.map((nalType, i) => ({ nalType, complete: true, units: sets[i] })),
-  };
 }
 
 /**

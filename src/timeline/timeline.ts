@@ -99,7 +99,9 @@ export function createTimeline(options: TimelineOptions = {}): Timeline {
     tracks = fragment.configs.map((config, i) => ({
       id: i + 1,
       config,
-      timescale: config.kind === 'video' ? videoTimescale(fragment.timecodeScale) : audioTimescale(config.sampleRate, fragment),
+      // The codec layer gives audio a positive integer rate below 2^32 (AAC: table or 24 bits; G.711: a
+      // non-zero uint32), so it is a valid MP4 timescale as it is.
+      timescale: config.kind === 'video' ? videoTimescale(fragment.timecodeScale) : config.sampleRate!,
     }));
     states = tracks.map((track) => {
       const mkv = fragment.tracks.find((t) => t.number === track.config.trackNumber);
@@ -172,32 +174,17 @@ export function createTimeline(options: TimelineOptions = {}): Timeline {
       closeOpen(out);
       open = newGroup(fragment);
     }
-    // Slots that got frames from this fragment since the open group began: their last frame's
-    // stated duration (BlockDuration / DefaultDuration) is noted when the group closes or the push ends.
-    let touched = 0;
-    const noteLastDurations = (group: Group) => {
-      for (let slot = 0; slot < group.tracks.length; slot++) {
-        if (!(touched & (1 << slot))) continue;
-        const gt = group.tracks[slot];
-        const last = gt.frames[gt.frames.length - 1];
-        gt.lastDurationNs = last.duration !== undefined && last.duration > 0 ? last.duration * scale : states![slot].defaultDurationNs;
-      }
-      touched = 0;
-    };
     for (const frame of frames) {
       const slot = slotOf.get(frame.track);
       if (slot === undefined) continue; // the checker passes only accepted tracks; be tolerant anyway
-      if (!tagged && states![slot].video && frame.keyframe && open !== null && open.tracks[slot].frames.length > 0) {
-        noteLastDurations(open);
-        closeOpen(out);
-      }
+      if (!tagged && states![slot].video && frame.keyframe && open !== null && open.tracks[slot].frames.length > 0) closeOpen(out);
       if (open === null) open = newGroup(fragment);
       const gt = open.tracks[slot];
       gt.frames.push(frame);
       gt.times.push(fragmentStartNs + (frame.timestamp - clusterTimecode) * scale);
-      touched |= 1 << slot;
+      // What the stream says this frame lasts; only the group's last frame's value is used.
+      gt.lastDurationNs = frame.duration !== undefined && frame.duration > 0 ? frame.duration * scale : states![slot].defaultDurationNs;
     }
-    if (open !== null) noteLastDurations(open);
     if (tagged) closeOpen(out);
     return out;
   }
@@ -402,16 +389,6 @@ function audioFrameDuration(config: CheckedFragment['configs'][number], byteLeng
   if (config.samplesPerFrame !== undefined && config.samplesPerFrame > 0) return config.samplesPerFrame;
   const bytesPerSample = ((config.bitsPerSample ?? 8) / 8) * (config.channels ?? 1);
   return Math.max(1, Math.floor(byteLength / bytesPerSample));
-}
-
-function audioTimescale(rate: number | undefined, fragment: CheckedFragment): number {
-  if (rate === undefined || !Number.isInteger(rate) || rate <= 0 || rate > MAX_U32) {
-    throw new InvalidCodecPrivateDataException(`Audio sample rate ${String(rate)} cannot be an MP4 timescale`, {
-      fragmentNumber: fragment.fragmentNumber ?? undefined,
-      fragmentIndex: fragment.index,
-    });
-  }
-  return rate;
 }
 
 function median(values: Uint32Array): number {

@@ -1,10 +1,32 @@
 /**
  * Writers for the codecs round-trip properties: H.264 and H.265 SPS from chosen fields (written the
  * way ITU-T H.264 §7.3.2.1.1 / H.265 §7.3.2.2 lay them out, with emulation prevention), and
- * WAVEFORMATEX. Plus fast-check arbitraries for their fields.
+ * WAVEFORMATEX and AudioSpecificConfig. Plus fast-check arbitraries for their fields.
  */
 import fc from 'fast-check';
-import { BitWriter } from '../../src/codecs/bits.js';
+
+/** Writes fields of up to 32 bits, most significant bit first. */
+export class BitWriter {
+  readonly #out: number[] = [];
+  #current = 0;
+  #used = 0;
+
+  bits(value: number, count: number): this {
+    for (let i = count - 1; i >= 0; i--) {
+      this.#current = (this.#current << 1) | (Math.floor(value / 2 ** i) & 1);
+      if (++this.#used === 8) {
+        this.#out.push(this.#current);
+        this.#current = this.#used = 0;
+      }
+    }
+    return this;
+  }
+
+  /** The bytes written, the last one padded with zero bits. */
+  bytes(): Uint8Array {
+    return Uint8Array.from(this.#used > 0 ? [...this.#out, this.#current << (8 - this.#used)] : this.#out);
+  }
+}
 
 export class SyntaxWriter extends BitWriter {
   flag(value: boolean): this {
@@ -358,4 +380,54 @@ export function writeWaveFormatEx(f: WaveFormatFields): Uint8Array {
   view.setUint16(14, f.bitsPerSample, true);
   if (f.cbSize !== undefined) view.setUint16(16, f.cbSize, true);
   return out;
+}
+
+/** What writeAudioSpecificConfig needs; HE-AAC is written with explicit (hierarchical) signalling. */
+export interface AudioSpecificConfigFields {
+  /** The core object type (2 for AAC LC). */
+  objectType: number;
+  samplingFrequency: number;
+  /** 1..7 or 11..14: a program_config_element is not written. */
+  channelConfiguration: number;
+  /** 960 (or 480 for ER AAC LD) sets frameLengthFlag; GA object types only. */
+  frameLength?: number;
+  sbr?: { extensionSamplingFrequency: number; ps: boolean };
+}
+
+const AAC_FREQUENCIES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+/** Object types with a GASpecificConfig, and the error-resilient ones (an epConfig follows). */
+const GA_OBJECT_TYPES = new Set([1, 2, 3, 4, 6, 7, 17, 19, 20, 21, 22, 23]);
+const ER_OBJECT_TYPES = new Set([17, 19, 20, 21, 22, 23, 24, 25, 26, 27, 39]);
+
+/**
+ * An AudioSpecificConfig as ISO/IEC 14496-3 §1.6.2.1 lays it out, for any object type (escaped ones
+ * too), explicit rates, and GASpecificConfig with layerNr / epConfig where the object type has them.
+ */
+export function writeAudioSpecificConfig(fields: AudioSpecificConfigFields): Uint8Array {
+  const w = new SyntaxWriter();
+  const writeObjectType = (objectType: number): void => {
+    if (objectType >= 32) w.bits(31, 5).bits(objectType - 32, 6);
+    else w.bits(objectType, 5);
+  };
+  const writeFrequency = (frequency: number): void => {
+    const index = AAC_FREQUENCIES.indexOf(frequency);
+    if (index >= 0) w.bits(index, 4);
+    else w.bits(15, 4).bits(frequency, 24);
+  };
+  writeObjectType(fields.sbr ? (fields.sbr.ps ? 29 : 5) : fields.objectType);
+  writeFrequency(fields.samplingFrequency);
+  w.bits(fields.channelConfiguration, 4);
+  if (fields.sbr) {
+    writeFrequency(fields.sbr.extensionSamplingFrequency);
+    writeObjectType(fields.objectType);
+    if (fields.objectType === 22) w.bits(0, 4); // ER BSAC: extensionChannelConfiguration
+  }
+  const core = fields.objectType;
+  if (GA_OBJECT_TYPES.has(core)) {
+    const shortFrames = fields.frameLength === 960 || fields.frameLength === 480;
+    w.bits(shortFrames ? 1 : 0, 1).bits(0, 1).bits(0, 1); // frameLengthFlag, dependsOnCoreCoder, extensionFlag
+    if (core === 6 || core === 20) w.bits(0, 3); // layerNr
+    if (ER_OBJECT_TYPES.has(core)) w.bits(0, 2); // epConfig
+  }
+  return w.bytes();
 }
