@@ -201,7 +201,7 @@ async function repeatedFile(kvs, totalBytes) {
 }
 
 /**
- * The CLI streaming the same kind of stream from a file to a fragmented MP4 file, at three lengths
+ * The CLI streaming the same kind of stream from a file to a fragmented MP4 file, at four lengths
  * (and once with V8's young generation capped at 1 MiB per semi-space): its peak RSS (GNU time)
  * against the CLI's peak when it only starts and prints its usage.
  */
@@ -212,7 +212,7 @@ export async function runCliStreamMemory(cli, totalBytes = 2 ** 30) {
   if (startUp.error) return startUp;
   const out = join(inputsDir, '..', 'out', 'stream-memory-cli.mp4');
   const runs = [];
-  const plan = [[totalBytes / 16], [totalBytes / 4], [totalBytes], [totalBytes, ['--max-semi-space-size=1']]];
+  const plan = [[totalBytes / 16], [totalBytes / 4], [totalBytes], [totalBytes * 3], [totalBytes, ['--max-semi-space-size=1']]];
   for (const [bytes, nodeFlags = []] of plan) {
     const input = await repeatedFile(kvs, bytes);
     const args = [...nodeFlags, cli, 'clip', input, '-o', out, '--fragmented'];

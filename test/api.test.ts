@@ -20,6 +20,7 @@ import {
   type MkvFragment,
   type Mp4Segment,
 } from '../src/index.js';
+import { selectFragments } from '../src/api/index.js';
 import { parseMp4 } from './support/oracle-mp4box.js';
 import { FIXTURES, SAMPLES, hasSamples } from './support/mp4-input.js';
 
@@ -146,6 +147,35 @@ describe.skipIf(!hasSamples)('GetClip selection on a real GetMedia capture', asy
     expect(capped.length).toBe(framesOf([0, 1])); // the first two in time, not the first two to arrive
     expect(Buffer.from(capped[0].data).equals(Buffer.from(fragments[0].frames[0].data))).toBe(true);
     expect(Buffer.from(capped[framesOf([0])].data).equals(Buffer.from(fragments[1].frames[0].data))).toBe(true);
+  });
+});
+
+describe('the fragmented stream remembers the last 1000 delivered start times', () => {
+  /** A one-frame fragment starting at `ms`. */
+  const fragment = (index: number, ms: number): MkvFragment => ({
+    index, fragmentNumber: String(index + 1), producerTimestamp: ms, serverTimestamp: null, timecodeScale: 1e6, clusterTimecode: 0,
+    tracks: [], frames: [{ track: 1, timestamp: 0, keyframe: true, data: new Uint8Array(1) }], tags: [], byteOffset: index, byteLength: 1,
+  });
+  /** Delivers fragments at 0, 1000, 2000 … ms, then a twin of the first one `later` fragments on. */
+  async function deliveredStarts(later: number): Promise<{ starts: number[]; dropped: number }> {
+    const input = Array.from({ length: later }, (_, i) => fragment(i, i * 1000));
+    input.push(fragment(later, 0), fragment(later + 1, later * 1000 + 1000)); // the twin, then one more to push it out
+    let dropped = 0;
+    const starts: number[] = [];
+    for await (const f of selectFragments(input, { onWarning: (w) => void (w.code === 'duplicate-timestamp' && dropped++) })) starts.push(f.producerTimestamp!);
+    return { starts, dropped };
+  }
+
+  it('drops a late twin of a fragment delivered up to 1000 fragments earlier', async () => {
+    const { starts, dropped } = await deliveredStarts(1000);
+    expect(dropped).toBe(1);
+    expect(starts.length).toBe(1001);
+  });
+
+  it('lets through a twin of an older one (the memory is bounded whatever the stream length)', async () => {
+    const { starts, dropped } = await deliveredStarts(1002);
+    expect(dropped).toBe(0);
+    expect(starts.length).toBe(1004);
   });
 });
 
