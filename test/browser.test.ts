@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { concatBytes, createFragmentedMuxer } from '../src/mp4/index.js';
+import { concatBytes } from '../src/bytes.js';
+import { createFragmentedMuxer } from '../src/mp4/index.js';
 import type { Mp4SegmentChunks } from '../src/api/types.js';
 import { checkedFragments, FIXTURES, hasSamples, SAMPLES } from './support/mp4-input.js';
 

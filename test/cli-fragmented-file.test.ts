@@ -16,7 +16,7 @@ import { fragmentedMp4 } from '../src/api/index.js';
 import type { ClipOptions, Mp4Segment } from '../src/api/types.js';
 import { fragmentedMp4OfFile } from '../src/cli/fragmented-file.js';
 import { readFragments, type MkvFragment } from '../src/mkv/index.js';
-import { concatBytes } from '../src/mp4/index.js';
+import { concatBytes } from '../src/bytes.js';
 import { kvsDocument } from './support/kvs-documents.js';
 import { writeKvsStream } from './support/kvs-writer.js';
 import { FIXTURES } from './support/mp4-input.js';

@@ -1,6 +1,7 @@
 import { readFragments } from '../mkv/index.js';
 import { createCodecChecker } from '../codecs/index.js';
-import { buildFlatClip, concatBytes, createFragmentedMuxer } from '../mp4/index.js';
+import { concatBytes } from '../bytes.js';
+import { buildFlatClip, createFragmentedMuxer } from '../mp4/index.js';
 import type { MkvFragment } from '../mkv/types.js';
 import type { CheckedFragment } from '../codecs/types.js';
 import { finishSelection, fragmentsInRange, selectFragments, timestampKind } from './select.js';

@@ -1,4 +1,4 @@
-import { concatBytes } from '../mp4/index.js';
+import { concatBytes } from '../bytes.js';
 import type { ClipPayload } from './types.js';
 
 /** The flat clip as the SDK-like payload: chunks as written, joined only when asked. */

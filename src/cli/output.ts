@@ -6,7 +6,7 @@
 import { writevSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import type { Mp4Segment, Mp4SegmentChunks } from '../api/types.js';
-import { concatBytes } from '../mp4/index.js';
+import { concatBytes } from '../bytes.js';
 import { InvalidArgumentException } from '../errors.js';
 import { write, type CliIo } from './io.js';
 

@@ -6,6 +6,7 @@
  * all of its bytes have arrived: nothing is ever allocated from a size the input merely declares.
  */
 import { InvalidArgumentException } from '../errors.js';
+import { concatBytes } from '../bytes.js';
 
 /** Anything that yields bytes (the same shapes as mkv's ByteSource). */
 export type ChunkSource =
@@ -104,13 +105,7 @@ export class ChunkReader {
       have += piece.length;
       this.pos = piece.length;
     }
-    const joined = new Uint8Array(n);
-    let at = 0;
-    for (const piece of pieces) {
-      joined.set(piece, at);
-      at += piece.length;
-    }
-    return joined;
+    return concatBytes(pieces, n);
   }
 
   /** Stops the source early (cancels a stream, returns an iterator); safe to call more than once. */

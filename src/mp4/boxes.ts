@@ -120,17 +120,6 @@ export function boxHeader(type: string, bodySize: number): Part {
   };
 }
 
-/** Chunks copied back to back into one new buffer: where views of the input become output bytes. */
-export function concatBytes(chunks: readonly Uint8Array[], byteLength: number): Uint8Array {
-  const out = new Uint8Array(byteLength);
-  let pos = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, pos);
-    pos += chunk.byteLength;
-  }
-  return out;
-}
-
 /** Writes parts back to back into one new buffer of exactly their total size. */
 export function serialize(...parts: PartOrNothing[]): Uint8Array {
   const out = new Uint8Array(sizeOf(parts));

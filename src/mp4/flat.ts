@@ -12,7 +12,8 @@
  */
 
 import { rescale, SAMPLE_DISPOSABLE, SAMPLE_SYNC, type TimedSegment, type TimedTrack, type TrackRun } from '../timeline/index.js';
-import { box, boxHeader, concatBytes, fullBox, type Part, type PartOrNothing, serialize, table, u32 } from './boxes.js';
+import { concatBytes } from '../bytes.js';
+import { box, boxHeader, fullBox, type Part, type PartOrNothing, serialize, table, u32 } from './boxes.js';
 import { type Edit, ftyp, mvhd, trak } from './moov.js';
 import type { FlatClip } from './types.js';
 

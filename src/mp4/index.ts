@@ -13,7 +13,6 @@ import type { Mp4SegmentChunks } from '../api/types.js';
 import type { FlatClip, FragmentedMuxer } from './types.js';
 
 export type { FlatClip, FragmentedMuxer } from './types.js';
-export { concatBytes } from './boxes.js';
 
 export function createFragmentedMuxer(options: TimelineOptions = {}): FragmentedMuxer {
   const timeline = createTimeline(options);
