@@ -1,10 +1,18 @@
 /** The kvs-clip command: a dispatcher over one module per command. */
+import { setFlagsFromString } from 'node:v8';
 import packageJson from '../../package.json';
 import { clipCommand } from './clip.js';
 import { fetchCommand } from './fetch.js';
 import { inspectCommand } from './inspect.js';
 import { processIo } from './io.js';
 import { runCli, type Command } from './run.js';
+
+// V8 doubles the young generation each time the bytes surviving its collections add up to its size.
+// A stream converted for hours keeps a few fragments alive at every collection, so the young
+// generation would grow to its 16 MiB × 2 maximum and the process's memory with the stream's length.
+// Kept at its starting size, memory stays flat; collections stay cheap, since little survives them
+// (bench/RESULTS.md: the CLI streaming at four lengths). V8 reads this flag whenever it would grow.
+setFlagsFromString('--semi-space-growth-factor=1');
 
 /** Every command, in the order `--help` lists them. */
 const commands: Command[] = [clipCommand, inspectCommand, fetchCommand];
