@@ -51,7 +51,7 @@ export async function* fragmentedMp4(input: ClipInput, options: ClipOptions = {}
  */
 export async function* fragmentedMp4FromFragments(fragments: Fragments, options: ClipOptions = {}): AsyncGenerator<Mp4Segment> {
   for await (const { chunks, byteLength, ...segment } of chunksFromFragments(fragments, options)) {
-    yield { ...segment, data: chunks.length === 1 ? chunks[0] : concatBytes(chunks, byteLength) };
+    yield { ...segment, data: concatBytes(chunks, byteLength) };
   }
 }
 

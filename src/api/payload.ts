@@ -6,7 +6,7 @@ export function createPayload(chunks: Uint8Array[], byteLength: number): ClipPay
   let joined: Uint8Array | null = null;
   const bytes = (): Uint8Array => {
     if (joined) return joined;
-    return (joined = chunks.length === 1 ? chunks[0] : concatBytes(chunks, byteLength));
+    return (joined = concatBytes(chunks, byteLength));
   };
   return {
     byteLength,

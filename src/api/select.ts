@@ -193,19 +193,19 @@ export function finishSelection<T extends MkvFragment>(fragments: T[], options: 
 }
 
 /**
- * GetClip's selection as a stream, for the fragmented output: fragments in the range, duplicates of
- * one start time resolved by the rule, caps applied, in arrival order (which is the output order).
- * Duplicates are resolved within a one-fragment window (KVS hands them out back to back); a duplicate
- * of one of the last DELIVERED_MEMORY delivered fragments is dropped with a warning, since it cannot
- * be undone. Raises ResourceNotFoundException when nothing was selected.
- */
-/**
  * How many delivered start times the stream remembers to catch late twins: as many fragments as one
  * GetMediaForFragmentList request or ListFragments page holds. A bound, so that a stream of any
  * length (GetMedia can run for days) holds the same memory.
  */
 const DELIVERED_MEMORY = 1000;
 
+/**
+ * GetClip's selection as a stream, for the fragmented output: fragments in the range, duplicates of
+ * one start time resolved by the rule, caps applied, in arrival order (which is the output order).
+ * Duplicates are resolved within a one-fragment window (KVS hands them out back to back); a duplicate
+ * of one of the last DELIVERED_MEMORY delivered fragments is dropped with a warning, since it cannot
+ * be undone. Raises ResourceNotFoundException when nothing was selected.
+ */
 export async function* selectFragments(
   fragments: AsyncIterable<MkvFragment> | Iterable<MkvFragment>,
   options: ClipOptions,

@@ -85,9 +85,8 @@ export async function writeFragmented(
   let bytes = 0;
   try {
     for await (const segment of segments) {
-      const chunks = 'data' in segment ? [segment.data] : segment.chunks;
-      const byteLength = 'data' in segment ? segment.data.byteLength : segment.byteLength;
-      if (path === '-') await write(io.stdout, chunks.length === 1 ? chunks[0] : concatBytes(chunks, byteLength));
+      const { chunks, byteLength } = 'data' in segment ? { chunks: [segment.data], byteLength: segment.data.byteLength } : segment;
+      if (path === '-') await write(io.stdout, concatBytes(chunks, byteLength));
       else {
         file ??= await openOutput(path);
         writeAllv(file, chunks);

@@ -3,13 +3,13 @@
  * by the timeline (src/timeline); this layer only writes boxes.
  */
 
+import type { Mp4SegmentChunks } from '../api/types.js';
 import { mimeType } from '../codecs/index.js';
 import type { CheckedFragment } from '../codecs/types.js';
 import { ResourceNotFoundException } from '../errors.js';
 import { createTimeline, type TimedSegment, type TimelineOptions } from '../timeline/index.js';
 import { writeFlatClip } from './flat.js';
 import { initSegment, mediaSegment, reorderDelay } from './fragmented.js';
-import type { Mp4SegmentChunks } from '../api/types.js';
 import type { FlatClip, FragmentedMuxer } from './types.js';
 
 export type { FlatClip, FragmentedMuxer } from './types.js';
