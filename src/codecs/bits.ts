@@ -5,6 +5,7 @@
  * track and fragment re-raise it with that place.
  */
 import { InvalidCodecPrivateDataException } from '../errors.js';
+import { keepLayout } from '../jit.js';
 
 export class BitReader {
   // #private names: the minifier shortens them (this class is in every browser bundle).
@@ -77,6 +78,7 @@ export class BitReader {
     throw new InvalidCodecPrivateDataException(`${this.#what} ${problem}`);
   }
 }
+keepLayout(new BitReader(new Uint8Array(0), ''));
 
 /**
  * Removes emulation-prevention bytes (00 00 03 → 00 00) from a NAL unit. Returns the input view

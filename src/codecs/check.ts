@@ -184,7 +184,7 @@ export interface CodecChecker {
  */
 export function createCodecChecker(options: CheckOptions = {}): CodecChecker {
   let established: Established | null = null;
-  const framing: FramingState = {};
+  const framing: FramingState = { video: undefined }; // the field from the start: see src/jit.ts
   const warnedTracks = new Set<number>();
   const warnOnce = (fragment: MkvFragment, track: number, codecId?: string): void => {
     if (warnedTracks.has(track)) return;

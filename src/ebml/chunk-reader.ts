@@ -7,6 +7,7 @@
  */
 import { InvalidArgumentException } from '../errors.js';
 import { concatBytes } from '../bytes.js';
+import { keepLayout } from '../jit.js';
 
 /** Anything that yields bytes (the same shapes as mkv's ByteSource). */
 export type ChunkSource =
@@ -122,6 +123,7 @@ export class ChunkReader {
     return next !== undefined;
   }
 }
+keepLayout(new ChunkReader(EMPTY));
 
 interface ChunkPuller {
   /** The next non-empty chunk, or undefined at the end. */

@@ -55,7 +55,19 @@ export function readTracks(body: Uint8Array, base: number): MkvTrack[] {
 }
 
 function readTrackEntry(body: Uint8Array, entryStart: number, entryEnd: number, base: number): MkvTrack {
-  const track: MkvTrack = { number: 0, type: 'other', typeCode: 0, codecId: '' };
+  // Every field in the literal, the optional ones too: fields added later would give the object a
+  // hidden class that V8 collects between calls, discarding the reader's optimised code with it.
+  const track: MkvTrack = {
+    number: 0,
+    type: 'other',
+    typeCode: 0,
+    codecId: '',
+    codecPrivate: undefined,
+    name: undefined,
+    defaultDurationNs: undefined,
+    video: undefined,
+    audio: undefined,
+  };
   forEachChild(body, entryStart, entryEnd, base, (id, start, end) => {
     switch (id) {
       case ID.TRACK_NUMBER:
@@ -107,7 +119,7 @@ function readVideo(body: Uint8Array, videoStart: number, videoEnd: number, base:
 
 function readAudio(body: Uint8Array, audioStart: number, audioEnd: number, base: number): NonNullable<MkvTrack['audio']> {
   // Matroska defaults: 8000 Hz, 1 channel.
-  const audio: NonNullable<MkvTrack['audio']> = { samplingFrequency: 8000, channels: 1 };
+  const audio: NonNullable<MkvTrack['audio']> = { samplingFrequency: 8000, channels: 1, bitDepth: undefined };
   forEachChild(body, audioStart, audioEnd, base, (id, start, end) => {
     if (id === ID.SAMPLING_FREQUENCY) audio.samplingFrequency = readFloat(body, start, end, base + start);
     else if (id === ID.CHANNELS) audio.channels = readSafeUint(body, start, end, base + start, 'Channels');
@@ -122,21 +134,22 @@ const MAX_SIMPLE_TAG_DEPTH = 64;
 /** Every SimpleTag of a Tags element as name/value pairs, nested SimpleTags flattened in order. */
 export function readSimpleTags(body: Uint8Array, base: number): MkvTag[] {
   const tags: MkvTag[] = [];
-  const readSimpleTag = (tagStart: number, tagEnd: number, depth: number): void => {
-    if (depth > MAX_SIMPLE_TAG_DEPTH) throw new EbmlError(`SimpleTags nested more than ${MAX_SIMPLE_TAG_DEPTH} deep`, base + tagStart);
-    const tag: MkvTag = { name: '', value: '' };
-    tags.push(tag);
-    forEachChild(body, tagStart, tagEnd, base, (id, start, end) => {
-      if (id === ID.TAG_NAME) tag.name = readString(body, start, end);
-      else if (id === ID.TAG_STRING) tag.value = readString(body, start, end);
-      else if (id === ID.SIMPLE_TAG) readSimpleTag(start, end, depth + 1);
-    });
-  };
   forEachChild(body, 0, body.length, base, (id, start, end) => {
     if (id !== ID.TAG) return;
     forEachChild(body, start, end, base, (childId, childStart, childEnd) => {
-      if (childId === ID.SIMPLE_TAG) readSimpleTag(childStart, childEnd, 1);
+      if (childId === ID.SIMPLE_TAG) readSimpleTag(body, base, tags, childStart, childEnd, 1);
     });
   });
   return tags;
+}
+
+function readSimpleTag(body: Uint8Array, base: number, tags: MkvTag[], tagStart: number, tagEnd: number, depth: number): void {
+  if (depth > MAX_SIMPLE_TAG_DEPTH) throw new EbmlError(`SimpleTags nested more than ${MAX_SIMPLE_TAG_DEPTH} deep`, base + tagStart);
+  const tag: MkvTag = { name: '', value: '' };
+  tags.push(tag);
+  forEachChild(body, tagStart, tagEnd, base, (id, start, end) => {
+    if (id === ID.TAG_NAME) tag.name = readString(body, start, end);
+    else if (id === ID.TAG_STRING) tag.value = readString(body, start, end);
+    else if (id === ID.SIMPLE_TAG) readSimpleTag(body, base, tags, start, end, depth + 1);
+  });
 }

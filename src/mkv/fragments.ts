@@ -15,6 +15,7 @@
 import { DEFAULT_TIMECODE_SCALE } from './elements.js';
 import type { KvsTags } from './kvs-tags.js';
 import type { MkvFragment, MkvFrame, MkvTrack } from './types.js';
+import { keepLayout } from '../jit.js';
 
 interface Draft {
   fragment: MkvFragment;
@@ -194,6 +195,7 @@ export class FragmentAssembler {
     return fragment;
   }
 }
+keepLayout(new FragmentAssembler());
 
 function hasContent(fragment: MkvFragment): boolean {
   return (

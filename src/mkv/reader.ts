@@ -68,13 +68,6 @@ export async function* readFragments(source: ByteSource, options: ReadOptions = 
     return input.read(size);
   };
 
-  const checkBuffered = (size: number, id: number, offset: number): void => {
-    if (size === UNKNOWN_SIZE) throw new EbmlError(`${elementName(id)} has an unknown size, allowed only for Segment and Cluster`, offset);
-    if (size > maxElementSize) {
-      throw new EbmlError(`${elementName(id)} of ${size} bytes is larger than maxElementSize (${maxElementSize})`, offset);
-    }
-  };
-
   try {
     for (;;) {
       const offset = input.offset;
@@ -121,7 +114,7 @@ export async function* readFragments(source: ByteSource, options: ReadOptions = 
             throw new EbmlError(`${elementName(id)} of ${size} bytes overruns its ${bodyOffset + size > clusterEnd ? 'Cluster' : 'Segment'}`, offset);
           }
           if (id === ID.SIMPLE_BLOCK || id === ID.BLOCK_GROUP || id === ID.TIMECODE) {
-            checkBuffered(size, id, offset);
+            checkBuffered(size, id, offset, maxElementSize);
             // The body as a range of the chunk it lies in (no view per block), or joined when it straddles chunks.
             let body = bytes;
             let start = pos + headerLength;
@@ -203,7 +196,7 @@ export async function* readFragments(source: ByteSource, options: ReadOptions = 
             continue;
           }
           if (id === ID.INFO || id === ID.TRACKS || id === ID.TAGS) {
-            checkBuffered(size, id, offset);
+            checkBuffered(size, id, offset, maxElementSize);
             let body: Uint8Array | undefined;
             if (bodyInChunk) {
               body = bytes.subarray(pos + headerLength, pos + headerLength + size);
@@ -241,7 +234,7 @@ export async function* readFragments(source: ByteSource, options: ReadOptions = 
 
       // ── Top level ──
       if (id === EBML_HEADER) {
-        checkBuffered(size, id, offset);
+        checkBuffered(size, id, offset, maxElementSize);
         const body = bodyInChunk ? bytes.subarray(pos + headerLength, pos + headerLength + size) : await readStraddling(headerLength, size);
         if (bodyInChunk) input.pos = pos + headerLength + size;
         if (body === undefined) {
@@ -310,6 +303,14 @@ export async function* readFragments(source: ByteSource, options: ReadOptions = 
     throw failure;
   } finally {
     await input.close();
+  }
+}
+
+/** An element read whole must have a known size within the limit. */
+function checkBuffered(size: number, id: number, offset: number, maxElementSize: number): void {
+  if (size === UNKNOWN_SIZE) throw new EbmlError(`${elementName(id)} has an unknown size, allowed only for Segment and Cluster`, offset);
+  if (size > maxElementSize) {
+    throw new EbmlError(`${elementName(id)} of ${size} bytes is larger than maxElementSize (${maxElementSize})`, offset);
   }
 }
 

@@ -4,6 +4,8 @@
  * (no growing arrays, no per-box allocations besides the small part objects).
  */
 
+import { keepLayout } from '../jit.js';
+
 /** Something with a byte size known up front that can write itself at the writer's position. */
 export interface Part {
   readonly size: number;
@@ -57,6 +59,7 @@ export class BoxWriter {
     this.pos += data.byteLength;
   }
 }
+keepLayout(new BoxWriter(new Uint8Array(0)));
 
 export const u8 = (v: number): Part => ({ size: 1, write: (w) => w.u8(v) });
 export const u16 = (v: number): Part => ({ size: 2, write: (w) => w.u16(v) });

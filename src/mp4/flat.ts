@@ -13,7 +13,7 @@
 
 import { rescale, SAMPLE_DISPOSABLE, SAMPLE_SYNC, type TimedSegment, type TimedTrack, type TrackRun } from '../timeline/index.js';
 import { concatBytes } from '../bytes.js';
-import { box, boxHeader, fullBox, type Part, type PartOrNothing, serialize, table, u32 } from './boxes.js';
+import { box, boxHeader, type BoxWriter, fullBox, type Part, type PartOrNothing, serialize, table, u32 } from './boxes.js';
 import { type Edit, ftyp, mvhd, trak } from './moov.js';
 import type { FlatClip } from './types.js';
 
@@ -105,106 +105,98 @@ function summarize(track: TimedTrack, runs: TrackRun[], chunkPositions: number[]
   return s;
 }
 
-/** Writes run-length entries (count, value) of a per-sample value across runs. */
-function runLengthTable(type: string, summary: TrackSummary, entries: number, value: (run: TrackRun, i: number) => number): Part {
-  return fullBox(
-    type,
-    0,
-    0,
-    u32(entries),
-    table(entries, 8, (w) => {
-      let count = 0;
-      let current = NaN;
-      for (const run of summary.runs) {
-        for (let i = 0; i < run.data.length; i++) {
-          const v = value(run, i);
-          if (v !== current && count > 0) {
-            w.u32(count);
-            w.u32(current);
-            count = 0;
-          }
-          current = v;
-          count++;
-        }
+// The per-sample loops below are module-level functions, not closures made per clip: V8 keeps a
+// long-lived function's optimised code across calls, but compiles a new closure's loop again once
+// the previous clip's closures are garbage-collected.
+
+/** A per-sample column of a run. */
+type Column = (run: TrackRun) => ArrayLike<number>;
+const durationsOf: Column = (run) => run.durations;
+const ctosOf: Column = (run) => run.ctos;
+
+/** Run-length entries (count, value + add) of a per-sample column across runs (stts, ctts). */
+function runLengthTable(type: string, s: TrackSummary, entries: number, column: Column, add: number): Part {
+  return fullBox(type, 0, 0, u32(entries), table(entries, 8, (w) => writeRunLengths(w, s.runs, column, add)));
+}
+
+function writeRunLengths(w: BoxWriter, runs: readonly TrackRun[], column: Column, add: number): void {
+  let count = 0;
+  let current = NaN;
+  for (const run of runs) {
+    const values = column(run);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] + add;
+      if (v !== current && count > 0) {
+        w.u32(count);
+        w.u32(current);
+        count = 0;
       }
-      w.u32(count);
-      w.u32(current);
-    }),
-  );
+      current = v;
+      count++;
+    }
+  }
+  w.u32(count);
+  w.u32(current);
+}
+
+/** stss rows: the 1-based numbers of the sync samples. */
+function writeSyncNumbers(w: BoxWriter, runs: readonly TrackRun[]): void {
+  let number = 1;
+  for (const run of runs) for (let i = 0; i < run.flags.length; i++, number++) if (run.flags[i] & SAMPLE_SYNC) w.u32(number);
+}
+
+/** sdtp rows: depends-on (2 for sync samples, else 1) and is-depended-on (2 when disposable). */
+function writeDependencies(w: BoxWriter, runs: readonly TrackRun[]): void {
+  for (const run of runs) {
+    for (let i = 0; i < run.flags.length; i++) {
+      const f = run.flags[i];
+      w.u8(((f & SAMPLE_SYNC ? 2 : 1) << 4) | ((f & SAMPLE_DISPOSABLE ? 2 : 0) << 2));
+    }
+  }
+}
+
+/** stsc rows: a new entry wherever the samples-per-chunk count changes (one chunk per run). */
+function writeChunkRuns(w: BoxWriter, runs: readonly TrackRun[]): void {
+  let prev = -1;
+  for (let chunk = 0; chunk < runs.length; chunk++) {
+    const n = runs[chunk].data.length;
+    if (n === prev) continue;
+    prev = n;
+    w.u32(chunk + 1);
+    w.u32(n);
+    w.u32(1);
+  }
+}
+
+function writeSampleSizes(w: BoxWriter, runs: readonly TrackRun[]): void {
+  for (const run of runs) for (const d of run.data) w.u32(d.byteLength);
+}
+
+function writeChunkOffsets(w: BoxWriter, positions: readonly number[], base: number, co64: boolean): void {
+  for (const p of positions) {
+    if (co64) w.u64(base + p);
+    else w.u32(base + p);
+  }
 }
 
 function sampleTables(s: TrackSummary, chunkBase: { offset: number }, co64: boolean): PartOrNothing[] {
-  const delay = s.delay;
   const video = s.track.config.kind === 'video';
   return [
-    runLengthTable('stts', s, s.sttsEntries, (run, i) => run.durations[i]),
-    s.maxCto + delay > 0 && runLengthTable('ctts', s, s.cttsEntries, (run, i) => run.ctos[i] + delay),
-    s.syncCount < s.sampleCount &&
-      fullBox(
-        'stss',
-        0,
-        0,
-        u32(s.syncCount),
-        table(s.syncCount, 4, (w) => {
-          let number = 1;
-          for (const run of s.runs) for (let i = 0; i < run.flags.length; i++, number++) if (run.flags[i] & SAMPLE_SYNC) w.u32(number);
-        }),
-      ),
+    runLengthTable('stts', s, s.sttsEntries, durationsOf, 0),
+    s.maxCto + s.delay > 0 && runLengthTable('ctts', s, s.cttsEntries, ctosOf, s.delay),
+    s.syncCount < s.sampleCount && fullBox('stss', 0, 0, u32(s.syncCount), table(s.syncCount, 4, (w) => writeSyncNumbers(w, s.runs))),
     // sdtp only says more than stss when some frames are known to be disposable.
-    video &&
-      s.anyDisposable &&
-      fullBox(
-        'sdtp',
-        0,
-        0,
-        table(s.sampleCount, 1, (w) => {
-          for (const run of s.runs) {
-            for (let i = 0; i < run.flags.length; i++) {
-              const f = run.flags[i];
-              w.u8(((f & SAMPLE_SYNC ? 2 : 1) << 4) | ((f & SAMPLE_DISPOSABLE ? 2 : 0) << 2));
-            }
-          }
-        }),
-      ),
-    fullBox(
-      'stsc',
-      0,
-      0,
-      u32(s.stscEntries),
-      table(s.stscEntries, 12, (w) => {
-        let prev = -1;
-        s.runs.forEach((run, chunk) => {
-          if (run.data.length === prev) return;
-          prev = run.data.length;
-          w.u32(chunk + 1);
-          w.u32(prev);
-          w.u32(1);
-        });
-      }),
-    ),
+    video && s.anyDisposable && fullBox('sdtp', 0, 0, table(s.sampleCount, 1, (w) => writeDependencies(w, s.runs))),
+    fullBox('stsc', 0, 0, u32(s.stscEntries), table(s.stscEntries, 12, (w) => writeChunkRuns(w, s.runs))),
     s.constantSize > 0
       ? fullBox('stsz', 0, 0, u32(s.constantSize), u32(s.sampleCount))
-      : fullBox(
-          'stsz',
-          0,
-          0,
-          u32(0),
-          u32(s.sampleCount),
-          table(s.sampleCount, 4, (w) => {
-            for (const run of s.runs) for (const d of run.data) w.u32(d.byteLength);
-          }),
-        ),
+      : fullBox('stsz', 0, 0, u32(0), u32(s.sampleCount), table(s.sampleCount, 4, (w) => writeSampleSizes(w, s.runs))),
     fullBox(
       co64 ? 'co64' : 'stco',
       0,
       0,
       u32(s.runs.length),
-      table(s.runs.length, co64 ? 8 : 4, (w) => {
-        for (const p of s.chunkPositions) {
-          if (co64) w.u64(chunkBase.offset + p);
-          else w.u32(chunkBase.offset + p);
-        }
-      }),
+      table(s.runs.length, co64 ? 8 : 4, (w) => writeChunkOffsets(w, s.chunkPositions, chunkBase.offset, co64)),
     ),
   ];
 }
@@ -242,7 +234,8 @@ export function writeFlatClip(tracks: readonly TimedTrack[], segments: readonly 
       }
     }
   }
-  const summaries = tracks.flatMap((track, i) => (runs[i].length > 0 ? [summarize(track, runs[i], positions[i])] : []));
+  const summaries: TrackSummary[] = [];
+  for (let i = 0; i < tracks.length; i++) if (runs[i].length > 0) summaries.push(summarize(tracks[i], runs[i], positions[i]));
   const movieTimescale = tracks[0].timescale;
   const timings = summaries.map((s) => timing(s, movieTimescale));
   const movieDuration = Math.max(...timings.map((t) => t.trackDuration));

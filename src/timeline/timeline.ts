@@ -35,15 +35,7 @@ import {
   type TimelineOptions,
   type TrackRun,
 } from './types.js';
-
-export interface Timeline {
-  /** Adds a fragment; returns the segments that became final (usually the previous fragment's). */
-  push(fragment: CheckedFragment): TimedSegment[];
-  /** Flushes the held-back segment(s). */
-  end(): TimedSegment[];
-  /** The output tracks, known once the first fragment with track configs was pushed. */
-  readonly tracks: readonly TimedTrack[] | null;
-}
+import { keepLayout } from '../jit.js';
 
 const MAX_U32 = 0xffff_ffff;
 const MIN_I32 = -0x8000_0000;
@@ -81,297 +73,332 @@ interface TrackState {
   lastSteps: Uint32Array | null;
 }
 
-export function createTimeline(options: TimelineOptions = {}): Timeline {
-  const useServer = options.timestamps === 'server';
-  let states: TrackState[] | null = null;
-  let tracks: TimedTrack[] | null = null;
-  const slotOf = new Map<number, number>();
-
+/** Everything a timeline carries from one fragment to the next. */
+interface TimelineState {
+  useServer: boolean;
+  states: TrackState[] | null;
+  tracks: TimedTrack[] | null;
+  slotOf: Map<number, number>;
   // Fragment placement anchors (ns on the clip's timeline before the origin shift).
-  let stampRef: { ms: number; baseNs: number } | null = null;
-  let prevFragment: { baseNs: number; clusterTimecode: number } | null = null;
-  let originNs: number | null = null;
+  stampRef: { ms: number; baseNs: number } | null;
+  prevFragment: { baseNs: number; clusterTimecode: number } | null;
+  originNs: number | null;
+  open: Group | null;
+  held: { segment: TimedSegment; fallbackNs: (number | undefined)[] } | null;
+}
 
-  let open: Group | null = null;
-  let held: { segment: TimedSegment; fallbackNs: (number | undefined)[] } | null = null;
+/**
+ * The timeline of one clip. Its methods, like the functions below that do the work on an explicit
+ * state, live as long as the module, so V8 keeps their optimised code from one clip to the next; a
+ * closure made per clip would be compiled again for each (see src/jit.ts for the class's layout).
+ */
+export class Timeline {
+  readonly #t: TimelineState;
 
-  function init(fragment: CheckedFragment): void {
-    tracks = fragment.configs.map((config, i) => ({
-      id: i + 1,
-      config,
-      // The codec layer gives audio a positive integer rate below 2^32 (AAC: table or 24 bits; G.711: a
-      // non-zero uint32), so it is a valid MP4 timescale as it is.
-      timescale: config.kind === 'video' ? videoTimescale(fragment.timecodeScale) : config.sampleRate!,
-    }));
-    states = tracks.map((track) => {
-      const mkv = fragment.tracks.find((t) => t.number === track.config.trackNumber);
-      slotOf.set(track.config.trackNumber, track.id - 1);
-      return {
-        track,
-        video: track.config.kind === 'video',
-        defaultDurationNs: mkv?.defaultDurationNs,
-        lastDts: null,
-        lastNatural: 0,
-        openRun: null,
-        lastEnd: 0,
-        lastSteps: null,
-      };
-    });
+  constructor(options: TimelineOptions = {}) {
+    this.#t = {
+      useServer: options.timestamps === 'server',
+      states: null,
+      tracks: null,
+      slotOf: new Map(),
+      stampRef: null,
+      prevFragment: null,
+      originNs: null,
+      open: null,
+      held: null,
+    };
   }
 
-  /** Where the fragment's cluster Timecode lies on the timeline, in ns (before the origin shift). */
-  function fragmentBaseNs(fragment: CheckedFragment): number {
-    const stamp = useServer ? fragment.serverTimestamp : fragment.producerTimestamp;
-    const clusterTimecode = fragment.clusterTimecode ?? prevFragment?.clusterTimecode ?? 0;
-    let baseNs: number;
-    if (stamp !== null && stampRef !== null) baseNs = stampRef.baseNs + (stamp - stampRef.ms) * NS_PER_MS;
-    else if (prevFragment !== null) baseNs = prevFragment.baseNs + (clusterTimecode - prevFragment.clusterTimecode) * fragment.timecodeScale;
-    else baseNs = 0;
-    if (stamp !== null && stampRef === null) stampRef = { ms: stamp, baseNs };
-    // A fragment without a cluster says nothing about cluster time: keep the previous anchor.
-    if (fragment.clusterTimecode !== null) prevFragment = { baseNs, clusterTimecode };
-    return baseNs;
+  /** Adds a fragment; returns the segments that became final (usually the previous fragment's). */
+  push(fragment: CheckedFragment): TimedSegment[] {
+    return push(this.#t, fragment);
   }
 
-  function newGroup(fragment: CheckedFragment): Group {
+  /** Flushes the held-back segment(s). */
+  end(): TimedSegment[] {
+    return end(this.#t);
+  }
+
+  /** The output tracks, known once the first fragment with track configs was pushed. */
+  get tracks(): readonly TimedTrack[] | null {
+    return this.#t.tracks;
+  }
+}
+keepLayout(new Timeline());
+
+export function createTimeline(options: TimelineOptions = {}): Timeline {
+  return new Timeline(options);
+}
+
+function init(t: TimelineState, fragment: CheckedFragment): void {
+  const tracks = fragment.configs.map((config, i) => ({
+    id: i + 1,
+    config,
+    // The codec layer gives audio a positive integer rate below 2^32 (AAC: table or 24 bits; G.711: a
+    // non-zero uint32), so it is a valid MP4 timescale as it is.
+    timescale: config.kind === 'video' ? videoTimescale(fragment.timecodeScale) : config.sampleRate!,
+  }));
+  t.tracks = tracks;
+  t.states = tracks.map((track) => {
+    const mkv = fragment.tracks.find((m) => m.number === track.config.trackNumber);
+    t.slotOf.set(track.config.trackNumber, track.id - 1);
     return {
-      fragmentNumber: fragment.fragmentNumber,
-      producerTimestamp: fragment.producerTimestamp,
-      byteOffset: fragment.byteOffset,
-      tracks: states!.map(() => ({ frames: [], times: [], lastDurationNs: undefined })),
+      track,
+      video: track.config.kind === 'video',
+      defaultDurationNs: mkv?.defaultDurationNs,
+      lastDts: null,
+      lastNatural: 0,
+      openRun: null,
+      lastEnd: 0,
+      lastSteps: null,
     };
-  }
+  });
+}
 
-  function push(fragment: CheckedFragment): TimedSegment[] {
-    if (states === null) {
-      if (fragment.configs.length === 0) return [];
-      init(fragment);
-    }
-    for (const config of fragment.configs) {
-      if (!slotOf.has(config.trackNumber)) {
-        throw new InvalidCodecPrivateDataException(
-          `Track ${config.trackNumber} is not in the first fragment; tracks must not change within one clip`,
-          { fragmentNumber: fragment.fragmentNumber ?? undefined, fragmentIndex: fragment.index, track: config.trackNumber },
-        );
-      }
-    }
-    const baseNs = fragmentBaseNs(fragment);
-    const frames = fragment.frames;
-    if (frames.length === 0) return [];
-    const scale = fragment.timecodeScale;
-    const clusterTimecode = fragment.clusterTimecode ?? 0;
-    if (originNs === null) {
-      let min = Infinity;
-      for (const f of frames) min = Math.min(min, (f.timestamp - clusterTimecode) * scale);
-      originNs = baseNs + min;
-    }
-    const fragmentStartNs = baseNs - originNs;
+/** Where the fragment's cluster Timecode lies on the timeline, in ns (before the origin shift). */
+function fragmentBaseNs(t: TimelineState, fragment: CheckedFragment): number {
+  const stamp = t.useServer ? fragment.serverTimestamp : fragment.producerTimestamp;
+  const clusterTimecode = fragment.clusterTimecode ?? t.prevFragment?.clusterTimecode ?? 0;
+  let baseNs: number;
+  if (stamp !== null && t.stampRef !== null) baseNs = t.stampRef.baseNs + (stamp - t.stampRef.ms) * NS_PER_MS;
+  else if (t.prevFragment !== null) baseNs = t.prevFragment.baseNs + (clusterTimecode - t.prevFragment.clusterTimecode) * fragment.timecodeScale;
+  else baseNs = 0;
+  if (stamp !== null && t.stampRef === null) t.stampRef = { ms: stamp, baseNs };
+  // A fragment without a cluster says nothing about cluster time: keep the previous anchor.
+  if (fragment.clusterTimecode !== null) t.prevFragment = { baseNs, clusterTimecode };
+  return baseNs;
+}
 
-    const out: TimedSegment[] = [];
-    const tagged = fragment.fragmentNumber !== null || (useServer ? fragment.serverTimestamp : fragment.producerTimestamp) !== null;
-    if (tagged) {
-      // A KVS fragment is one segment: it starts with a key frame by KVS's rules.
-      closeOpen(out);
-      open = newGroup(fragment);
-    }
-    for (const frame of frames) {
-      const slot = slotOf.get(frame.track);
-      if (slot === undefined) continue; // the checker passes only accepted tracks; be tolerant anyway
-      if (!tagged && states![slot].video && frame.keyframe && open !== null && open.tracks[slot].frames.length > 0) closeOpen(out);
-      if (open === null) open = newGroup(fragment);
-      const gt = open.tracks[slot];
-      gt.frames.push(frame);
-      gt.times.push(fragmentStartNs + (frame.timestamp - clusterTimecode) * scale);
-      // What the stream says this frame lasts; only the group's last frame's value is used.
-      gt.lastDurationNs = frame.duration !== undefined && frame.duration > 0 ? frame.duration * scale : states![slot].defaultDurationNs;
-    }
-    if (tagged) closeOpen(out);
-    return out;
-  }
-
-  function closeOpen(out: TimedSegment[]): void {
-    if (open === null) return;
-    const group = open;
-    open = null;
-    if (group.tracks.every((t) => t.frames.length === 0)) return;
-    place(group, out);
-  }
-
-  /** Places a complete group: finalises the held segment with it, then holds it back in turn. */
-  function place(group: Group, out: TimedSegment[]): void {
-    const shiftNs = neededShiftNs(group);
-    const runs: TrackRun[] = [];
-    for (let slot = 0; slot < states!.length; slot++) {
-      const st = states![slot];
-      const gt = group.tracks[slot];
-      if (gt.frames.length === 0) {
-        if (st.openRun !== null) closeWithFallback(st, held!.fallbackNs[slot]);
-        continue;
-      }
-      runs.push(st.video ? placeVideo(st, gt, shiftNs) : placeAudio(st, gt, shiftNs));
-    }
-    if (held !== null) out.push(held.segment);
-    held = {
-      segment: { fragmentNumber: group.fragmentNumber, producerTimestamp: group.producerTimestamp, byteOffset: group.byteOffset, runs },
-      fallbackNs: group.tracks.map((t) => t.lastDurationNs),
-    };
-  }
-
-  /**
-   * How far the group must move so every track's first decode time comes after what is already
-   * placed: video after the last frame (then one usual step after it), audio no more than half a
-   * frame before the running end.
-   */
-  function neededShiftNs(group: Group): number {
-    let shift = 0;
-    for (let slot = 0; slot < states!.length; slot++) {
-      const st = states![slot];
-      const gt = group.tracks[slot];
-      if (gt.frames.length === 0 || st.lastDts === null) continue;
-      const ts = st.track.timescale;
-      let firstNs = gt.times[0];
-      if (st.video) for (let i = 1; i < gt.frames.length && !gt.frames[i].keyframe; i++) firstNs = Math.min(firstNs, gt.times[i]);
-      const first = nsToTicks(firstNs, ts);
-      let needed = 0;
-      if (st.video) {
-        if (st.openRun !== null) {
-          if (first <= st.lastDts) needed = st.lastDts + videoStep(st) - first;
-        } else if (first < st.lastEnd) needed = st.lastEnd - first;
-      } else {
-        const half = st.lastNatural / 2;
-        if (st.openRun !== null) {
-          if (first < st.lastDts + half) needed = st.lastDts + st.lastNatural - first;
-        } else if (first < st.lastEnd - half) needed = st.lastEnd - first;
-      }
-      if (needed > 0) shift = Math.max(shift, ticksToNsCeil(needed, ts));
-    }
-    return shift;
-  }
-
-  /** The track's usual frame step: the median step of its latest run, else DefaultDuration, else 30 fps. */
-  function videoStep(st: TrackState): number {
-    if (st.lastSteps !== null) return median(st.lastSteps);
-    if (st.defaultDurationNs !== undefined && st.defaultDurationNs > 0) return Math.max(1, nsToTicks(st.defaultDurationNs, st.track.timescale));
-    // Nothing known about the frame rate yet (single-frame segments): assume 30 fps.
-    return Math.max(1, Math.round(st.track.timescale / 30));
-  }
-
-  function closeWithFallback(st: TrackState, fallbackNs: number | undefined): void {
-    const run = st.openRun!;
-    let d: number;
-    if (!st.video) d = st.lastNatural;
-    else if (fallbackNs !== undefined && fallbackNs > 0) d = Math.max(1, nsToTicks(fallbackNs, st.track.timescale));
-    else d = videoStep(st);
-    closeRun(st, run, d);
-  }
-
-  function closeRun(st: TrackState, run: TrackRun, duration: number): void {
-    const d = Math.min(Math.max(1, duration), MAX_U32);
-    run.durations[run.durations.length - 1] = d;
-    st.lastEnd = st.lastDts! + d;
-    st.openRun = null;
-  }
-
-  function placeVideo(st: TrackState, gt: GroupTrack, shiftNs: number): TrackRun {
-    const n = gt.frames.length;
-    const ts = st.track.timescale;
-    const pts = new Float64Array(n);
-    for (let i = 0; i < n; i++) pts[i] = nsToTicks(gt.times[i] + shiftNs, ts);
-    // Decode times: the sorted presentation times of each run up to the next key frame.
-    const dts = new Float64Array(n);
-    for (let start = 0; start < n; ) {
-      let end = start + 1;
-      while (end < n && !gt.frames[end].keyframe) end++;
-      let sorted = true;
-      for (let i = start + 1; i < end && sorted; i++) sorted = pts[i] >= pts[i - 1];
-      dts.set(pts.subarray(start, end), start);
-      if (!sorted) dts.subarray(start, end).sort();
-      start = end;
-    }
-    // Strictly increasing decode times even for repeated or backward input times.
-    let prev = st.openRun !== null ? st.lastDts! : st.lastDts === null ? -Infinity : st.lastEnd - 1;
-    for (let i = 0; i < n; i++) {
-      if (dts[i] <= prev) dts[i] = prev + 1;
-      prev = dts[i];
-    }
-    if (st.openRun !== null) closeRun(st, st.openRun, dts[0] - st.lastDts!);
-
-    const durations = new Uint32Array(n);
-    const ctos = new Int32Array(n);
-    const flags = new Uint8Array(n);
-    const data: Uint8Array[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const frame = gt.frames[i];
-      data[i] = frame.data;
-      if (i + 1 < n) durations[i] = Math.min(dts[i + 1] - dts[i], MAX_U32);
-      ctos[i] = Math.min(Math.max(pts[i] - dts[i], MIN_I32), MAX_I32);
-      flags[i] = (frame.keyframe ? SAMPLE_SYNC : 0) | (frame.discardable ? SAMPLE_DISPOSABLE : 0);
-    }
-    if (n >= 2) st.lastSteps = durations.subarray(0, n - 1);
-    const run: TrackRun = { trackId: st.track.id, baseDts: dts[0], data, durations, ctos, flags };
-    st.lastDts = dts[n - 1];
-    st.openRun = run;
-    return run;
-  }
-
-  function placeAudio(st: TrackState, gt: GroupTrack, shiftNs: number): TrackRun {
-    const n = gt.frames.length;
-    const ts = st.track.timescale;
-    const config = st.track.config;
-    const durations = new Uint32Array(n);
-    const data: Uint8Array[] = new Array(n);
-    const flags = new Uint8Array(n).fill(SAMPLE_SYNC);
-
-    const t0 = nsToTicks(gt.times[0] + shiftNs, ts);
-    let dts: number;
-    if (st.openRun !== null) {
-      closeRun(st, st.openRun, absorbed(st.lastNatural, t0 - st.lastDts!));
-      dts = st.lastEnd;
-    } else if (st.lastDts !== null) {
-      // The previous run was closed without us (a segment without this track): continue or leave the gap.
-      dts = Math.abs(t0 - st.lastEnd) <= st.lastNatural / 2 ? st.lastEnd : Math.max(t0, st.lastEnd);
-    } else dts = t0;
-    const baseDts = dts;
-
-    let natural = 0;
-    for (let i = 0; i < n; i++) {
-      const frame = gt.frames[i];
-      data[i] = frame.data;
-      if (i > 0) {
-        // Laced frames may all carry their block's time: only a new time is a drift measurement.
-        const d = gt.times[i] === gt.times[i - 1] ? natural : absorbed(natural, nsToTicks(gt.times[i] + shiftNs, ts) - dts);
-        durations[i - 1] = d;
-        dts += d;
-      }
-      natural = audioFrameDuration(config, frame.data.byteLength);
-    }
-    st.lastDts = dts;
-    st.lastNatural = natural;
-    const run: TrackRun = { trackId: st.track.id, baseDts, data, durations, ctos: new Int32Array(n), flags };
-    st.openRun = run;
-    return run;
-  }
-
-  function end(): TimedSegment[] {
-    const out: TimedSegment[] = [];
-    closeOpen(out);
-    if (held !== null) {
-      for (let slot = 0; slot < states!.length; slot++) {
-        if (states![slot].openRun !== null) closeWithFallback(states![slot], held.fallbackNs[slot]);
-      }
-      out.push(held.segment);
-      held = null;
-    }
-    return out;
-  }
-
+function newGroup(t: TimelineState, fragment: CheckedFragment): Group {
   return {
-    push,
-    end,
-    get tracks() {
-      return tracks;
-    },
+    fragmentNumber: fragment.fragmentNumber,
+    producerTimestamp: fragment.producerTimestamp,
+    byteOffset: fragment.byteOffset,
+    tracks: t.states!.map(() => ({ frames: [], times: [], lastDurationNs: undefined })),
   };
+}
+
+function push(t: TimelineState, fragment: CheckedFragment): TimedSegment[] {
+  if (t.states === null) {
+    if (fragment.configs.length === 0) return [];
+    init(t, fragment);
+  }
+  for (const config of fragment.configs) {
+    if (!t.slotOf.has(config.trackNumber)) {
+      throw new InvalidCodecPrivateDataException(
+        `Track ${config.trackNumber} is not in the first fragment; tracks must not change within one clip`,
+        { fragmentNumber: fragment.fragmentNumber ?? undefined, fragmentIndex: fragment.index, track: config.trackNumber },
+      );
+    }
+  }
+  const baseNs = fragmentBaseNs(t, fragment);
+  const frames = fragment.frames;
+  if (frames.length === 0) return [];
+  const scale = fragment.timecodeScale;
+  const clusterTimecode = fragment.clusterTimecode ?? 0;
+  if (t.originNs === null) {
+    let min = Infinity;
+    for (const f of frames) min = Math.min(min, (f.timestamp - clusterTimecode) * scale);
+    t.originNs = baseNs + min;
+  }
+  const fragmentStartNs = baseNs - t.originNs;
+
+  const out: TimedSegment[] = [];
+  const tagged = fragment.fragmentNumber !== null || (t.useServer ? fragment.serverTimestamp : fragment.producerTimestamp) !== null;
+  if (tagged) {
+    // A KVS fragment is one segment: it starts with a key frame by KVS's rules.
+    closeOpen(t, out);
+    t.open = newGroup(t, fragment);
+  }
+  for (const frame of frames) {
+    const slot = t.slotOf.get(frame.track);
+    if (slot === undefined) continue; // the checker passes only accepted tracks; be tolerant anyway
+    if (!tagged && t.states![slot].video && frame.keyframe && t.open !== null && t.open.tracks[slot].frames.length > 0) closeOpen(t, out);
+    if (t.open === null) t.open = newGroup(t, fragment);
+    const gt = t.open.tracks[slot];
+    gt.frames.push(frame);
+    gt.times.push(fragmentStartNs + (frame.timestamp - clusterTimecode) * scale);
+    // What the stream says this frame lasts; only the group's last frame's value is used.
+    gt.lastDurationNs = frame.duration !== undefined && frame.duration > 0 ? frame.duration * scale : t.states![slot].defaultDurationNs;
+  }
+  if (tagged) closeOpen(t, out);
+  return out;
+}
+
+function closeOpen(t: TimelineState, out: TimedSegment[]): void {
+  if (t.open === null) return;
+  const group = t.open;
+  t.open = null;
+  if (group.tracks.every((gt) => gt.frames.length === 0)) return;
+  place(t, group, out);
+}
+
+/** Places a complete group: finalises the held segment with it, then holds it back in turn. */
+function place(t: TimelineState, group: Group, out: TimedSegment[]): void {
+  const shiftNs = neededShiftNs(t, group);
+  const runs: TrackRun[] = [];
+  for (let slot = 0; slot < t.states!.length; slot++) {
+    const st = t.states![slot];
+    const gt = group.tracks[slot];
+    if (gt.frames.length === 0) {
+      if (st.openRun !== null) closeWithFallback(st, t.held!.fallbackNs[slot]);
+      continue;
+    }
+    runs.push(st.video ? placeVideo(st, gt, shiftNs) : placeAudio(st, gt, shiftNs));
+  }
+  if (t.held !== null) out.push(t.held.segment);
+  t.held = {
+    segment: { fragmentNumber: group.fragmentNumber, producerTimestamp: group.producerTimestamp, byteOffset: group.byteOffset, runs },
+    fallbackNs: group.tracks.map((gt) => gt.lastDurationNs),
+  };
+}
+
+/**
+ * How far the group must move so every track's first decode time comes after what is already
+ * placed: video after the last frame (then one usual step after it), audio no more than half a
+ * frame before the running end.
+ */
+function neededShiftNs(t: TimelineState, group: Group): number {
+  let shift = 0;
+  for (let slot = 0; slot < t.states!.length; slot++) {
+    const st = t.states![slot];
+    const gt = group.tracks[slot];
+    if (gt.frames.length === 0 || st.lastDts === null) continue;
+    const ts = st.track.timescale;
+    let firstNs = gt.times[0];
+    if (st.video) for (let i = 1; i < gt.frames.length && !gt.frames[i].keyframe; i++) firstNs = Math.min(firstNs, gt.times[i]);
+    const first = nsToTicks(firstNs, ts);
+    let needed = 0;
+    if (st.video) {
+      if (st.openRun !== null) {
+        if (first <= st.lastDts) needed = st.lastDts + videoStep(st) - first;
+      } else if (first < st.lastEnd) needed = st.lastEnd - first;
+    } else {
+      const half = st.lastNatural / 2;
+      if (st.openRun !== null) {
+        if (first < st.lastDts + half) needed = st.lastDts + st.lastNatural - first;
+      } else if (first < st.lastEnd - half) needed = st.lastEnd - first;
+    }
+    if (needed > 0) shift = Math.max(shift, ticksToNsCeil(needed, ts));
+  }
+  return shift;
+}
+
+/** The track's usual frame step: the median step of its latest run, else DefaultDuration, else 30 fps. */
+function videoStep(st: TrackState): number {
+  if (st.lastSteps !== null) return median(st.lastSteps);
+  if (st.defaultDurationNs !== undefined && st.defaultDurationNs > 0) return Math.max(1, nsToTicks(st.defaultDurationNs, st.track.timescale));
+  // Nothing known about the frame rate yet (single-frame segments): assume 30 fps.
+  return Math.max(1, Math.round(st.track.timescale / 30));
+}
+
+function closeWithFallback(st: TrackState, fallbackNs: number | undefined): void {
+  const run = st.openRun!;
+  let d: number;
+  if (!st.video) d = st.lastNatural;
+  else if (fallbackNs !== undefined && fallbackNs > 0) d = Math.max(1, nsToTicks(fallbackNs, st.track.timescale));
+  else d = videoStep(st);
+  closeRun(st, run, d);
+}
+
+function closeRun(st: TrackState, run: TrackRun, duration: number): void {
+  const d = Math.min(Math.max(1, duration), MAX_U32);
+  run.durations[run.durations.length - 1] = d;
+  st.lastEnd = st.lastDts! + d;
+  st.openRun = null;
+}
+
+function placeVideo(st: TrackState, gt: GroupTrack, shiftNs: number): TrackRun {
+  const n = gt.frames.length;
+  const ts = st.track.timescale;
+  const pts = new Float64Array(n);
+  for (let i = 0; i < n; i++) pts[i] = nsToTicks(gt.times[i] + shiftNs, ts);
+  // Decode times: the sorted presentation times of each run up to the next key frame.
+  const dts = new Float64Array(n);
+  for (let start = 0; start < n; ) {
+    let end = start + 1;
+    while (end < n && !gt.frames[end].keyframe) end++;
+    let sorted = true;
+    for (let i = start + 1; i < end && sorted; i++) sorted = pts[i] >= pts[i - 1];
+    dts.set(pts.subarray(start, end), start);
+    if (!sorted) dts.subarray(start, end).sort();
+    start = end;
+  }
+  // Strictly increasing decode times even for repeated or backward input times.
+  let prev = st.openRun !== null ? st.lastDts! : st.lastDts === null ? -Infinity : st.lastEnd - 1;
+  for (let i = 0; i < n; i++) {
+    if (dts[i] <= prev) dts[i] = prev + 1;
+    prev = dts[i];
+  }
+  if (st.openRun !== null) closeRun(st, st.openRun, dts[0] - st.lastDts!);
+
+  const durations = new Uint32Array(n);
+  const ctos = new Int32Array(n);
+  const flags = new Uint8Array(n);
+  const data: Uint8Array[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const frame = gt.frames[i];
+    data[i] = frame.data;
+    if (i + 1 < n) durations[i] = Math.min(dts[i + 1] - dts[i], MAX_U32);
+    ctos[i] = Math.min(Math.max(pts[i] - dts[i], MIN_I32), MAX_I32);
+    flags[i] = (frame.keyframe ? SAMPLE_SYNC : 0) | (frame.discardable ? SAMPLE_DISPOSABLE : 0);
+  }
+  if (n >= 2) st.lastSteps = durations.subarray(0, n - 1);
+  const run: TrackRun = { trackId: st.track.id, baseDts: dts[0], data, durations, ctos, flags };
+  st.lastDts = dts[n - 1];
+  st.openRun = run;
+  return run;
+}
+
+function placeAudio(st: TrackState, gt: GroupTrack, shiftNs: number): TrackRun {
+  const n = gt.frames.length;
+  const ts = st.track.timescale;
+  const config = st.track.config;
+  const durations = new Uint32Array(n);
+  const data: Uint8Array[] = new Array(n);
+  const flags = new Uint8Array(n).fill(SAMPLE_SYNC);
+
+  const t0 = nsToTicks(gt.times[0] + shiftNs, ts);
+  let dts: number;
+  if (st.openRun !== null) {
+    closeRun(st, st.openRun, absorbed(st.lastNatural, t0 - st.lastDts!));
+    dts = st.lastEnd;
+  } else if (st.lastDts !== null) {
+    // The previous run was closed without us (a segment without this track): continue or leave the gap.
+    dts = Math.abs(t0 - st.lastEnd) <= st.lastNatural / 2 ? st.lastEnd : Math.max(t0, st.lastEnd);
+  } else dts = t0;
+  const baseDts = dts;
+
+  let natural = 0;
+  for (let i = 0; i < n; i++) {
+    const frame = gt.frames[i];
+    data[i] = frame.data;
+    if (i > 0) {
+      // Laced frames may all carry their block's time: only a new time is a drift measurement.
+      const d = gt.times[i] === gt.times[i - 1] ? natural : absorbed(natural, nsToTicks(gt.times[i] + shiftNs, ts) - dts);
+      durations[i - 1] = d;
+      dts += d;
+    }
+    natural = audioFrameDuration(config, frame.data.byteLength);
+  }
+  st.lastDts = dts;
+  st.lastNatural = natural;
+  const run: TrackRun = { trackId: st.track.id, baseDts, data, durations, ctos: new Int32Array(n), flags };
+  st.openRun = run;
+  return run;
+}
+
+function end(t: TimelineState): TimedSegment[] {
+  const out: TimedSegment[] = [];
+  closeOpen(t, out);
+  if (t.held !== null) {
+    for (let slot = 0; slot < t.states!.length; slot++) {
+      if (t.states![slot].openRun !== null) closeWithFallback(t.states![slot], t.held.fallbackNs[slot]);
+    }
+    out.push(t.held.segment);
+    t.held = null;
+  }
+  return out;
 }
 
 /**
