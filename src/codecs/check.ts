@@ -24,6 +24,7 @@ import { checkFrames, type FramingState } from './frames.js';
 import { parseHvcC } from './hevc.js';
 import type { CheckedFragment, CheckOptions, TrackConfig } from './types.js';
 import { avcTrackConfig, equalBytes, hevcTrackConfig, inBandParameterSets } from './video-config.js';
+import { keepLayout } from '../jit.js';
 
 const VIDEO_TRACK = 1;
 const AUDIO_TRACK = 2;
@@ -183,18 +184,61 @@ export interface CodecChecker {
  * known (a Tags-only segment) passes with `configs: []`.
  */
 export function createCodecChecker(options: CheckOptions = {}): CodecChecker {
-  let established: Established | null = null;
-  const framing: FramingState = { video: undefined }; // the field from the start: see src/jit.ts
-  const warnedTracks = new Set<number>();
-  const warnOnce = (fragment: MkvFragment, track: number, codecId?: string): void => {
-    if (warnedTracks.has(track)) return;
-    warnedTracks.add(track);
-    options.onWarning?.(ignoredTrackWarning(track, codecId, fragment));
-  };
+  return new FragmentChecker(options);
+}
 
-  const establish = (fragment: MkvFragment): Established => {
-    const configs = trackConfigs(fragment, options.strict);
-    for (const track of otherTracks(fragment.tracks)) warnOnce(fragment, track.number, track.codecId);
+// A class rather than closures made per clip, so V8 keeps the compiled methods from one clip to the
+// next (src/jit.ts).
+class FragmentChecker implements CodecChecker {
+  readonly #options: CheckOptions;
+  #established: Established | null = null;
+  readonly #framing: FramingState = { video: undefined };
+  readonly #warnedTracks = new Set<number>();
+
+  constructor(options: CheckOptions) {
+    this.#options = options;
+  }
+
+  get configs(): readonly TrackConfig[] | null {
+    return this.#established?.configs ?? null;
+  }
+
+  check(fragment: MkvFragment): CheckedFragment {
+    const { fragment: checked, error } = this.checkPartial(fragment);
+    if (error) throw error;
+    return checked!;
+  }
+
+  checkPartial(fragment: MkvFragment): PartialCheck {
+    let clip = this.#established;
+    try {
+      if (fragment.tracks.length === 0) {
+        if (!clip && fragment.frames.length > 0) {
+          throw new UnsupportedStreamMediaTypeException('Fragment has frames but no Tracks, and no earlier fragment had any', fragmentPlace(fragment));
+        }
+      } else if (!clip) {
+        clip = this.#established = this.#establish(fragment);
+      } else {
+        compare(fragment, clip, this.#options.strict);
+      }
+    } catch (error) {
+      if (error instanceof KvsClipError) return { fragment: null, error };
+      throw error;
+    }
+    const configs = clip?.configs ?? [];
+    const result = checkFrames(fragment.frames, configs, fragmentPlace(fragment), this.#framing, (track) => this.#warnOnce(fragment, track));
+    return { fragment: { ...fragment, configs, frames: result.frames }, error: result.error };
+  }
+
+  #warnOnce(fragment: MkvFragment, track: number, codecId?: string): void {
+    if (this.#warnedTracks.has(track)) return;
+    this.#warnedTracks.add(track);
+    this.#options.onWarning?.(ignoredTrackWarning(track, codecId, fragment));
+  }
+
+  #establish(fragment: MkvFragment): Established {
+    const configs = trackConfigs(fragment, this.#options.strict);
+    for (const track of otherTracks(fragment.tracks)) this.#warnOnce(fragment, track.number, track.codecId);
     const tracks = new Map<number, { codecId: string; codecPrivate?: Uint8Array }>();
     for (const track of fragment.tracks) {
       if (track.number === VIDEO_TRACK || track.number === AUDIO_TRACK) {
@@ -205,79 +249,48 @@ export function createCodecChecker(options: CheckOptions = {}): CodecChecker {
     const video = configs[0];
     const inBandSets = video.details.parameterSets === 'first-key-frame' ? recordParameterSets(video) : undefined;
     return { configs, tracks, inBandSets };
-  };
+  }
+}
+keepLayout(new FragmentChecker({}));
 
-  const compare = (fragment: MkvFragment, clip: Established): void => {
-    const place = fragmentPlace(fragment);
-    const now = fragment.tracks.filter((t) => t.number === VIDEO_TRACK || t.number === AUDIO_TRACK);
-    const before = [...clip.tracks.keys()].sort();
-    if (now.length !== before.length || now.some((t) => !clip.tracks.has(t.number))) {
+/** A later fragment's tracks against the clip's: same tracks, codecs and configuration. */
+function compare(fragment: MkvFragment, clip: Established, strict: CheckOptions['strict']): void {
+  const place = fragmentPlace(fragment);
+  const now = fragment.tracks.filter((t) => t.number === VIDEO_TRACK || t.number === AUDIO_TRACK);
+  const before = [...clip.tracks.keys()].sort();
+  if (now.length !== before.length || now.some((t) => !clip.tracks.has(t.number))) {
+    throw new InvalidCodecPrivateDataException(
+      `Tracks changed within the clip: this fragment has ${describeTracks(now)}, the clip started with ${before
+        .map((n) => `track ${n} ${clip.tracks.get(n)?.codecId}`)
+        .join(', ')}`,
+      place,
+    );
+  }
+  let recheck = false;
+  for (const track of now) {
+    const first = clip.tracks.get(track.number)!;
+    if (track.codecId !== first.codecId) {
       throw new InvalidCodecPrivateDataException(
-        `Tracks changed within the clip: this fragment has ${describeTracks(now)}, the clip started with ${before
-          .map((n) => `track ${n} ${clip.tracks.get(n)?.codecId}`)
-          .join(', ')}`,
-        place,
+        `Track ${track.number} changed codec within the clip, from ${first.codecId} to ${track.codecId}`,
+        { ...place, track: track.number },
       );
     }
-    let recheck = false;
-    for (const track of now) {
-      const first = clip.tracks.get(track.number)!;
-      if (track.codecId !== first.codecId) {
+    if (!sameBytes(track.codecPrivate, first.codecPrivate)) recheck = true;
+  }
+  if (recheck) {
+    // Different bytes may still be the same configuration (an Annex-B CodecPrivate now sent as avcC).
+    const configs = trackConfigs(fragment, strict);
+    for (const config of configs) {
+      const original = clip.configs.find((c) => c.trackNumber === config.trackNumber)!;
+      if (!sameConfig(config, original)) {
         throw new InvalidCodecPrivateDataException(
-          `Track ${track.number} changed codec within the clip, from ${first.codecId} to ${track.codecId}`,
-          { ...place, track: track.number },
+          `CodecPrivate of track ${config.trackNumber} changed within the clip (${original.codecString} → ${config.codecString})`,
+          { ...place, track: config.trackNumber },
         );
       }
-      if (!sameBytes(track.codecPrivate, first.codecPrivate)) recheck = true;
     }
-    if (recheck) {
-      // Different bytes may still be the same configuration (an Annex-B CodecPrivate now sent as avcC).
-      const configs = trackConfigs(fragment, options.strict);
-      for (const config of configs) {
-        const original = clip.configs.find((c) => c.trackNumber === config.trackNumber)!;
-        if (!sameConfig(config, original)) {
-          throw new InvalidCodecPrivateDataException(
-            `CodecPrivate of track ${config.trackNumber} changed within the clip (${original.codecString} → ${config.codecString})`,
-            { ...place, track: config.trackNumber },
-          );
-        }
-      }
-    }
-    if (clip.inBandSets) compareInBandSets(fragment, clip.configs[0], clip.inBandSets, place);
-  };
-
-  const checkPartial = (fragment: MkvFragment): PartialCheck => {
-    let clip = established;
-    try {
-      if (fragment.tracks.length === 0) {
-        if (!clip && fragment.frames.length > 0) {
-          throw new UnsupportedStreamMediaTypeException('Fragment has frames but no Tracks, and no earlier fragment had any', fragmentPlace(fragment));
-        }
-      } else if (!clip) {
-        clip = established = establish(fragment);
-      } else {
-        compare(fragment, clip);
-      }
-    } catch (error) {
-      if (error instanceof KvsClipError) return { fragment: null, error };
-      throw error;
-    }
-    const configs = clip?.configs ?? [];
-    const result = checkFrames(fragment.frames, configs, fragmentPlace(fragment), framing, (track) => warnOnce(fragment, track));
-    return { fragment: { ...fragment, configs, frames: result.frames }, error: result.error };
-  };
-
-  return {
-    checkPartial,
-    check(fragment) {
-      const { fragment: checked, error } = checkPartial(fragment);
-      if (error) throw error;
-      return checked!;
-    },
-    get configs() {
-      return established?.configs ?? null;
-    },
-  };
+  }
+  if (clip.inBandSets) compareInBandSets(fragment, clip.configs[0], clip.inBandSets, place);
 }
 
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {

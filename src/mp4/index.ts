@@ -7,7 +7,8 @@ import type { Mp4SegmentChunks } from '../api/types.js';
 import { mimeType } from '../codecs/index.js';
 import type { CheckedFragment } from '../codecs/types.js';
 import { ResourceNotFoundException } from '../errors.js';
-import { createTimeline, type TimedSegment, type TimelineOptions } from '../timeline/index.js';
+import { createTimeline, type TimedSegment, type Timeline, type TimelineOptions } from '../timeline/index.js';
+import { keepLayout } from '../jit.js';
 import { writeFlatClip } from './flat.js';
 import { initSegment, mediaSegment, reorderDelay } from './fragmented.js';
 import type { FlatClip, FragmentedMuxer } from './types.js';
@@ -15,46 +16,71 @@ import type { FlatClip, FragmentedMuxer } from './types.js';
 export type { FlatClip, FragmentedMuxer } from './types.js';
 
 export function createFragmentedMuxer(options: TimelineOptions = {}): FragmentedMuxer {
-  const timeline = createTimeline(options);
-  let delays: number[] | null = null;
-  let sequenceNumber = 0;
-  let mime = '';
-  let codecs: string[] = [];
+  return new SegmentMuxer(options);
+}
 
-  function toSegments(timed: TimedSegment[]): Mp4SegmentChunks[] {
+// A class rather than closures made per stream, so V8 keeps the compiled methods from one stream to
+// the next (src/jit.ts).
+class SegmentMuxer implements FragmentedMuxer {
+  readonly #timeline: Timeline;
+  #delays: number[] | null = null;
+  #sequenceNumber = 0;
+  #mime = '';
+  #codecs: string[] = [];
+
+  constructor(options: TimelineOptions) {
+    this.#timeline = createTimeline(options);
+  }
+
+  push(fragment: CheckedFragment): Mp4SegmentChunks[] {
+    return this.#toSegments(this.#timeline.push(fragment));
+  }
+
+  end(): Mp4SegmentChunks[] {
+    return this.#toSegments(this.#timeline.end());
+  }
+
+  #toSegments(timed: TimedSegment[]): Mp4SegmentChunks[] {
     const out: Mp4SegmentChunks[] = [];
     for (const segment of timed) {
-      if (delays === null) {
-        const tracks = timeline.tracks!;
+      if (this.#delays === null) {
+        const tracks = this.#timeline.tracks!;
         // The reorder delay goes into the init segment's edit list, so it comes from the first segment.
-        delays = tracks.map((track) => {
+        this.#delays = tracks.map((track) => {
           const run = segment.runs.find((r) => r.trackId === track.id);
           return run === undefined ? 0 : reorderDelay(run);
         });
         const configs = tracks.map((t) => t.config);
-        mime = mimeType(configs);
-        codecs = configs.map((c) => c.codecString);
-        const init = initSegment(tracks, delays);
-        out.push({ type: 'init', fragmentNumber: null, producerTimestamp: null, byteOffset: null, chunks: [init], byteLength: init.byteLength, mimeType: mime, codecs });
+        this.#mime = mimeType(configs);
+        this.#codecs = configs.map((c) => c.codecString);
+        const init = initSegment(tracks, this.#delays);
+        out.push({
+          type: 'init',
+          fragmentNumber: null,
+          producerTimestamp: null,
+          byteOffset: null,
+          chunks: [init],
+          byteLength: init.byteLength,
+          mimeType: this.#mime,
+          codecs: this.#codecs,
+        });
       }
+      const { chunks, byteLength } = mediaSegment(++this.#sequenceNumber, segment.runs, this.#delays);
       out.push({
         type: 'media',
         fragmentNumber: segment.fragmentNumber,
         producerTimestamp: segment.producerTimestamp,
         byteOffset: segment.byteOffset,
-        ...mediaSegment(++sequenceNumber, segment.runs, delays),
-        mimeType: mime,
-        codecs,
+        chunks,
+        byteLength,
+        mimeType: this.#mime,
+        codecs: this.#codecs,
       });
     }
     return out;
   }
-
-  return {
-    push: (fragment) => toSegments(timeline.push(fragment)),
-    end: () => toSegments(timeline.end()),
-  };
 }
+keepLayout(new SegmentMuxer({}));
 
 /** GetClip's output: one MP4 file, moov first, as chunks (payloads not copied) or one buffer. */
 export function buildFlatClip(fragments: Iterable<CheckedFragment>, options: TimelineOptions = {}): FlatClip {
