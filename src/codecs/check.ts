@@ -187,8 +187,7 @@ export function createCodecChecker(options: CheckOptions = {}): CodecChecker {
   return new FragmentChecker(options);
 }
 
-// A class rather than closures made per clip, so V8 keeps the compiled methods from one clip to the
-// next (src/jit.ts).
+// A class rather than closures made per clip (src/jit.ts).
 class FragmentChecker implements CodecChecker {
   readonly #options: CheckOptions;
   #established: Established | null = null;

@@ -55,8 +55,7 @@ export function readTracks(body: Uint8Array, base: number): MkvTrack[] {
 }
 
 function readTrackEntry(body: Uint8Array, entryStart: number, entryEnd: number, base: number): MkvTrack {
-  // Every field in the literal, the optional ones too: fields added later would give the object a
-  // hidden class that V8 collects between calls, discarding the reader's optimised code with it.
+  // Every field in the literal, the optional ones too (src/jit.ts).
   const track: MkvTrack = {
     number: 0,
     type: 'other',

@@ -25,8 +25,7 @@ export interface KvsTags {
 
 /** Sorts a Tags element's SimpleTags; `byteOffset` (of the Tags element) is for value errors. */
 export function interpretTags(tags: MkvTag[], byteOffset: number): KvsTags {
-  // Every field in the literal: fields added later would give the object a hidden class that V8
-  // collects between calls, discarding the reader's optimised code with it.
+  // Every field in the literal, the optional ones too (src/jit.ts).
   const result: KvsTags = {
     fragmentNumber: undefined,
     serverTimestamp: undefined,

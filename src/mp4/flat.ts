@@ -105,9 +105,7 @@ function summarize(track: TimedTrack, runs: TrackRun[], chunkPositions: number[]
   return s;
 }
 
-// The per-sample loops below are module-level functions, not closures made per clip: V8 keeps a
-// long-lived function's optimised code across calls, but compiles a new closure's loop again once
-// the previous clip's closures are garbage-collected.
+// The per-sample loops below are module-level functions, not closures made per clip (src/jit.ts).
 
 /** A per-sample column of a run. */
 type Column = (run: TrackRun) => ArrayLike<number>;

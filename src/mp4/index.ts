@@ -19,8 +19,7 @@ export function createFragmentedMuxer(options: TimelineOptions = {}): Fragmented
   return new SegmentMuxer(options);
 }
 
-// A class rather than closures made per stream, so V8 keeps the compiled methods from one stream to
-// the next (src/jit.ts).
+// A class rather than closures made per stream (src/jit.ts).
 class SegmentMuxer implements FragmentedMuxer {
   readonly #timeline: Timeline;
   #delays: number[] | null = null;

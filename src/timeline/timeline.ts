@@ -88,9 +88,8 @@ interface TimelineState {
 }
 
 /**
- * The timeline of one clip. Its methods, like the functions below that do the work on an explicit
- * state, live as long as the module, so V8 keeps their optimised code from one clip to the next; a
- * closure made per clip would be compiled again for each (see src/jit.ts for the class's layout).
+ * The timeline of one clip. Its methods hand the work to module-level functions on an explicit state,
+ * not to closures made per clip, so their optimised code is kept from one clip to the next (src/jit.ts).
  */
 export class Timeline {
   readonly #t: TimelineState;
