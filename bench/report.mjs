@@ -1,5 +1,6 @@
 // Renders bench/RESULTS.md from the figures run.mjs collected: machine, one table per input, the
-// streaming memory run, bundle sizes, the profile, and the goals of issue 7 marked met / not met.
+// streaming memory run, the same in-process cases in Chromium, bundle sizes, the profile, and the
+// goals of issue 7 marked met / not met.
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from './inputs.mjs';
-import { toolVersion } from './measure.mjs';
+import { median, toolVersion } from './measure.mjs';
 
 const MiB = 2 ** 20;
 
@@ -221,6 +222,42 @@ function holdBacks(results, goalRows) {
   return notes;
 }
 
+const browserLabels = {
+  'memcpy-new-Uint8Array': 'memcpy: new Uint8Array + set',
+  'kvs-clip-flat-bytes': 'kvs-clip clip() → Payload.bytes() (one buffer)',
+  'kvs-clip-flat-chunks': 'kvs-clip clip() → Payload.chunks()',
+  'kvs-clip-fmp4-chunks': 'kvs-clip fragmentedMp4Chunks() stream (header + payload views)',
+  'mediabunny-flat': "mediabunny Conversion, fastStart 'in-memory' (moov first)",
+};
+
+/** The in-process cases as a web page runs them (bench/browser.mjs), one table per input. */
+function browserSection(results) {
+  const lines = ['## In a browser (headless Chromium)', ''];
+  const browser = results.browser;
+  if (!browser) return [...lines, 'Not run (--no-browser).'];
+  if (browser.skipped) return [...lines, `Not run: ${browser.skipped}.`];
+  lines.push(`${browser.browser}, the same inputs already in memory (fetched from a local server first), timed as in Node: the first call in a fresh page, warm-up until the JIT has settled, then timed runs with a full GC (--js-flags=--expose-gc) before each; median of ${results.rounds} rounds × ${results.iterations} runs, each round in a fresh browser.`, '');
+  for (const input of browser.inputs) {
+    const cases = Object.fromEntries(Object.entries(input.cases).map(([name, c]) => [name, c.error ? c : { ...c, medianMs: median(c.times), medianFirstMs: median(c.first) }]));
+    const node = results.inputs.find((i) => i.id === input.id);
+    lines.push(`### ${input.id}`, '', '| case | median ms | first call ms | MB/s of input | kvs-clip chunks speed ÷ this | kvs-clip bytes speed ÷ this | output bytes as in Node |', '|---|---:|---:|---:|---:|---:|---|');
+    const chunks = cases['kvs-clip-flat-chunks'];
+    const flat = cases['kvs-clip-flat-bytes'];
+    for (const [name, c] of Object.entries(cases)) {
+      if (c.error) {
+        lines.push(`| ${browserLabels[name] ?? name} | ✗ ${c.error} | | | | | |`);
+        continue;
+      }
+      const versus = (ours) => (ours?.medianMs ? ratio(c.medianMs / ours.medianMs) : '–');
+      const inNode = node?.rows.find((row) => row.name === name)?.outputBytes;
+      const same = inNode == null ? '–' : inNode === c.outputBytes ? `✓ ${c.outputBytes}` : `✗ ${c.outputBytes}, Node ${inNode}`;
+      lines.push(`| ${browserLabels[name] ?? name} | ${fmt(c.medianMs)} | ${fmt(c.medianFirstMs)} | ${node ? fmt(mbps(node.bytes, c.medianMs)) : '–'} | ${versus(chunks)} | ${versus(flat)} | ${same} |`);
+    }
+    lines.push('');
+  }
+  return lines;
+}
+
 export function renderResults(results) {
   const m = results.machine;
   const lines = [
@@ -282,6 +319,7 @@ export function renderResults(results) {
       }
     }
   }
+  lines.push('', ...browserSection(results));
   lines.push('', '## Browser bundle', '');
   const size = results.size;
   if (!size) lines.push('Not run.');

@@ -1,4 +1,5 @@
-// kvs-clip benchmarks (issue 7): speed against ffmpeg, mediabunny and memcpy on the same inputs,
+// kvs-clip benchmarks (issue 7): speed against ffmpeg, mediabunny and memcpy on the same inputs (in
+// Node, and the in-process cases again in headless Chromium),
 // streaming memory over 1 GB, browser bundle size, and CPU profiles; writes bench/RESULTS.md.
 //
 //   npm run bench                      build, then everything below
@@ -8,7 +9,7 @@
 //     --iterations 3                   timed runs per in-process case per round (median of all reported)
 //     --process-iterations 3           timed runs per whole-process case per round
 //     --stream-gib 1                   length of the streaming memory runs (library and CLI)
-//     --no-memory --no-size --no-profile
+//     --no-memory --no-size --no-profile --no-browser
 //     --out bench/RESULTS.md
 
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { machineInfo, renderResults } from './report.mjs';
 import { measureBundles } from './size.mjs';
 import { profileCase, profileCli } from './profile.mjs';
 import { runCliStreamMemory, runStreamMemory } from './stream-memory.mjs';
+import { runBrowserCases } from './browser.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -167,6 +169,10 @@ async function main() {
   const results = { started, build, rounds, iterations, processIterations, haveTime, machine: machineInfo(), inputs: [] };
   for (const input of inputs) results.inputs.push(await benchInput(input, build));
 
+  if (!flag('no-browser')) {
+    log('the in-process cases in headless Chromium');
+    results.browser = build.library ? await runBrowserCases(inputs, { rounds, iterations, dist: distDir, log: (line) => log(line) }) : { skipped: 'dist/index.js has no clip yet' };
+  }
   if (!flag('no-memory')) {
     log(`streaming ${(streamBytes / 2 ** 30).toFixed(2)} GiB through fragmentedMp4`);
     results.memory = build.library ? runStreamMemory(streamBytes) : { skipped: 'dist/index.js has no fragmentedMp4 yet' };
