@@ -14,3 +14,10 @@ export function concatBytes(chunks: readonly Uint8Array[], byteLength: number): 
   }
   return out;
 }
+
+/** Whether two byte sequences are the same bytes. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -10,7 +10,7 @@
  * would reject is listed with the KVS error it raises, and the exit code stays 0; only input that
  * cannot be read (not Matroska, an in-band KVS error) exits 1.
  */
-import { checkTracks, type TrackConfig } from '../codecs/index.js';
+import { AUDIO_TRACK, checkTracks, VIDEO_TRACK, type TrackConfig } from '../codecs/index.js';
 import { isKvsClipError, type KvsClipError } from '../errors.js';
 import { readFragments, type MkvFragment, type MkvTrack, type ReaderWarning } from '../mkv/index.js';
 import { parseCommandArgs } from './args.js';
@@ -120,10 +120,6 @@ function addTracks(known: InspectTrack[], tracks: MkvTrack[]): InspectTrack[] {
   }
   return added;
 }
-
-/** GetClip plays track 1 (video) and track 2 (audio) only; other tracks are left out of a clip (codecs/check.ts). */
-const VIDEO_TRACK = 1;
-const AUDIO_TRACK = 2;
 
 /**
  * Runs the codec layer's checkTracks on the fragment that introduced `added` and writes its verdict

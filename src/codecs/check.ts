@@ -17,28 +17,26 @@ import {
   InvalidCodecPrivateDataException, KvsClipError, UnsupportedStreamMediaTypeException,
   type ErrorPlace, type KvsClipErrorOptions,
 } from '../errors.js';
+import { equalBytes } from '../bytes.js';
 import type { MkvFragment, MkvTrack, ReaderWarning } from '../mkv/types.js';
-import { aacTrackConfig, g711TrackConfig } from './audio-config.js';
-import { parseAvcC } from './avc.js';
 import { checkFrames, type FramingState } from './frames.js';
-import { parseHvcC } from './hevc.js';
-import type { CheckedFragment, CheckOptions, TrackConfig } from './types.js';
-import { avcTrackConfig, equalBytes, hevcTrackConfig, inBandParameterSets } from './video-config.js';
+import { AUDIO_CODECS, CODECS, definitionForTrack, definitionsForCodecId, describeCodecs, VIDEO_CODECS } from './registry.js';
+import type { CheckedFragment, CheckOptions, Codec, TrackConfig } from './types.js';
 import { keepLayout } from '../jit.js';
 
-const VIDEO_TRACK = 1;
-const AUDIO_TRACK = 2;
+/** GetClip plays track 1 as video and track 2 as audio, and leaves every other track out. */
+export const VIDEO_TRACK = 1;
+export const AUDIO_TRACK = 2;
 
-/** Codec IDs of track 1. KVS's docs also print `V_MPEG/ISO/AVC`; producers following them send it. */
-const VIDEO_CODECS: Readonly<Record<string, 'avc' | 'hevc'>> = {
-  'V_MPEG4/ISO/AVC': 'avc',
-  'V_MPEG/ISO/AVC': 'avc',
-  'V_MPEGH/ISO/HEVC': 'hevc',
-};
+/** GetClip's pairings as the KVS docs list them (docs/getclip.md#pairings), by video codec. */
+const GETCLIP_PAIRINGS: Partial<Record<Codec, readonly Codec[]>> = { avc: ['aac', 'alaw'], hevc: ['aac'] };
 
-function audioCodecOf(codecId: string): 'aac' | 'g711' | undefined {
-  if (codecId === 'A_AAC' || codecId.startsWith('A_AAC/')) return 'aac';
-  return codecId === 'A_MS/ACM' ? 'g711' : undefined;
+function isAudio(track: MkvTrack): boolean {
+  return definitionsForCodecId(AUDIO_CODECS, track.codecId).length > 0;
+}
+
+function isVideo(track: MkvTrack): boolean {
+  return definitionsForCodecId(VIDEO_CODECS, track.codecId).length > 0;
 }
 
 function fragmentPlace(fragment: MkvFragment): ErrorPlace {
@@ -92,39 +90,39 @@ function trackConfigs(fragment: MkvFragment, strict: CheckOptions['strict']): Tr
   const place = fragmentPlace(fragment);
   const video = fragment.tracks.find((t) => t.number === VIDEO_TRACK);
   if (!video) {
-    const audioOnly = fragment.tracks.length > 0 && fragment.tracks.every((t) => audioCodecOf(t.codecId) !== undefined);
+    const audioOnly = fragment.tracks.length > 0 && fragment.tracks.every(isAudio);
     throw new UnsupportedStreamMediaTypeException(
       `${audioOnly ? 'Audio-only stream' : 'Stream has no track 1'} (${describeTracks(fragment.tracks)}); track 1 must be H.264 or H.265 video`,
       place,
     );
   }
-  const videoCodec = VIDEO_CODECS[video.codecId];
+  const videoPlace = { ...place, track: VIDEO_TRACK };
+  const videoCodec = definitionForTrack(VIDEO_CODECS, video);
   if (!videoCodec) {
-    const audioOnly = audioCodecOf(video.codecId) !== undefined && fragment.tracks.every((t) => !VIDEO_CODECS[t.codecId]);
+    const audioOnly = isAudio(video) && !fragment.tracks.some(isVideo);
     throw new UnsupportedStreamMediaTypeException(
-      `${audioOnly ? 'Audio-only stream: track 1' : 'Track 1'} has codec ${JSON.stringify(video.codecId)}; it must be H.264 (V_MPEG4/ISO/AVC) or H.265 (V_MPEGH/ISO/HEVC)`,
-      { ...place, track: VIDEO_TRACK },
+      `${audioOnly ? 'Audio-only stream: track 1' : 'Track 1'} has codec ${JSON.stringify(video.codecId)}; it must be ${describeCodecs(VIDEO_CODECS)}`,
+      videoPlace,
     );
   }
-  const videoPlace = { ...place, track: VIDEO_TRACK };
   const source = {
     trackNumber: VIDEO_TRACK,
     codecPrivate: video.codecPrivate && video.codecPrivate.length > 0 ? video.codecPrivate : undefined,
     firstKeyFrame: fragment.frames.find((f) => f.track === VIDEO_TRACK && f.keyframe)?.data,
   };
-  const configs = [atPlace(videoPlace, () => (videoCodec === 'avc' ? avcTrackConfig(source) : hevcTrackConfig(source)))];
+  const configs = [atPlace(videoPlace, () => videoCodec.configure(source))];
 
   const audio = fragment.tracks.find((t) => t.number === AUDIO_TRACK);
   if (audio) {
-    const audioCodec = audioCodecOf(audio.codecId);
     const audioPlace = { ...place, track: AUDIO_TRACK };
+    const audioCodec = atPlace(audioPlace, () => definitionForTrack(AUDIO_CODECS, audio));
     if (!audioCodec) {
       throw new UnsupportedStreamMediaTypeException(
-        `Track 2 has codec ${JSON.stringify(audio.codecId)}; it must be AAC (A_AAC) or G.711 (A_MS/ACM)`,
+        `Track 2 has codec ${JSON.stringify(audio.codecId)}; it must be ${describeCodecs(AUDIO_CODECS)}`,
         audioPlace,
       );
     }
-    configs.push(atPlace(audioPlace, () => (audioCodec === 'aac' ? aacTrackConfig(audio) : g711TrackConfig(audio))));
+    configs.push(atPlace(audioPlace, () => audioCodec.configure(audio)));
   }
   if (strict === 'getclip') checkGetClipPairing(configs, place);
   return configs;
@@ -136,14 +134,11 @@ function trackConfigs(fragment: MkvFragment, strict: CheckOptions['strict']): Tr
  */
 function checkGetClipPairing(configs: readonly TrackConfig[], place: ErrorPlace): void {
   const [video, audio] = configs;
-  if (!audio) return;
-  const allowed = video.codec === 'avc' ? audio.codec === 'aac' || audio.codec === 'alaw' : audio.codec === 'aac';
-  if (!allowed) {
-    throw new UnsupportedStreamMediaTypeException(
-      `GetClip does not serve ${video.codec === 'avc' ? 'H.264' : 'H.265'} with ${audio.codec === 'aac' ? 'AAC' : `G.711 ${audio.codec === 'alaw' ? 'A-law' : 'µ-law'}`} (strict: 'getclip'): G.711 A-law goes only with H.264, H.265 only with AAC`,
-      { ...place, track: AUDIO_TRACK },
-    );
-  }
+  if (!audio || GETCLIP_PAIRINGS[video.codec]?.includes(audio.codec)) return;
+  throw new UnsupportedStreamMediaTypeException(
+    `GetClip does not serve ${CODECS[video.codec].name} with ${CODECS[audio.codec].name} (strict: 'getclip'): G.711 A-law goes only with H.264, H.265 only with AAC`,
+    { ...place, track: AUDIO_TRACK },
+  );
 }
 
 /** What a checker keeps from the fragment that established the clip's configs. */
@@ -308,12 +303,8 @@ function sameConfig(a: TrackConfig, b: TrackConfig): boolean {
 
 /** The parameter sets in a video config's record. */
 function recordParameterSets(config: TrackConfig): Uint8Array[] {
-  const record = config.decoderConfig!;
-  if (config.codec === 'avc') {
-    const avc = parseAvcC(record);
-    return [...avc.sps, ...avc.pps];
-  }
-  return parseHvcC(record).arrays.flatMap((array) => array.units);
+  const definition = CODECS[config.codec];
+  return definition.kind === 'video' ? definition.recordParameterSets(config) : [];
 }
 
 /**
@@ -323,8 +314,9 @@ function recordParameterSets(config: TrackConfig): Uint8Array[] {
 function compareInBandSets(fragment: MkvFragment, video: TrackConfig, sets: readonly Uint8Array[], place: ErrorPlace): void {
   const keyFrame = fragment.frames.find((f) => f.track === VIDEO_TRACK && f.keyframe);
   if (!keyFrame) return;
-  const codec = video.codec === 'avc' ? 'avc' : 'hevc';
-  for (const unit of inBandParameterSets(codec, keyFrame.data, video.nalLengthSize ?? 4)) {
+  const definition = CODECS[video.codec];
+  if (definition.kind !== 'video') return;
+  for (const unit of definition.inBandParameterSets(keyFrame.data, video.nalLengthSize ?? 4)) {
     if (!sets.some((known) => equalBytes(known, unit))) {
       throw new InvalidCodecPrivateDataException(
         'Track 1 has no CodecPrivate and its key frame carries parameter sets other than the ones the clip started with',

@@ -1,11 +1,14 @@
 /**
- * Frame checks and normalisation, on every frame of a clip (the hot path): video frames must be NAL
- * units with length prefixes that tile the frame exactly. Frames that already are pass through as
- * the same object (no copy); Annex-B frames are re-framed into a new buffer.
+ * Frame checks and normalisation, on every frame of a clip (the hot path), by the framing each codec
+ * declares (definition.ts): NAL units must have length prefixes that tile the frame exactly (frames
+ * that already do pass through as the same object, no copy; Annex-B frames are re-framed into a new
+ * buffer); sample frames must be whole; no frame may be empty.
  */
 import { InvalidMediaFrameException, KvsClipError, type ErrorPlace } from '../errors.js';
 import type { MkvFrame } from '../mkv/types.js';
-import { annexBToLengthPrefixed, splitLengthPrefixed, startsWithStartCode, tilesExactly } from './annexb.js';
+import { annexBToLengthPrefixed, splitLengthPrefixed, startsWithStartCode, tilesExactly, type NalLengthSize } from './annexb.js';
+import type { Framing } from './definition.js';
+import { CODECS } from './registry.js';
 import type { TrackConfig } from './types.js';
 
 /**
@@ -38,50 +41,72 @@ export function checkFrames(
 ): FrameCheck {
   const first = configs[0];
   const second = configs[1];
+  const firstFraming = first && CODECS[first.codec].framing;
+  const secondFraming = second && CODECS[second.codec].framing;
   const frames: MkvFrame[] = [];
   for (let index = 0; index < input.length; index++) {
     const frame = input[index];
-    const config = frame.track === first?.trackNumber ? first : frame.track === second?.trackNumber ? second : undefined;
+    const isFirst = frame.track === first?.trackNumber;
+    const config = isFirst ? first : frame.track === second?.trackNumber ? second : undefined;
     if (config === undefined) {
       onOtherTrack(frame.track);
       continue;
     }
     const data = frame.data;
     if (data.length === 0) return { frames, error: frameError(index, frame, place, 'is empty') };
-    const lengthSize = config.nalLengthSize;
-    if (lengthSize !== undefined) {
-      if (tilesExactly(data, lengthSize)) {
-        framing.video ??= 'length-prefixed';
+    const framingOfTrack: Framing = isFirst ? firstFraming : secondFraming;
+    switch (framingOfTrack) {
+      case 'access-units':
         frames.push(frame);
-        continue;
+        break;
+      case 'sample-frames': {
+        const frameBytes = (config.channels! * config.bitsPerSample!) / 8;
+        if (data.length % frameBytes !== 0) {
+          const unit = frameBytes === config.channels ? `its ${config.channels} channels` : `its ${frameBytes}-byte sample frames`;
+          return { frames, error: frameError(index, frame, place, `has ${data.length} bytes, not a multiple of ${unit}`) };
+        }
+        frames.push(frame);
+        break;
       }
-      if (framing.video === 'length-prefixed' || !startsWithStartCode(data)) {
-        const fault = splitLengthPrefixed(data, lengthSize).fault;
-        const problem = framing.video === 'length-prefixed'
-          ? `does not tile as ${lengthSize}-byte length-prefixed NAL units like the clip's earlier frames: ${fault}`
-          : `is neither ${lengthSize}-byte length-prefixed NAL units nor Annex-B: ${fault}`;
-        return { frames, error: frameError(index, frame, place, problem) };
+      case 'nal-units': {
+        const checked = checkNalFrame(frame, config.nalLengthSize!, framing);
+        if (typeof checked === 'string') return { frames, error: frameError(index, frame, place, checked) };
+        if (checked instanceof KvsClipError) return { frames, error: frameError(index, frame, place, `is Annex-B, but ${checked.message}`, checked) };
+        frames.push(checked);
+        break;
       }
-      let converted: Uint8Array;
-      try {
-        converted = annexBToLengthPrefixed(data, lengthSize);
-      } catch (error) {
-        if (!(error instanceof KvsClipError)) throw error;
-        return { frames, error: frameError(index, frame, place, `is Annex-B, but ${error.message}`, error) };
-      }
-      if (converted.length === 0) return { frames, error: frameError(index, frame, place, 'is Annex-B with no NAL unit after its start codes') };
-      framing.video = 'annex-b';
-      frames.push({ ...frame, data: converted });
-    } else {
-      // G.711 stores one byte per sample per channel: a frame holds whole sample frames.
-      const channels = config.bitsPerSample === 8 ? (config.channels ?? 1) : 1;
-      if (data.length % channels !== 0) {
-        return { frames, error: frameError(index, frame, place, `has ${data.length} bytes, not a multiple of its ${channels} channels`) };
-      }
-      frames.push(frame);
     }
   }
   return { frames, error: null };
+}
+
+/**
+ * A frame of NAL units as length-prefixed units of `lengthSize` bytes: the frame itself when it
+ * already is, a converted copy when it is Annex-B, else what is wrong with it (a message, or the
+ * error of a failed conversion).
+ */
+function checkNalFrame(frame: MkvFrame, lengthSize: NalLengthSize, framing: FramingState): MkvFrame | string | KvsClipError {
+  const data = frame.data;
+  if (tilesExactly(data, lengthSize)) {
+    framing.video ??= 'length-prefixed';
+    return frame;
+  }
+  if (framing.video === 'length-prefixed' || !startsWithStartCode(data)) {
+    const fault = splitLengthPrefixed(data, lengthSize).fault;
+    return framing.video === 'length-prefixed'
+      ? `does not tile as ${lengthSize}-byte length-prefixed NAL units like the clip's earlier frames: ${fault}`
+      : `is neither ${lengthSize}-byte length-prefixed NAL units nor Annex-B: ${fault}`;
+  }
+  let converted: Uint8Array;
+  try {
+    converted = annexBToLengthPrefixed(data, lengthSize);
+  } catch (error) {
+    if (!(error instanceof KvsClipError)) throw error;
+    return error;
+  }
+  if (converted.length === 0) return 'is Annex-B with no NAL unit after its start codes';
+  framing.video = 'annex-b';
+  return { ...frame, data: converted };
 }
 
 function frameError(index: number, frame: MkvFrame, place: ErrorPlace, problem: string, cause?: unknown): InvalidMediaFrameException {

@@ -4,7 +4,7 @@
  */
 import { InvalidCodecPrivateDataException } from '../errors.js';
 import type { NalLengthSize } from './annexb.js';
-import { pushRecordUnits, readCroppedSize, readRecordUnits, readVuiSar } from './avc.js';
+import { pushRecordUnits, readCroppedSize, readRecordUnits, readVuiSar } from './nal-syntax.js';
 import { rbspReader, type BitReader } from './bits.js';
 
 export const HEVC_NAL_VPS = 32;

@@ -2,7 +2,7 @@
  * codecs/: checks a clip's tracks and codec private data against GetClip's rules, raising KVS's
  * exception names, and hands the MP4 writer normalised configs and length-prefixed frames.
  */
-export { createCodecChecker, checkTracks, type CodecChecker, type PartialCheck } from './check.js';
+export { createCodecChecker, checkTracks, VIDEO_TRACK, AUDIO_TRACK, type CodecChecker, type PartialCheck } from './check.js';
 export { mimeType, avcCodecString, hevcCodecString, aacCodecString } from './codec-string.js';
 export {
   parseAvcC, writeAvcC, parseAvcSps, parseAvcPps, avcProfileName,
@@ -19,4 +19,6 @@ export { parseWaveFormatEx, g711Format, type WaveFormatEx, type G711Format } fro
 export {
   splitAnnexB, annexBToLengthPrefixed, joinLengthPrefixed, startsWithStartCode, tilesExactly, type NalLengthSize,
 } from './annexb.js';
-export type { CheckOptions, CheckedFragment, CodecKind, SampleEntryType, TrackConfig } from './types.js';
+export type { CheckOptions, CheckedFragment, Codec, SampleEntryType, TrackConfig } from './types.js';
+export { CODECS } from './registry.js';
+export type { CodecDefinition, AudioCodecDefinition, VideoCodecDefinition, Framing } from './definition.js';

@@ -3,14 +3,15 @@
  * and what a browser needs for MediaSource.isTypeSupported.
  */
 
-export type CodecKind = 'avc' | 'hevc' | 'aac' | 'alaw' | 'ulaw';
+/** The codecs kvs-clip reads and writes; each has one definition (definition.ts, registry.ts). */
+export type Codec = 'avc' | 'hevc' | 'aac' | 'alaw' | 'ulaw';
 export type SampleEntryType = 'avc1' | 'hvc1' | 'hev1' | 'mp4a' | 'alaw' | 'ulaw';
 
 export interface TrackConfig {
   /** Matroska track number this config belongs to. */
   trackNumber: number;
   kind: 'video' | 'audio';
-  codec: CodecKind;
+  codec: Codec;
   /** RFC 6381 codec string, e.g. avc1.64001f, hvc1.1.6.L93.B0, mp4a.40.2, alaw, ulaw. */
   codecString: string;
   sampleEntry: SampleEntryType;

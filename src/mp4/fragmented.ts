@@ -13,7 +13,8 @@
  */
 
 import { SAMPLE_DISPOSABLE, SAMPLE_SYNC, type TimedTrack, type TrackRun } from '../timeline/index.js';
-import { box, boxHeader, fullBox, type Part, serialize, table, u32, u64 } from './boxes.js';
+import { keepLayout } from '../jit.js';
+import { box, boxHeader, type BoxWriter, fullBox, type Part, serialize, u32, u64 } from './boxes.js';
 import { ftyp, mvhd, trak } from './moov.js';
 
 const TFHD_DEFAULT_BASE_IS_MOOF = 0x020000;
@@ -94,61 +95,101 @@ function sampleFlags(flags: number): number {
   return (flags & SAMPLE_SYNC ? FLAGS_SYNC : FLAGS_NON_SYNC) | (flags & SAMPLE_DISPOSABLE ? FLAGS_DISPOSABLE : 0);
 }
 
+/** How a track's samples are described in every media segment. */
+export interface FragmentTrack {
+  /** Composition offset shift (the init segment's edit, see reorderDelay); 0 for audio. */
+  delay: number;
+  /**
+   * Every sample is a sync sample presented at its decode time (an audio codec's frames): the sample
+   * flags go once into tfhd, and trun rows carry duration and size only.
+   */
+  everySampleSync: boolean;
+}
+
 /**
- * moof + mdat for one segment. `delays` is indexed by track id − 1. Returns the header (moof and the
+ * A trun's sample rows. Written by a method rather than a closure made per segment, so its compiled
+ * code is kept from one stream to the next (src/jit.ts).
+ */
+class TrunRows implements Part {
+  readonly size: number;
+  constructor(
+    readonly run: TrackRun,
+    readonly track: FragmentTrack,
+  ) {
+    this.size = run.data.length * (track.everySampleSync ? 8 : 16);
+  }
+
+  write(w: BoxWriter): void {
+    const { data, durations, flags, ctos } = this.run;
+    const { delay, everySampleSync } = this.track;
+    for (let i = 0; i < data.length; i++) {
+      w.u32(durations[i]);
+      w.u32(data[i].byteLength);
+      if (!everySampleSync) {
+        w.u32(sampleFlags(flags[i]));
+        w.i32(ctos[i] + delay);
+      }
+    }
+  }
+}
+keepLayout(new TrunRows({ trackId: 0, baseDts: 0, data: [], durations: new Uint32Array(0), ctos: new Int32Array(0), flags: new Uint8Array(0) }, { delay: 0, everySampleSync: true }));
+
+/** trun's data_offset: known only once the moof's size is, so it is set after the boxes are built. */
+class DataOffset implements Part {
+  readonly size = 4;
+  value = 0;
+  write(w: BoxWriter): void {
+    w.u32(this.value);
+  }
+}
+keepLayout(new DataOffset());
+
+/**
+ * moof + mdat for one segment. `tracks` is indexed by track id − 1. Returns the header (moof and the
  * mdat header) followed by views of each run's payloads: joining them is the caller's choice (the API
  * copies them into one buffer per segment; the CLI hands the views to writev).
  */
-export function mediaSegment(sequenceNumber: number, runs: readonly TrackRun[], delays: readonly number[]): { chunks: Uint8Array[]; byteLength: number } {
-  const dataOffsets = new Array<number>(runs.length).fill(0);
+export function mediaSegment(sequenceNumber: number, runs: readonly TrackRun[], tracks: readonly FragmentTrack[]): { chunks: Uint8Array[]; byteLength: number } {
+  const dataOffsets: DataOffset[] = [];
   let payloadSize = 0;
-  const trafs = runs.map((run, r) => {
-    const n = run.data.length;
-    const delay = delays[run.trackId - 1] ?? 0;
-    // Every sample a sync sample presented at its decode time (audio): flags once in tfhd, no offsets.
-    const audioLike = delay === 0 && run.flags.every((f) => f === SAMPLE_SYNC) && run.ctos.every((c) => c === 0);
-    for (let i = 0; i < n; i++) payloadSize += run.data[i].byteLength;
-    const trunFlags = TRUN_DATA_OFFSET | TRUN_DURATION | TRUN_SIZE | (audioLike ? 0 : TRUN_FLAGS | TRUN_CTO);
-    const rowSize = audioLike ? 8 : 16;
-    return box(
-      'traf',
-      audioLike
-        ? fullBox('tfhd', 0, TFHD_DEFAULT_BASE_IS_MOOF | TFHD_DEFAULT_SAMPLE_FLAGS, u32(run.trackId), u32(FLAGS_SYNC))
-        : fullBox('tfhd', 0, TFHD_DEFAULT_BASE_IS_MOOF, u32(run.trackId)),
-      fullBox('tfdt', 1, 0, u64(run.baseDts)),
-      fullBox(
-        'trun',
-        1,
-        trunFlags,
-        u32(n),
-        { size: 4, write: (w) => w.u32(dataOffsets[r]) },
-        table(n, rowSize, (w) => {
-          const { data, durations, flags, ctos } = run;
-          for (let i = 0; i < n; i++) {
-            w.u32(durations[i]);
-            w.u32(data[i].byteLength);
-            if (!audioLike) {
-              w.u32(sampleFlags(flags[i]));
-              w.i32(ctos[i] + delay);
-            }
-          }
-        }),
+  const trafs: Part[] = [];
+  for (const run of runs) {
+    const track = tracks[run.trackId - 1];
+    for (let i = 0; i < run.data.length; i++) payloadSize += run.data[i].byteLength;
+    const compact = track.everySampleSync;
+    const dataOffset = new DataOffset();
+    dataOffsets.push(dataOffset);
+    trafs.push(
+      box(
+        'traf',
+        compact
+          ? fullBox('tfhd', 0, TFHD_DEFAULT_BASE_IS_MOOF | TFHD_DEFAULT_SAMPLE_FLAGS, u32(run.trackId), u32(FLAGS_SYNC))
+          : fullBox('tfhd', 0, TFHD_DEFAULT_BASE_IS_MOOF, u32(run.trackId)),
+        fullBox('tfdt', 1, 0, u64(run.baseDts)),
+        fullBox(
+          'trun',
+          1,
+          TRUN_DATA_OFFSET | TRUN_DURATION | TRUN_SIZE | (compact ? 0 : TRUN_FLAGS | TRUN_CTO),
+          u32(run.data.length),
+          dataOffset,
+          new TrunRows(run, track),
+        ),
       ),
     );
-  });
+  }
   const moof = box('moof', fullBox('mfhd', 0, 0, u32(sequenceNumber)), ...trafs);
   const mdatHeader = boxHeader('mdat', payloadSize);
   // Data offsets are relative to the moof's first byte (default-base-is-moof).
   const headerSize = moof.size + mdatHeader.size;
   let offset = headerSize;
   const chunks: Uint8Array[] = [new Uint8Array(0)];
-  runs.forEach((run, r) => {
-    dataOffsets[r] = offset;
-    for (const d of run.data) {
+  for (let r = 0; r < runs.length; r++) {
+    dataOffsets[r].value = offset;
+    for (const d of runs[r].data) {
       chunks.push(d);
       offset += d.byteLength;
     }
-  });
+  }
   chunks[0] = serialize(moof, mdatHeader);
   return { chunks, byteLength: headerSize + payloadSize };
 }

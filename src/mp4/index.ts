@@ -4,13 +4,14 @@
  */
 
 import type { Mp4SegmentChunks } from '../api/types.js';
-import { mimeType } from '../codecs/index.js';
+import { mimeType } from '../codecs/codec-string.js';
+import { CODECS } from '../codecs/registry.js';
 import type { CheckedFragment } from '../codecs/types.js';
 import { ResourceNotFoundException } from '../errors.js';
 import { createTimeline, type TimedSegment, type Timeline, type TimelineOptions } from '../timeline/index.js';
 import { keepLayout } from '../jit.js';
 import { writeFlatClip } from './flat.js';
-import { initSegment, mediaSegment, reorderDelay } from './fragmented.js';
+import { initSegment, mediaSegment, reorderDelay, type FragmentTrack } from './fragmented.js';
 import type { FlatClip, FragmentedMuxer } from './types.js';
 
 export type { FlatClip, FragmentedMuxer } from './types.js';
@@ -22,7 +23,7 @@ export function createFragmentedMuxer(options: TimelineOptions = {}): Fragmented
 // A class rather than closures made per stream (src/jit.ts).
 class SegmentMuxer implements FragmentedMuxer {
   readonly #timeline: Timeline;
-  #delays: number[] | null = null;
+  #tracks: FragmentTrack[] | null = null;
   #sequenceNumber = 0;
   #mime = '';
   #codecs: string[] = [];
@@ -42,17 +43,17 @@ class SegmentMuxer implements FragmentedMuxer {
   #toSegments(timed: TimedSegment[]): Mp4SegmentChunks[] {
     const out: Mp4SegmentChunks[] = [];
     for (const segment of timed) {
-      if (this.#delays === null) {
+      if (this.#tracks === null) {
         const tracks = this.#timeline.tracks!;
         // The reorder delay goes into the init segment's edit list, so it comes from the first segment.
-        this.#delays = tracks.map((track) => {
+        this.#tracks = tracks.map((track) => {
           const run = segment.runs.find((r) => r.trackId === track.id);
-          return run === undefined ? 0 : reorderDelay(run);
+          return { delay: run === undefined ? 0 : reorderDelay(run), everySampleSync: CODECS[track.config.codec].kind === 'audio' };
         });
         const configs = tracks.map((t) => t.config);
         this.#mime = mimeType(configs);
         this.#codecs = configs.map((c) => c.codecString);
-        const init = initSegment(tracks, this.#delays);
+        const init = initSegment(tracks, this.#tracks.map((t) => t.delay));
         out.push({
           type: 'init',
           fragmentNumber: null,
@@ -64,7 +65,7 @@ class SegmentMuxer implements FragmentedMuxer {
           codecs: this.#codecs,
         });
       }
-      const { chunks, byteLength } = mediaSegment(++this.#sequenceNumber, segment.runs, this.#delays);
+      const { chunks, byteLength } = mediaSegment(++this.#sequenceNumber, segment.runs, this.#tracks);
       out.push({
         type: 'media',
         fragmentNumber: segment.fragmentNumber,

@@ -3,23 +3,25 @@
  * for non-square pixels), mp4a with esds, and the QuickTime-style alaw/ulaw entries for G.711.
  */
 
-import type { TrackConfig } from '../codecs/types.js';
+import type { Codec, TrackConfig } from '../codecs/types.js';
 import { box, bytes, fullBox, type Part, u16, u32, u8, zeros } from './boxes.js';
 
+/**
+ * The sample entry of each codec: a codec without one is a compile error (with its definition in
+ * codecs/registry.ts, the only other table keyed by codec).
+ */
+const SAMPLE_ENTRIES: { readonly [C in Codec]: (config: TrackConfig, trackId: number) => Part } = {
+  avc: (config) => visualEntry(config, 'avcC'),
+  // hvc1 or hev1, as the config says (hev1 when the frames carry parameter sets the record lacks).
+  hevc: (config) => visualEntry(config, 'hvcC'),
+  aac: (config, trackId) => box('mp4a', ...audioEntryFields(config, 16), esds(config, trackId)),
+  // QuickTime sound description v0: sample size is the decoded width (16), as ffmpeg writes it.
+  alaw: (config) => box('alaw', ...audioEntryFields(config, 16)),
+  ulaw: (config) => box('ulaw', ...audioEntryFields(config, 16)),
+};
+
 export function sampleEntry(config: TrackConfig, trackId: number): Part {
-  switch (config.sampleEntry) {
-    case 'avc1':
-      return visualEntry(config, 'avcC');
-    case 'hvc1':
-    case 'hev1':
-      return visualEntry(config, 'hvcC');
-    case 'mp4a':
-      return box('mp4a', ...audioEntryFields(config, 16), esds(config, trackId));
-    case 'alaw':
-    case 'ulaw':
-      // QuickTime sound description v0: sample size is the decoded width (16), as ffmpeg writes it.
-      return box(config.sampleEntry, ...audioEntryFields(config, 16));
-  }
+  return SAMPLE_ENTRIES[config.codec](config, trackId);
 }
 
 /** The display width in tkhd: the coded width stretched by the sample aspect ratio. */

@@ -11,8 +11,8 @@
  * times of each run from a key frame up to the next one; the signed difference (pts − dts) is kept in
  * `ctos` and the writers add a reorder delay so that players see dts ≤ pts.
  *
- * Audio: each frame lasts its natural duration (AAC 1024/960 samples, G.711 one sample per byte and
- * channel) so decode times are a running sum; when a frame's real time drifts from the running sum
+ * Audio: each frame lasts the samples its codec says it holds (AudioCodecDefinition.samplesInFrame:
+ * AAC 1024/960, G.711 one per byte and channel) so decode times are a running sum; when a frame's real time drifts from the running sum
  * by more than half a frame the previous duration absorbs the difference (gaps stay gaps).
  *
  * Segments: one per KVS fragment; plain Matroska is cut at video key frames (a cluster need not start
@@ -23,6 +23,8 @@
  * backward timestamps) is shifted as a whole, all tracks together so audio and video stay in sync.
  */
 
+import type { AudioCodecDefinition } from '../codecs/definition.js';
+import { CODECS } from '../codecs/registry.js';
 import type { CheckedFragment } from '../codecs/types.js';
 import { InvalidCodecPrivateDataException } from '../errors.js';
 import type { MkvFrame } from '../mkv/types.js';
@@ -59,6 +61,8 @@ interface Group {
 interface TrackState {
   track: TimedTrack;
   video: boolean;
+  /** The audio codec's definition (how many samples a frame holds), or null for video. */
+  audio: AudioCodecDefinition | null;
   /** Matroska DefaultDuration of the track, ns. */
   defaultDurationNs: number | undefined;
   /** Decode time of the last placed sample, or null before the first. */
@@ -141,9 +145,11 @@ function init(t: TimelineState, fragment: CheckedFragment): void {
   t.states = tracks.map((track) => {
     const mkv = fragment.tracks.find((m) => m.number === track.config.trackNumber);
     t.slotOf.set(track.config.trackNumber, track.id - 1);
+    const definition = CODECS[track.config.codec];
     return {
       track,
-      video: track.config.kind === 'video',
+      video: definition.kind === 'video',
+      audio: definition.kind === 'audio' ? definition : null,
       defaultDurationNs: mkv?.defaultDurationNs,
       lastDts: null,
       lastNatural: 0,
@@ -353,6 +359,7 @@ function placeAudio(st: TrackState, gt: GroupTrack, shiftNs: number): TrackRun {
   const n = gt.frames.length;
   const ts = st.track.timescale;
   const config = st.track.config;
+  const audio = st.audio!;
   const durations = new Uint32Array(n);
   const data: Uint8Array[] = new Array(n);
   const flags = new Uint8Array(n).fill(SAMPLE_SYNC);
@@ -378,7 +385,7 @@ function placeAudio(st: TrackState, gt: GroupTrack, shiftNs: number): TrackRun {
       durations[i - 1] = d;
       dts += d;
     }
-    natural = audioFrameDuration(config, frame.data.byteLength);
+    natural = audio.samplesInFrame(config, frame.data.byteLength);
   }
   st.lastDts = dts;
   st.lastNatural = natural;
@@ -408,13 +415,6 @@ function end(t: TimelineState): TimedSegment[] {
 function absorbed(natural: number, real: number): number {
   if (Math.abs(real - natural) <= natural / 2) return natural;
   return Math.min(Math.max(real, Math.ceil(natural / 2), 1), MAX_U32);
-}
-
-/** AAC: samples per access unit; G.711: one sample per byte and channel (8 bits each). */
-function audioFrameDuration(config: CheckedFragment['configs'][number], byteLength: number): number {
-  if (config.samplesPerFrame !== undefined && config.samplesPerFrame > 0) return config.samplesPerFrame;
-  const bytesPerSample = ((config.bitsPerSample ?? 8) / 8) * (config.channels ?? 1);
-  return Math.max(1, Math.floor(byteLength / bytesPerSample));
 }
 
 function median(values: Uint32Array): number {

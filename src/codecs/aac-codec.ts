@@ -1,12 +1,26 @@
 /**
- * Audio track configuration: AAC from its AudioSpecificConfig, G.711 from its WAVEFORMATEX.
+ * AAC (docs/codecs.md#aac): Matroska A_AAC with an AudioSpecificConfig as CodecPrivate, or the older
+ * A_AAC/MPEG2|4/<object type>[/SBR] IDs without one; one access unit per frame, 1024 (or 960) samples
+ * each; MP4 sample entry mp4a with an esds.
  */
 import { MissingCodecPrivateDataException, UnsupportedStreamMediaTypeException } from '../errors.js';
 import type { MkvTrack } from '../mkv/types.js';
 import { aacProfileName, channelConfigurationFor, legacyAudioSpecificConfig, parseAudioSpecificConfig } from './aac.js';
 import { aacCodecString } from './codec-string.js';
-import { g711Format, parseWaveFormatEx } from './g711.js';
+import type { AudioCodecDefinition } from './definition.js';
 import type { TrackConfig } from './types.js';
+
+export const AAC: AudioCodecDefinition<'aac'> = {
+  codec: 'aac',
+  kind: 'audio',
+  name: 'AAC',
+  family: 'AAC',
+  codecIds: ['A_AAC'],
+  matchesCodecId: (codecId) => codecId === 'A_AAC' || codecId.startsWith('A_AAC/'),
+  framing: 'access-units',
+  configure: aacTrackConfig,
+  samplesInFrame: (config) => config.samplesPerFrame!,
+};
 
 /**
  * Matroska's older AAC codec IDs name the object type and carry no CodecPrivate
@@ -25,7 +39,7 @@ function legacyAacConfig(track: MkvTrack): Uint8Array | undefined {
   return legacyAudioSpecificConfig(LEGACY_AAC_OBJECT_TYPES[match[1]], rate, channelConfiguration, sbrFrequency);
 }
 
-export function aacTrackConfig(track: MkvTrack): TrackConfig {
+function aacTrackConfig(track: MkvTrack): TrackConfig {
   // A copy: the config lives for the clip and must not keep the reader's input chunk alive.
   const fromTrack = track.codecPrivate && track.codecPrivate.length > 0 ? track.codecPrivate.slice() : undefined;
   const decoderConfig = fromTrack ?? legacyAacConfig(track);
@@ -60,30 +74,5 @@ export function aacTrackConfig(track: MkvTrack): TrackConfig {
     channels: asc.channels,
     samplesPerFrame: asc.frameLength,
     details,
-  };
-}
-
-export function g711TrackConfig(track: MkvTrack): TrackConfig {
-  if (!track.codecPrivate || track.codecPrivate.length === 0) {
-    // The codec ID does not say A-law or µ-law; without the WAVEFORMATEX nothing can be derived.
-    throw new MissingCodecPrivateDataException('A_MS/ACM track has no WAVEFORMATEX in CodecPrivate');
-  }
-  const wave = parseWaveFormatEx(track.codecPrivate);
-  const format = g711Format(wave);
-  return {
-    trackNumber: track.number,
-    kind: 'audio',
-    codec: format.codec,
-    codecString: format.codec,
-    sampleEntry: format.codec,
-    sampleRate: format.sampleRate,
-    channels: format.channels,
-    bitsPerSample: 8,
-    details: {
-      formatTag: wave.formatTag,
-      avgBytesPerSec: wave.avgBytesPerSec,
-      blockAlign: wave.blockAlign,
-      bitsPerSampleField: wave.bitsPerSample,
-    },
   };
 }
