@@ -1,5 +1,8 @@
 /** Byte helpers shared by every layer. */
 
+/** The largest value of an unsigned 32-bit field. */
+export const MAX_U32 = 0xffff_ffff;
+
 /**
  * Chunks back to back in one buffer of `byteLength` bytes (their total): a new buffer, or the chunk
  * itself when there is only one (nothing to join).

@@ -11,13 +11,27 @@
  * the clip's timeline, with an empty edit before it when the track starts after the clip does.
  */
 
-import { rescale, SAMPLE_DISPOSABLE, SAMPLE_SYNC, type TimedSegment, type TimedTrack, type TrackRun } from '../timeline/index.js';
-import { concatBytes } from '../bytes.js';
+import { concatBytes, MAX_U32 } from '../bytes.js';
+import type { CheckedFragment } from '../codecs/types.js';
+import { ResourceNotFoundException } from '../errors.js';
+import {
+  createTimeline, rescale, SAMPLE_DISPOSABLE, SAMPLE_SYNC, type TimedSegment, type TimedTrack, type TimelineOptions, type TrackRun,
+} from '../timeline/index.js';
 import { box, boxHeader, type BoxWriter, fullBox, type Part, type PartOrNothing, serialize, table, u32 } from './boxes.js';
 import { type Edit, ftyp, mvhd, trak } from './moov.js';
 import type { FlatClip } from './types.js';
 
-const MAX_U32 = 0xffff_ffff;
+/** GetClip's output: one MP4 file, moov first, as chunks (payloads not copied) or one buffer. */
+export function buildFlatClip(fragments: Iterable<CheckedFragment>, options: TimelineOptions = {}): FlatClip {
+  const timeline = createTimeline(options);
+  const segments: TimedSegment[] = [];
+  for (const fragment of fragments) segments.push(...timeline.push(fragment));
+  segments.push(...timeline.end());
+  if (timeline.tracks === null || segments.length === 0) {
+    throw new ResourceNotFoundException('No media frames to write: the selected fragments hold no frames');
+  }
+  return writeFlatClip(timeline.tracks, segments);
+}
 
 /** Everything one pass over a track's samples learns before its tables are written. */
 interface TrackSummary {

@@ -1,5 +1,35 @@
-import type { Mp4SegmentChunks } from '../api/types.js';
 import type { CheckedFragment } from '../codecs/types.js';
+
+export interface Mp4Segment {
+  type: 'init' | 'media';
+  /** The KVS fragment number of a media segment (null for init, or when the input had none). */
+  fragmentNumber: string | null;
+  /** Epoch ms of the fragment's producer timestamp, when known. */
+  producerTimestamp: number | null;
+  /**
+   * Where the media segment's (first) fragment starts in the input, in bytes; null for init. Segments
+   * come in input order and are copies, so once one is out nothing before this offset is read again:
+   * whoever supplies the input may reuse the buffers that held those bytes.
+   */
+  byteOffset: number | null;
+  data: Uint8Array;
+  /** MIME type with codecs, e.g. 'video/mp4; codecs="avc1.64001f,mp4a.40.2"', for MSE. */
+  mimeType: string;
+  /** The RFC 6381 codec strings of the tracks. */
+  codecs: string[];
+}
+
+/**
+ * A segment as header bytes and payload views, for writers that take a list of buffers (writev, a
+ * Blob, an HTTP response written chunk by chunk): the same bytes as `Mp4Segment.data`, nothing copied.
+ * The views point into the input's chunks, so they stay valid as long as the input's buffers are not
+ * reused by whoever supplied them.
+ */
+export interface Mp4SegmentChunks extends Omit<Mp4Segment, 'data'> {
+  /** The segment's header (the init segment whole, or moof + mdat header), then each sample's bytes. */
+  chunks: Uint8Array[];
+  byteLength: number;
+}
 
 /** A flat MP4 file (ftyp, moov, mdat) as GetClip returns it. */
 export interface FlatClip {

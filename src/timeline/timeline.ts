@@ -24,6 +24,7 @@
  */
 
 import type { AudioCodecDefinition } from '../codecs/definition.js';
+import { MAX_U32 } from '../bytes.js';
 import { CODECS } from '../codecs/registry.js';
 import type { CheckedFragment } from '../codecs/types.js';
 import { InvalidCodecPrivateDataException } from '../errors.js';
@@ -39,7 +40,6 @@ import {
 } from './types.js';
 import { keepLayout } from '../jit.js';
 
-const MAX_U32 = 0xffff_ffff;
 const MIN_I32 = -0x8000_0000;
 const MAX_I32 = 0x7fff_ffff;
 
