@@ -1,5 +1,5 @@
 /**
- * Errors named after the KVS exceptions (DESIGN.md §4), so code written against GetClipCommand
+ * Errors named after the KVS exceptions (docs/errors.md), so code written against GetClipCommand
  * handles ours unchanged: same `name`, `$fault`, and an HTTP status like the service's.
  */
 
@@ -83,23 +83,8 @@ export class InvalidMediaFrameException extends KvsClipError {
   readonly httpStatusCode = 400;
 }
 
-export class NoDataRetentionException extends KvsClipError {
-  override readonly name = 'NoDataRetentionException';
-  readonly httpStatusCode = 400;
-}
-
-export class NotAuthorizedException extends KvsClipError {
-  override readonly name = 'NotAuthorizedException';
-  readonly httpStatusCode = 401;
-}
-
-export class ClientLimitExceededException extends KvsClipError {
-  override readonly name = 'ClientLimitExceededException';
-  readonly httpStatusCode = 400;
-}
-
 /**
- * An error KVS reported in band, as tags inside the media stream (DESIGN.md §2.7): GetMedia's
+ * An error KVS reported in band, as tags inside the media stream (docs/kvs-mkv.md): GetMedia's
  * AWS_KINESISVIDEO_ERROR_ID / _ERROR_CODE, or GetMediaForFragmentList's _EXCEPTION_ERROR_CODE /
  * _EXCEPTION_MESSAGE. ERROR_ID 4000 is raised as ResourceNotFoundException instead.
  */
@@ -126,9 +111,6 @@ export const errorClasses = {
   MissingCodecPrivateDataException,
   InvalidCodecPrivateDataException,
   InvalidMediaFrameException,
-  NoDataRetentionException,
-  NotAuthorizedException,
-  ClientLimitExceededException,
   KvsStreamError,
 } as const;
 

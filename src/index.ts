@@ -17,11 +17,14 @@ export type {
   ClipOutput,
   ClipPayload,
   DuplicateTimestampRule,
+  FragmentSource,
   Mp4Segment,
   Mp4SegmentChunks,
+  TimeRange,
 } from './api/types.js';
+export type { TimestampKind } from './timeline/types.js';
 export { readFragments } from './mkv/index.js';
-export type { MkvFragment, MkvFrame, MkvTrack, MkvTag, ReaderWarning, ReadOptions, ByteSource } from './mkv/types.js';
-export { createCodecChecker, mimeType } from './codecs/index.js';
-export type { TrackConfig, CheckedFragment, CheckOptions } from './codecs/types.js';
+export type { MkvFragment, MkvFrame, MkvTrack, MkvTag, ReaderWarning, ReadOptions, ByteSource, TrackType } from './mkv/types.js';
+export { createCodecChecker, mimeType, type CodecChecker, type PartialCheck } from './codecs/index.js';
+export type { TrackConfig, CheckedFragment, CheckOptions, CodecKind, SampleEntryType } from './codecs/types.js';
 export * from './errors.js';

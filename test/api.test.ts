@@ -1,5 +1,5 @@
 /**
- * The offline API as a GetClip user sees it: selection by timestamps (DESIGN.md §5), the error names
+ * The offline API as a GetClip user sees it: selection by timestamps (docs/getclip.md), the error names
  * for bad selectors, the duplicate-timestamp rule, GetClip's caps, and the payload forms. Outputs are
  * read back with mp4box.js (independent parser); which fragments a selector must pick is worked out
  * here from the fragments' timestamp tags, which the reader tests check against mkvinfo.

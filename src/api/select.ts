@@ -1,20 +1,12 @@
 import { InvalidArgumentException, ResourceNotFoundException } from '../errors.js';
 import type { MkvFragment, ReaderWarning } from '../mkv/types.js';
-import type { ClipFragmentSelector, ClipOptions, DuplicateTimestampRule } from './types.js';
+import type { TimestampKind } from '../timeline/types.js';
+import type { ClipFragmentSelector, ClipOptions, DuplicateTimestampRule, FragmentSource, TimeRange } from './types.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export type TimestampKind = 'producer' | 'server';
-
-/** A validated selector: inclusive bounds in epoch ms. */
-export interface TimeRange {
-  kind: TimestampKind;
-  startMs: number;
-  endMs: number;
-}
-
 /**
- * Checks a ClipFragmentSelector the way GetClip does (DESIGN.md §5) and turns it into ms bounds.
+ * Checks a ClipFragmentSelector the way GetClip does (docs/getclip.md) and turns it into ms bounds.
  * Accepts Date or epoch seconds (the SDK's shapes) and rejects everything else by name.
  */
 export function validateSelector(selector: ClipFragmentSelector): TimeRange {
@@ -49,7 +41,7 @@ function toEpochMs(value: Date | number | undefined, field: string): number {
  * The time a fragment starts at for selection and ordering: its KVS timestamp tag, or for plain
  * Matroska (no tags) its cluster time, which is epoch ms when the producer wrote absolute times.
  */
-export function fragmentStartMs(fragment: MkvFragment, kind: TimestampKind): number | null {
+function fragmentStartMs(fragment: MkvFragment, kind: TimestampKind): number | null {
   const tagged = kind === 'producer' ? fragment.producerTimestamp : fragment.serverTimestamp;
   if (tagged !== null) return tagged;
   if (fragment.clusterTimecode === null) return null;
@@ -103,7 +95,7 @@ function planOf(options: ClipOptions): Plan {
 }
 
 /** The fragments with frames whose start is within [Start, End] (compared with the fragment's start only). */
-async function* inRange(fragments: AsyncIterable<MkvFragment> | Iterable<MkvFragment>, { range, kind }: Plan): AsyncGenerator<MkvFragment> {
+async function* inRange(fragments: FragmentSource, { range, kind }: Plan): AsyncGenerator<MkvFragment> {
   for await (const fragment of fragments) {
     if (fragment.frames.length === 0) continue; // a fragment with tags only has nothing to clip
     if (range) {
@@ -157,7 +149,7 @@ function nothingSelected(plan: Plan): ResourceNotFoundException {
  * GetMediaForFragmentList one in request order) and applies the caps to that order, as GetClip does.
  */
 export function fragmentsInRange(
-  fragments: AsyncIterable<MkvFragment> | Iterable<MkvFragment>,
+  fragments: FragmentSource,
   options: ClipOptions,
 ): AsyncGenerator<MkvFragment> {
   return inRange(fragments, planOf(options));
@@ -207,7 +199,7 @@ const DELIVERED_MEMORY = 1000;
  * be undone. Raises ResourceNotFoundException when nothing was selected.
  */
 export async function* selectFragments(
-  fragments: AsyncIterable<MkvFragment> | Iterable<MkvFragment>,
+  fragments: FragmentSource,
   options: ClipOptions,
 ): AsyncGenerator<MkvFragment> {
   const plan = planOf(options);

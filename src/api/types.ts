@@ -1,5 +1,6 @@
-import type { ByteSource, ReaderWarning } from '../mkv/types.js';
+import type { ByteSource, MkvFragment, ReaderWarning } from '../mkv/types.js';
 import type { CheckOptions } from '../codecs/types.js';
+import type { TimestampKind } from '../timeline/types.js';
 
 /** GetClip's selector, as the AWS SDK shapes it (Date or epoch seconds). */
 export interface ClipFragmentSelector {
@@ -7,8 +8,15 @@ export interface ClipFragmentSelector {
   TimestampRange: { StartTimestamp: Date | number; EndTimestamp: Date | number };
 }
 
+/** A validated selector: inclusive bounds in epoch ms. */
+export interface TimeRange {
+  kind: TimestampKind;
+  startMs: number;
+  endMs: number;
+}
+
 /**
- * Which fragment wins when two share a start timestamp. The KVS docs disagree (DESIGN.md §5): the
+ * Which fragment wins when two share a start timestamp. The KVS docs disagree (docs/getclip.md): the
  * ClipFragmentSelector reference says the oldest ingested is returned (our default,
  * 'first-ingested' = lowest fragment number); another page keeps the larger fragment number.
  */
@@ -17,7 +25,7 @@ export type DuplicateTimestampRule = 'highest-fragment-number' | 'first-ingested
 export interface ClipOptions extends CheckOptions {
   ClipFragmentSelector?: ClipFragmentSelector;
   /** Which KVS timestamps place fragments when no selector says so (default producer). */
-  timestamps?: 'producer' | 'server';
+  timestamps?: TimestampKind;
   duplicateTimestamps?: DuplicateTimestampRule;
   /** GetClip's caps, off by default: stop after this many fragments / bytes of fragments. */
   maxFragments?: number;
@@ -47,3 +55,6 @@ export interface ClipPayload {
 export type { Mp4Segment, Mp4SegmentChunks } from '../mp4/types.js';
 
 export type ClipInput = ByteSource;
+
+/** Fragments already read (by readFragments, or fetched by kvs-clip/aws), for the `…FromFragments` calls. */
+export type FragmentSource = AsyncIterable<MkvFragment> | Iterable<MkvFragment>;

@@ -12,7 +12,7 @@ import type { ArchivedMediaSdk } from './sdk.js';
 import { backoffDelay, isRetryable, sleep, type RetrySettings } from './retry.js';
 import type { StreamId } from './selection.js';
 
-export interface MediaContext {
+interface MediaContext {
   sdk: ArchivedMediaSdk;
   client: KinesisVideoArchivedMediaClient;
   stream: StreamId;

@@ -5,7 +5,7 @@
 import { InvalidArgumentException } from '../errors.js';
 
 export type ArchivedMediaSdk = typeof import('@aws-sdk/client-kinesis-video-archived-media');
-export type KinesisVideoSdk = typeof import('@aws-sdk/client-kinesis-video');
+type KinesisVideoSdk = typeof import('@aws-sdk/client-kinesis-video');
 
 let archivedMedia: Promise<ArchivedMediaSdk> | undefined;
 let kinesisVideo: Promise<KinesisVideoSdk> | undefined;

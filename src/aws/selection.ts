@@ -2,7 +2,7 @@
  * Which fragments a GetClip-shaped request covers: ListFragments, every page, then GetClip's rule.
  * ListFragments returns fragments that overlap the range, in no order (not even across pages), and
  * may repeat one across pages; GetClip takes a fragment when its *start* timestamp is ≥ Start and
- * ≤ End (DESIGN.md §5).
+ * ≤ End (docs/getclip.md).
  */
 import type {
   Fragment,
@@ -10,8 +10,7 @@ import type {
   KinesisVideoArchivedMediaClient,
 } from '@aws-sdk/client-kinesis-video-archived-media';
 import { compareFragmentNumbers, validateSelector } from '../api/index.js';
-import type { TimeRange } from '../api/select.js';
-import type { ClipFragmentSelector } from '../api/types.js';
+import type { ClipFragmentSelector, TimeRange } from '../api/types.js';
 import { InvalidArgumentException } from '../errors.js';
 import type { ArchivedMediaSdk } from './sdk.js';
 import { withRetries, type RetrySettings } from './retry.js';

@@ -1,5 +1,4 @@
 import type {
-  Fragment,
   KinesisVideoArchivedMediaClient,
   KinesisVideoArchivedMediaClientConfig,
 } from '@aws-sdk/client-kinesis-video-archived-media';
@@ -66,5 +65,3 @@ export interface FetchOptions {
 
 /** Options of getClip / getFragmentedMp4: how to fetch, plus the offline API's clip options. */
 export type GetClipOptions = FetchOptions & Omit<ClipOptions, 'ClipFragmentSelector'>;
-
-export type { Fragment };

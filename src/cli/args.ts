@@ -1,5 +1,7 @@
 /** Command-line arguments: node's parseArgs, with its failures turned into usage errors (exit 2). */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ClipFragmentSelector } from '../api/types.js';
+import type { TimestampKind } from '../timeline/types.js';
 
 /** Bad command line: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {
@@ -34,7 +36,7 @@ export function parseCommandArgs<T extends Options>(args: string[], options: T, 
 }
 
 /** A time flag: ISO 8601 with a zone (2025-11-21T08:00:00.021Z) or epoch seconds, as the SDK takes them. */
-export function parseTime(flag: string, text: string, usage: string): Date | number {
+function parseTime(flag: string, text: string, usage: string): Date | number {
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
   const ms = /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(text) ? Date.parse(text) : NaN;
   if (Number.isNaN(ms)) throw new UsageError(`${flag} must be ISO 8601 with a zone (2025-11-21T08:00:00.021Z) or epoch seconds, got ${text}`, usage);
@@ -42,8 +44,16 @@ export function parseTime(flag: string, text: string, usage: string): Date | num
 }
 
 /** --timestamps producer|server (default producer). */
-export function parseTimestampKind(text: string | undefined, usage: string): 'producer' | 'server' {
+export function parseTimestampKind(text: string | undefined, usage: string): TimestampKind {
   const kind = text ?? 'producer';
   if (kind !== 'producer' && kind !== 'server') throw new UsageError(`--timestamps must be producer or server, got ${kind}`, usage);
   return kind;
+}
+
+/** GetClip's selector from --start and --end, on the timestamps --timestamps chose. */
+export function parseClipSelector(kind: TimestampKind, start: string, end: string, usage: string): ClipFragmentSelector {
+  return {
+    FragmentSelectorType: kind === 'server' ? 'SERVER_TIMESTAMP' : 'PRODUCER_TIMESTAMP',
+    TimestampRange: { StartTimestamp: parseTime('--start', start, usage), EndTimestamp: parseTime('--end', end, usage) },
+  };
 }

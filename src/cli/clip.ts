@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { clip, fragmentedMp4Chunks } from '../api/index.js';
 import type { ClipOptions, DuplicateTimestampRule } from '../api/types.js';
 import type { ReaderWarning } from '../mkv/types.js';
-import { parseCommandArgs, parseTime, parseTimestampKind, UsageError } from './args.js';
+import { parseClipSelector, parseCommandArgs, parseTimestampKind, UsageError } from './args.js';
 import { fragmentedMp4OfFile } from './fragmented-file.js';
 import { openInputFile, stdinBytes, streamFile } from './io.js';
 import { clipFileInTwoPasses } from './two-pass.js';
@@ -86,10 +86,7 @@ function clipOptionsOf(
   const result: ClipOptions = { timestamps, onWarning };
   if ((values.start === undefined) !== (values.end === undefined)) throw new UsageError('--start and --end go together (GetClip needs both)', usage);
   if (values.start !== undefined && values.end !== undefined) {
-    result.ClipFragmentSelector = {
-      FragmentSelectorType: timestamps === 'server' ? 'SERVER_TIMESTAMP' : 'PRODUCER_TIMESTAMP',
-      TimestampRange: { StartTimestamp: parseTime('--start', values.start, usage), EndTimestamp: parseTime('--end', values.end, usage) },
-    };
+    result.ClipFragmentSelector = parseClipSelector(timestamps, values.start, values.end, usage);
   }
   if (values['max-fragments'] !== undefined) result.maxFragments = positiveInteger('--max-fragments', values['max-fragments']);
   if (values['max-bytes'] !== undefined) result.maxBytes = positiveInteger('--max-bytes', values['max-bytes']);

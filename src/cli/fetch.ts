@@ -2,9 +2,8 @@
  * `kvs-clip fetch`: GetClip against a live stream through kvs-clip/aws. Region and credentials come
  * from the SDK's default chain (environment, profile, instance role) unless --region is given.
  */
-import type { ClipFragmentSelector } from '../api/types.js';
 import { getClip, getFragmentedMp4, type FetchProgress, type KvsClipInput } from '../aws/index.js';
-import { parseCommandArgs, parseTime, parseTimestampKind, UsageError } from './args.js';
+import { parseClipSelector, parseCommandArgs, parseTimestampKind, UsageError } from './args.js';
 import { progressLine, writeFlat, writeFragmented } from './output.js';
 import type { Command } from './run.js';
 
@@ -34,14 +33,10 @@ export const fetchCommand: Command = {
     if (values.start === undefined || values.end === undefined) throw new UsageError('--start and --end are required', usage);
     if (values.output === undefined) throw new UsageError('-o is required', usage);
     const timestamps = parseTimestampKind(values.timestamps, usage);
-    const selector: ClipFragmentSelector = {
-      FragmentSelectorType: timestamps === 'server' ? 'SERVER_TIMESTAMP' : 'PRODUCER_TIMESTAMP',
-      TimestampRange: { StartTimestamp: parseTime('--start', values.start, usage), EndTimestamp: parseTime('--end', values.end, usage) },
-    };
     const input: KvsClipInput = {
       ...(values.stream !== undefined && { StreamName: values.stream }),
       ...(values.arn !== undefined && { StreamARN: values.arn }),
-      ClipFragmentSelector: selector,
+      ClipFragmentSelector: parseClipSelector(timestamps, values.start, values.end, usage),
     };
     const progress = progressLine(io);
     const onProgress = progress && (({ listed, fetched }: FetchProgress) => progress.show(`fetched ${fetched}/${listed} fragments`));

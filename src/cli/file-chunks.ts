@@ -8,11 +8,9 @@
  * the file is done with.
  */
 import { readSync } from 'node:fs';
+import { FILE_READ_CHUNK } from './io.js';
 
-/** Large reads keep the per-chunk work and blocks straddling two chunks rare. */
-export const FILE_READ_CHUNK = 1 << 20;
-
-export interface FileChunks {
+interface FileChunks {
   /** The file's bytes, chunk by chunk; each chunk is a view of a buffer of its own. */
   chunks: AsyncGenerator<Uint8Array>;
   /** Every byte of the file before `position` is done with: buffers wholly before it are reused. */

@@ -4,9 +4,9 @@
  */
 import { fragmentedMp4Chunks } from '../api/index.js';
 import type { ClipOptions, Mp4SegmentChunks } from '../api/types.js';
-import { FILE_READ_CHUNK, readFileChunks } from './file-chunks.js';
+import { readFileChunks } from './file-chunks.js';
 
-export interface FragmentedFileSettings {
+interface FragmentedFileSettings {
   /** Read size (FILE_READ_CHUNK unless a test wants small ones). */
   readChunk?: number;
   /** Told the bytes read so far, after each read (for a progress line). */
@@ -19,7 +19,7 @@ export interface FragmentedFileSettings {
  * and nothing reads the bytes before the next segment's fragment (its byteOffset) again: the buffers
  * wholly before that are reused.
  */
-export async function* fragmentedMp4OfFile(fd: number, options: ClipOptions, { readChunk = FILE_READ_CHUNK, onRead }: FragmentedFileSettings = {}): AsyncGenerator<Mp4SegmentChunks> {
+export async function* fragmentedMp4OfFile(fd: number, options: ClipOptions, { readChunk, onRead }: FragmentedFileSettings = {}): AsyncGenerator<Mp4SegmentChunks> {
   const file = readFileChunks(fd, readChunk, onRead);
   for await (const segment of fragmentedMp4Chunks(file.chunks, options)) {
     yield segment;

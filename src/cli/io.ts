@@ -16,8 +16,11 @@ export function processIo(): CliIo {
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
 }
 
-/** Chunk size for input files: large reads keep the per-chunk work (and straddling joins) rare. */
-const READ_CHUNK = 1024 * 1024;
+/**
+ * Read size for input files, streamed or read into reused buffers (file-chunks.ts): large reads keep
+ * the per-chunk work and blocks straddling two chunks rare.
+ */
+export const FILE_READ_CHUNK = 1 << 20;
 
 /**
  * The bytes of `path` as an async iterable of chunks; `-` means stdin. A missing file is a
@@ -31,7 +34,7 @@ export async function openInput(path: string, io: CliIo): Promise<AsyncIterable<
 export const stdinBytes = (io: CliIo): AsyncIterable<Uint8Array> => bytesOf(io.stdin);
 
 /** An open file's bytes as they come: what any file gets, pipes and devices included (closes it at the end). */
-export const streamFile = (file: FileHandle): AsyncIterable<Uint8Array> => file.createReadStream({ highWaterMark: READ_CHUNK });
+export const streamFile = (file: FileHandle): AsyncIterable<Uint8Array> => file.createReadStream({ highWaterMark: FILE_READ_CHUNK });
 
 /** An input file opened for reading, with the same errors as openInput. */
 export async function openInputFile(path: string): Promise<FileHandle> {

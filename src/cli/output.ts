@@ -106,7 +106,7 @@ export async function writeFragmented(
   }
 }
 
-export interface ProgressLine {
+interface ProgressLine {
   show(text: string): void;
   /** Erases the line; call it before writing anything else to stderr, or that text lands on the line. */
   clear(): void;

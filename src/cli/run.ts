@@ -15,9 +15,9 @@ export interface Command {
   run(args: string[], io: CliIo): Promise<void>;
 }
 
-export const EXIT_OK = 0;
-export const EXIT_ERROR = 1;
-export const EXIT_USAGE = 2;
+const EXIT_OK = 0;
+const EXIT_ERROR = 1;
+const EXIT_USAGE = 2;
 
 /** Dispatches `argv` (without node and script) to one of `commands`; resolves to the exit code. */
 export async function runCli(argv: string[], commands: Command[], io: CliIo, version: string): Promise<number> {
@@ -45,7 +45,7 @@ export async function runCli(argv: string[], commands: Command[], io: CliIo, ver
 }
 
 /** `<ErrorName>: <message>` first; usage for usage errors; the stack for errors nobody meant to throw. */
-export function errorText(error: unknown): string {
+function errorText(error: unknown): string {
   if (!(error instanceof Error)) return `Error: ${String(error)}\n`;
   const lines = [`${error.name}: ${error.message}`];
   if (error instanceof UsageError) {

@@ -16,10 +16,10 @@ import type { MkvFragment } from '../mkv/types.js';
 import type { CheckedFragment } from '../codecs/types.js';
 import { InvalidArgumentException } from '../errors.js';
 import { readFragments } from '../mkv/index.js';
-import { FILE_READ_CHUNK, readFileChunks } from './file-chunks.js';
+import { readFileChunks } from './file-chunks.js';
 import { writeAllv, writeWholeFile } from './output.js';
 
-export interface TwoPassSettings {
+interface TwoPassSettings {
   /** Pass 1 read size (FILE_READ_CHUNK unless a test wants small ones). */
   readChunk?: number;
   /** Pass 2 reads payloads in windows of at most this many file bytes. */
@@ -28,7 +28,7 @@ export interface TwoPassSettings {
   onRead?: (bytes: number) => void;
 }
 
-export interface TwoPassClip {
+interface TwoPassClip {
   output: ClipOutput;
   /** Writes the clip to `path`, copying payloads from the input file. */
   writeTo(path: string): Promise<void>;
@@ -38,7 +38,7 @@ export async function clipFileInTwoPasses(
   inputPath: string,
   input: FileHandle,
   options: ClipOptions,
-  { readChunk = FILE_READ_CHUNK, copyWindow = 8 << 20, onRead }: TwoPassSettings = {},
+  { readChunk, copyWindow = 8 << 20, onRead }: TwoPassSettings = {},
 ): Promise<TwoPassClip> {
   let standIns = new ArrayBuffer(0);
   const sources = new Map<Uint8Array, number>();

@@ -6,6 +6,6 @@ export {
   type TimedSegment,
   type TimedTrack,
   type TimelineOptions,
-  type TimestampSource,
+  type TimestampKind,
   type TrackRun,
 } from './types.js';

@@ -1,14 +1,14 @@
 import type { TrackConfig } from '../codecs/types.js';
 
 /** Which KVS timestamp places fragments on the clip's timeline (GetClip's FragmentSelectorType). */
-export type TimestampSource = 'producer' | 'server';
+export type TimestampKind = 'producer' | 'server';
 
 export interface TimelineOptions {
   /**
    * Place each fragment by its PRODUCER_TIMESTAMP (default) or SERVER_TIMESTAMP tag. Fragments
    * without the tag (plain Matroska) are placed by their cluster timecodes instead.
    */
-  timestamps?: TimestampSource;
+  timestamps?: TimestampKind;
 }
 
 /** One output track: its checked configuration and the timescale its times are in. */

@@ -1,0 +1,70 @@
+/**
+ * Fragmented MP4 as a stream, for Media Source Extensions: the Matroska reader (src/mkv), GetClip's
+ * selection as fragments arrive (select.ts), the codec checks (src/codecs), then the segment muxer
+ * (src/mp4, which places the frames with src/timeline).
+ */
+import { concatBytes } from '../bytes.js';
+import { readFragments } from '../mkv/index.js';
+import { createCodecChecker } from '../codecs/index.js';
+import { createFragmentedMuxer } from '../mp4/index.js';
+import { selectFragments, timestampKind } from './select.js';
+import { streamOf } from './payload.js';
+import type { ClipInput, ClipOptions, FragmentSource, Mp4Segment, Mp4SegmentChunks } from './types.js';
+
+/**
+ * The init segment, then one media segment per KVS fragment, each yielded as soon as it is complete
+ * (the muxer holds one fragment back to learn its last duration).
+ */
+export async function* fragmentedMp4(input: ClipInput, options: ClipOptions = {}): AsyncGenerator<Mp4Segment> {
+  yield* fragmentedMp4FromFragments(readFragments(input, options), options);
+}
+
+/**
+ * As `fragmentedMp4`, from fragments already read. Streaming keeps what is valid: when the input
+ * breaks (a bad frame, a codec change, an in-band KVS error, damaged bytes), every segment before the
+ * bad spot is still delivered, including the frames of the broken fragment before the bad one; then
+ * the error is thrown.
+ */
+export async function* fragmentedMp4FromFragments(fragments: FragmentSource, options: ClipOptions = {}): AsyncGenerator<Mp4Segment> {
+  for await (const { chunks, byteLength, ...segment } of chunksFromFragments(fragments, options)) {
+    yield { ...segment, data: concatBytes(chunks, byteLength) };
+  }
+}
+
+/**
+ * As `fragmentedMp4`, each segment as its header bytes and payload views instead of one joined
+ * buffer: for writers that take a list of buffers (writev, a Blob, an HTTP response), nothing copied.
+ */
+export async function* fragmentedMp4Chunks(input: ClipInput, options: ClipOptions = {}): AsyncGenerator<Mp4SegmentChunks> {
+  yield* chunksFromFragments(readFragments(input, options), options);
+}
+
+async function* chunksFromFragments(fragments: FragmentSource, options: ClipOptions): AsyncGenerator<Mp4SegmentChunks> {
+  const muxer = createFragmentedMuxer({ timestamps: timestampKind(options) });
+  const checker = createCodecChecker(options);
+  let pushed = false;
+  let failure: unknown = null;
+  try {
+    for await (const fragment of selectFragments(fragments, options)) {
+      const { fragment: checked, error } = checker.checkPartial(fragment);
+      if (checked && checked.frames.length > 0) {
+        yield* muxer.push(checked);
+        pushed = true;
+      }
+      if (error) throw error;
+    }
+  } catch (error) {
+    failure = error;
+  }
+  if (pushed) yield* muxer.end();
+  if (failure) throw failure;
+}
+
+/**
+ * The fragmented call as a transform pair, so `response.body.pipeThrough(fragmentedMp4Stream())`
+ * works in a browser: bytes in, segments out.
+ */
+export function fragmentedMp4Stream(options: ClipOptions = {}): ReadableWritablePair<Mp4Segment, Uint8Array> {
+  const bytes = new TransformStream<Uint8Array, Uint8Array>();
+  return { writable: bytes.writable, readable: streamOf(fragmentedMp4(bytes.readable, options)) };
+}
