@@ -19,7 +19,7 @@ import type { Command } from './run.js';
 
 const USAGE = 'kvs-clip inspect <file|-> [--json] [--strict]';
 
-export interface InspectTrack {
+interface InspectTrack {
   number: number;
   type: MkvTrack['type'];
   codecId: string;
@@ -46,7 +46,7 @@ export interface InspectTrack {
   unchecked?: string;
 }
 
-export interface InspectFragment {
+interface InspectFragment {
   index: number;
   fragmentNumber: string | null;
   /** Epoch milliseconds, null where the stream has none. */

@@ -63,7 +63,7 @@ keepLayout(new BoxWriter(new Uint8Array(0)));
 
 export const u8 = (v: number): Part => ({ size: 1, write: (w) => w.u8(v) });
 export const u16 = (v: number): Part => ({ size: 2, write: (w) => w.u16(v) });
-export const u24 = (v: number): Part => ({ size: 3, write: (w) => w.u24(v) });
+const u24 = (v: number): Part => ({ size: 3, write: (w) => w.u24(v) });
 export const u32 = (v: number): Part => ({ size: 4, write: (w) => w.u32(v) });
 export const i32 = (v: number): Part => ({ size: 4, write: (w) => w.i32(v) });
 export const u64 = (v: number): Part => ({ size: 8, write: (w) => w.u64(v) });

@@ -231,7 +231,7 @@ function timing(s: TrackSummary, movieTimescale: number): TrackTiming {
   return { edits, trackDuration: empty + presented };
 }
 
-export function writeFlatClip(tracks: readonly TimedTrack[], segments: readonly TimedSegment[]): FlatClip {
+function writeFlatClip(tracks: readonly TimedTrack[], segments: readonly TimedSegment[]): FlatClip {
   const runs: TrackRun[][] = tracks.map(() => []);
   const positions: number[][] = tracks.map(() => []);
   const chunks: Uint8Array[] = [new Uint8Array(0)];

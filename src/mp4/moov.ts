@@ -69,7 +69,7 @@ function edts(edits: Edit[]): Part | null {
   );
 }
 
-export interface TrakSpec {
+interface TrakSpec {
   track: TimedTrack;
   /** tkhd duration, in the movie timescale. */
   trackDuration: number;

@@ -3,7 +3,7 @@
  * the clip's origin (safe integers for ~104 days), converted once per frame into track ticks.
  */
 
-export const NS_PER_SECOND = 1_000_000_000;
+const NS_PER_SECOND = 1_000_000_000;
 export const NS_PER_MS = 1_000_000;
 
 function gcd(a: number, b: number): number {
