@@ -21,6 +21,7 @@ import { equalBytes } from '../bytes.js';
 import type { MkvFragment, MkvTrack, ReaderWarning } from '../mkv/types.js';
 import { checkFrames, type FramingState } from './frames.js';
 import { AUDIO_CODECS, CODECS, definitionForTrack, definitionsForCodecId, describeCodecs, VIDEO_CODECS } from './registry.js';
+import { pcmFormatFromTags, pcmTrackConfig, type PcmFormat } from './pcm-codec.js';
 import type { CheckedFragment, CheckOptions, Codec, TrackConfig } from './types.js';
 import { keepLayout } from '../jit.js';
 
@@ -63,19 +64,20 @@ function describeTracks(tracks: readonly MkvTrack[]): string {
 }
 
 /**
- * Checks one fragment's tracks against GetClip's rules and returns the configs of track 1 and the
- * optional track 2, in that order. Video CodecPrivate may be derived from the fragment's first key
- * frame of track 1. Tracks numbered other than 1 and 2 are reported to `options.onWarning` and get
- * no config.
+ * Checks one fragment's tracks and returns the configs of the tracks a clip uses, in track order:
+ * GetClip's track 1 (video) and optional track 2 (audio), or, outside `strict: 'getclip'`, every
+ * track of an audio-only stream. Video CodecPrivate may be derived from the fragment's first key
+ * frame of track 1. Tracks left out are reported to `options.onWarning`.
  */
 export function checkTracks(fragment: MkvFragment, options: CheckOptions = {}): TrackConfig[] {
   const configs = trackConfigs(fragment, options.strict);
-  for (const track of otherTracks(fragment.tracks)) options.onWarning?.(ignoredTrackWarning(track.number, track.codecId, fragment));
+  for (const track of otherTracks(fragment.tracks, configs)) options.onWarning?.(ignoredTrackWarning(track.number, track.codecId, fragment));
   return configs;
 }
 
-function otherTracks(tracks: readonly MkvTrack[]): MkvTrack[] {
-  return tracks.filter((t) => t.number !== VIDEO_TRACK && t.number !== AUDIO_TRACK);
+/** Tracks without a config: GetClip's rule leaves them out. */
+function otherTracks(tracks: readonly MkvTrack[], configs: readonly TrackConfig[]): MkvTrack[] {
+  return tracks.filter((t) => !configs.some((c) => c.trackNumber === t.number));
 }
 
 function ignoredTrackWarning(track: number, codecId: string | undefined, fragment: MkvFragment): ReaderWarning {
@@ -86,8 +88,25 @@ function ignoredTrackWarning(track: number, codecId: string | undefined, fragmen
   };
 }
 
+/**
+ * Whether the clip is of an audio-only stream: no track is video and every track is audio (by its
+ * CodecID). GetClip refuses those; outside `strict: 'getclip'` every track is used.
+ */
+function isAudioOnly(tracks: readonly MkvTrack[], strict: CheckOptions['strict']): boolean {
+  return strict !== 'getclip' && tracks.length > 0 && tracks.every(isAudio);
+}
+
+/** The numbers of the tracks a clip of these tracks uses (before their codecs are checked). */
+function usedTrackNumbers(tracks: readonly MkvTrack[], strict: CheckOptions['strict']): number[] {
+  return isAudioOnly(tracks, strict) ? tracks.map((t) => t.number) : [VIDEO_TRACK, AUDIO_TRACK];
+}
+
 function trackConfigs(fragment: MkvFragment, strict: CheckOptions['strict']): TrackConfig[] {
   const place = fragmentPlace(fragment);
+  const pcm = atPlace(place, () => pcmFormatFromTags(fragment.tags));
+  if (isAudioOnly(fragment.tracks, strict)) {
+    return [...fragment.tracks].sort((a, b) => a.number - b.number).map((track) => audioConfig(track, pcm, { ...place, track: track.number }));
+  }
   const video = fragment.tracks.find((t) => t.number === VIDEO_TRACK);
   if (!video) {
     const audioOnly = fragment.tracks.length > 0 && fragment.tracks.every(isAudio);
@@ -113,19 +132,24 @@ function trackConfigs(fragment: MkvFragment, strict: CheckOptions['strict']): Tr
   const configs = [atPlace(videoPlace, () => videoCodec.configure(source))];
 
   const audio = fragment.tracks.find((t) => t.number === AUDIO_TRACK);
-  if (audio) {
-    const audioPlace = { ...place, track: AUDIO_TRACK };
-    const audioCodec = atPlace(audioPlace, () => definitionForTrack(AUDIO_CODECS, audio));
-    if (!audioCodec) {
-      throw new UnsupportedStreamMediaTypeException(
-        `Track 2 has codec ${JSON.stringify(audio.codecId)}; it must be ${describeCodecs(AUDIO_CODECS)}`,
-        audioPlace,
-      );
-    }
-    configs.push(atPlace(audioPlace, () => audioCodec.configure(audio)));
-  }
+  if (audio) configs.push(audioConfig(audio, pcm, { ...place, track: AUDIO_TRACK }));
   if (strict === 'getclip') checkGetClipPairing(configs, place);
   return configs;
+}
+
+/**
+ * An audio track's config: PCM when the fragment's MimeType tag says so (Amazon Connect writes
+ * A_AAC for PCM), else by its CodecID.
+ */
+function audioConfig(track: MkvTrack, pcm: PcmFormat | undefined, place: ErrorPlace): TrackConfig {
+  return atPlace(place, () => {
+    if (pcm !== undefined) return pcmTrackConfig(track, pcm);
+    const codec = definitionForTrack(AUDIO_CODECS, track);
+    if (!codec) {
+      throw new UnsupportedStreamMediaTypeException(`Track ${track.number} has codec ${JSON.stringify(track.codecId)}; it must be ${describeCodecs(AUDIO_CODECS)}`);
+    }
+    return codec.configure(track);
+  });
 }
 
 /**
@@ -232,10 +256,10 @@ class FragmentChecker implements CodecChecker {
 
   #establish(fragment: MkvFragment): Established {
     const configs = trackConfigs(fragment, this.#options.strict);
-    for (const track of otherTracks(fragment.tracks)) this.#warnOnce(fragment, track.number, track.codecId);
+    for (const track of otherTracks(fragment.tracks, configs)) this.#warnOnce(fragment, track.number, track.codecId);
     const tracks = new Map<number, { codecId: string; codecPrivate?: Uint8Array }>();
     for (const track of fragment.tracks) {
-      if (track.number === VIDEO_TRACK || track.number === AUDIO_TRACK) {
+      if (configs.some((c) => c.trackNumber === track.number)) {
         // Copied for the same reason as the configs' bytes: no view may pin an input chunk for the clip.
         tracks.set(track.number, { codecId: track.codecId, codecPrivate: track.codecPrivate?.slice() });
       }
@@ -250,7 +274,8 @@ keepLayout(new FragmentChecker({}));
 /** A later fragment's tracks against the clip's: same tracks, codecs and configuration. */
 function compare(fragment: MkvFragment, clip: Established, strict: CheckOptions['strict']): void {
   const place = fragmentPlace(fragment);
-  const now = fragment.tracks.filter((t) => t.number === VIDEO_TRACK || t.number === AUDIO_TRACK);
+  const used = usedTrackNumbers(fragment.tracks, strict);
+  const now = fragment.tracks.filter((t) => used.includes(t.number));
   const before = [...clip.tracks.keys()].sort();
   if (now.length !== before.length || now.some((t) => !clip.tracks.has(t.number))) {
     throw new InvalidCodecPrivateDataException(

@@ -39,23 +39,20 @@ export function checkFrames(
   framing: FramingState,
   onOtherTrack: (track: number) => void,
 ): FrameCheck {
-  const first = configs[0];
-  const second = configs[1];
-  const firstFraming = first && CODECS[first.codec].framing;
-  const secondFraming = second && CODECS[second.codec].framing;
+  const framings: Framing[] = configs.map((config) => CODECS[config.codec].framing);
   const frames: MkvFrame[] = [];
   for (let index = 0; index < input.length; index++) {
     const frame = input[index];
-    const isFirst = frame.track === first?.trackNumber;
-    const config = isFirst ? first : frame.track === second?.trackNumber ? second : undefined;
-    if (config === undefined) {
+    let slot = 0;
+    while (slot < configs.length && configs[slot].trackNumber !== frame.track) slot++;
+    if (slot === configs.length) {
       onOtherTrack(frame.track);
       continue;
     }
+    const config = configs[slot];
     const data = frame.data;
     if (data.length === 0) return { frames, error: frameError(index, frame, place, 'is empty') };
-    const framingOfTrack: Framing = isFirst ? firstFraming : secondFraming;
-    switch (framingOfTrack) {
+    switch (framings[slot]) {
       case 'access-units':
         frames.push(frame);
         break;

@@ -9,6 +9,7 @@ import { H264 } from './avc-codec.js';
 import type { AudioCodecDefinition, CodecDefinition, VideoCodecDefinition } from './definition.js';
 import { ALAW, ULAW } from './g711-codec.js';
 import { H265 } from './hevc-codec.js';
+import { PCM } from './pcm-codec.js';
 import type { Codec } from './types.js';
 
 export const CODECS: { readonly [C in Codec]: CodecDefinition<C> } = {
@@ -17,6 +18,7 @@ export const CODECS: { readonly [C in Codec]: CodecDefinition<C> } = {
   aac: AAC,
   alaw: ALAW,
   ulaw: ULAW,
+  pcm: PCM,
 };
 
 const ALL: readonly CodecDefinition[] = Object.values(CODECS);
@@ -37,8 +39,8 @@ export function definitionForTrack<D extends CodecDefinition>(definitions: reado
   return candidates.length <= 1 ? candidates[0] : candidates.find((d) => d.identifies!(track));
 }
 
-/** `H.264 (V_MPEG4/ISO/AVC) or H.265 (V_MPEGH/ISO/HEVC)`: what a track may be, for messages. */
+/** `AAC (A_AAC), G.711 (A_MS/ACM) or 16-bit PCM (A_PCM/INT/LIT)`: what a track may be, for messages. */
 export function describeCodecs(definitions: readonly CodecDefinition[]): string {
-  const names = new Set(definitions.map((d) => `${d.family} (${d.codecIds[0]})`));
-  return [...names].join(' or ');
+  const names = [...new Set(definitions.map((d) => `${d.family} (${d.codecIds[0]})`))];
+  return names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
 }

@@ -3,14 +3,16 @@
  * for non-square pixels), mp4a with esds, and the QuickTime-style alaw/ulaw entries for G.711.
  */
 
+import { CODECS } from '../codecs/registry.js';
 import type { Codec, TrackConfig } from '../codecs/types.js';
+import { UnsupportedStreamMediaTypeException } from '../errors.js';
 import { box, bytes, fullBox, type Part, u16, u32, u8, zeros } from './boxes.js';
 
 /**
  * The sample entry of each codec: a codec without one is a compile error (with its definition in
  * codecs/registry.ts, the only other table keyed by codec).
  */
-const SAMPLE_ENTRIES: { readonly [C in Codec]: (config: TrackConfig, trackId: number) => Part } = {
+const SAMPLE_ENTRIES: { readonly [C in Codec]: ((config: TrackConfig, trackId: number) => Part) | null } = {
   avc: (config) => visualEntry(config, 'avcC'),
   // hvc1 or hev1, as the config says (hev1 when the frames carry parameter sets the record lacks).
   hevc: (config) => visualEntry(config, 'hvcC'),
@@ -18,10 +20,14 @@ const SAMPLE_ENTRIES: { readonly [C in Codec]: (config: TrackConfig, trackId: nu
   // QuickTime sound description v0: sample size is the decoded width (16), as ffmpeg writes it.
   alaw: (config) => box('alaw', ...audioEntryFields(config, 16)),
   ulaw: (config) => box('ulaw', ...audioEntryFields(config, 16)),
+  // MP4 players take no raw PCM: the api writes PCM tracks as FLAC (audio/transcode.ts).
+  pcm: null,
 };
 
 export function sampleEntry(config: TrackConfig, trackId: number): Part {
-  return SAMPLE_ENTRIES[config.codec](config, trackId);
+  const write = SAMPLE_ENTRIES[config.codec];
+  if (write === null) throw new UnsupportedStreamMediaTypeException(`${CODECS[config.codec].name} is not written to MP4 as is (track ${config.trackNumber})`);
+  return write(config, trackId);
 }
 
 /** The display width in tkhd: the coded width stretched by the sample aspect ratio. */
