@@ -202,7 +202,7 @@ describe('kvs-clip inspect (in process)', () => {
   // The avcC of fixtures/kvs-h264-aac.mkv, as ffprobe prints it (320x240 in its SPS):
   // ffprobe -v error -select_streams v -show_streams -show_data fixtures/kvs-h264-aac.mkv → extradata
   const avcC = Buffer.from('014d400dffe10016674d400dda0507ec0440000003004000000c83c50aa801000468ef0fc8', 'hex');
-  // AudioSpecificConfig of AAC-LC 48 kHz stereo (DESIGN.md §3).
+  // AudioSpecificConfig of AAC-LC 48 kHz stereo (docs/codecs.md#aac).
   const aacConfig = Uint8Array.of(0x11, 0x90);
   const streamOf = (tracks: TrackSpec[]): Uint8Array =>
     writeKvsStream({
@@ -225,12 +225,12 @@ describe('kvs-clip inspect (in process)', () => {
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout) as InspectReport;
     expect(report.tracks[0]).toMatchObject({ video: { width: 1920, height: 1080 }, codec: 'avc1.4d400d', width: 320, height: 240 });
-    expect(report.tracks[1]).toMatchObject({ codecId: 'A_OPUS', error: { name: 'UnsupportedStreamMediaTypeException', message: 'Track 2 has codec "A_OPUS"; it must be AAC (A_AAC) or G.711 (A_MS/ACM) (fragment 31, track 2)' } });
+    expect(report.tracks[1]).toMatchObject({ codecId: 'A_OPUS', error: { name: 'UnsupportedStreamMediaTypeException', message: 'Track 2 has codec "A_OPUS"; it must be AAC (A_AAC), G.711 (A_MS/ACM) or 16-bit PCM (A_PCM/INT/LIT) (fragment 31, track 2)' } });
     const table = await runInProcess(['-'], bytes);
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n').slice(0, 2)).toEqual([
       'track 1: video V_MPEG4/ISO/AVC 1920x1080, CodecPrivate 37 B → avc1.4d400d 320x240',
-      'track 2: audio A_OPUS 48000 Hz 2 ch, no CodecPrivate → UnsupportedStreamMediaTypeException: Track 2 has codec "A_OPUS"; it must be AAC (A_AAC) or G.711 (A_MS/ACM) (fragment 31, track 2)',
+      'track 2: audio A_OPUS 48000 Hz 2 ch, no CodecPrivate → UnsupportedStreamMediaTypeException: Track 2 has codec "A_OPUS"; it must be AAC (A_AAC), G.711 (A_MS/ACM) or 16-bit PCM (A_PCM/INT/LIT) (fragment 31, track 2)',
     ]);
   });
 

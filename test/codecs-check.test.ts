@@ -335,11 +335,13 @@ describe.skipIf(!haveSamples)('each KVS error name, from a real sample with one 
     expect(error.fragmentNumber).toBe(first.fragmentNumber);
   });
 
-  it('UnsupportedStreamMediaTypeException: vogels_480.mkv without its video track (audio only)', () => {
-    const error = kvsError(() => checkTracks(fragment(3, vogels().filter((t) => t.number === 2))));
+  it('UnsupportedStreamMediaTypeException: vogels_480.mkv without its video track (audio only) under strict: getclip; accepted otherwise', () => {
+    const audioOnly = vogels().filter((t) => t.number === 2);
+    const error = kvsError(() => checkTracks(fragment(3, audioOnly), { strict: 'getclip' }));
     expect(error.name).toBe('UnsupportedStreamMediaTypeException');
     expect(error.message).toMatch(/^Audio-only stream/);
     expect(error.fragmentIndex).toBe(3);
+    expect(checkTracks(fragment(3, audioOnly))).toMatchObject([{ trackNumber: 2, codec: 'aac', sampleRate: 48000, channels: 2 }]);
   });
 
   it('UnsupportedStreamMediaTypeException: vogels_480.mkv with track 2 as Opus, and pairings under strict: getclip', () => {

@@ -6,7 +6,7 @@
  *   packets of the input Matroska one by one: size, CRC-32, key flag, and presentation time (±1 ms
  *   video, ±1.5 ms audio, whose Matroska times are rounded to ms and whose laces ffmpeg spreads in
  *   whole ms). For KVS streams the expected time of a packet is its fragment's PRODUCER_TIMESTAMP
- *   plus its offset from the fragment's cluster Timecode (DESIGN.md §2), not the raw Matroska time,
+ *   plus its offset from the fragment's cluster Timecode (docs/kvs-mkv.md#timeline), not the raw Matroska time,
  *   which restarts with every upload.
  */
 import { existsSync, readdirSync } from 'node:fs';

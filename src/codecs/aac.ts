@@ -116,7 +116,7 @@ function readSamplingFrequency(r: BitReader, index: number, field: string): numb
   const frequency = index === EXPLICIT_FREQUENCY ? r.bits(24) : AAC_SAMPLING_FREQUENCIES[index];
   if (frequency === undefined || frequency === 0) {
     // KVS reports an AAC config whose sample rate cannot be read as MissingCodecPrivateDataException,
-    // not Invalid… (DESIGN.md §3): the service looks the rate up from the config and, finding none,
+    // not Invalid… (docs/codecs.md#what-kvs-reports): the service looks the rate up from the config and, finding none,
     // treats the config as absent. We raise what KVS raises so callers' handling carries over.
     throw new MissingCodecPrivateDataException(
       index === EXPLICIT_FREQUENCY

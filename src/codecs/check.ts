@@ -1,17 +1,21 @@
 /**
- * GetClip's stream rules, applied per fragment of one clip (DESIGN.md §4–5): track 1 is H.264 or
- * H.265 video, an optional track 2 is AAC or G.711 audio, codec private data is present (or
- * derivable) and parses, and neither the tracks nor their codec private data change within the clip.
+ * GetClip's stream rules, applied per fragment of one clip (docs/getclip.md#tracks-and-pairings,
+ * docs/errors.md#when): track 1 is H.264 or H.265 video, an optional track 2 is audio (AAC, G.711,
+ * 16-bit PCM); outside `strict: 'getclip'` an audio-only stream uses every track. Codec private data
+ * is present (or derivable) and parses, and neither the tracks nor their codec private data change
+ * within the clip. What each codec accepts is its definition's (registry.ts).
  *
  * KVS names used, and for what:
- * - UnsupportedStreamMediaTypeException: no track 1, track 1 not H.264/H.265 (an audio-only stream
- *   included), track 2 not AAC/G.711, A_MS/ACM other than G.711, AAC object types outside AAC, and
- *   with `strict: 'getclip'` pairings GetClip does not serve.
+ * - UnsupportedStreamMediaTypeException: no track 1 in a stream with video, track 1 not H.264/H.265,
+ *   an audio track of another codec, A_MS/ACM other than G.711, AAC object types outside AAC, PCM
+ *   other than 16-bit, a MimeType tag other than audio/L16; with `strict: 'getclip'` audio-only
+ *   streams and the pairings GetClip does not serve.
  * - MissingCodecPrivateDataException: no CodecPrivate and nothing to derive one from; also an AAC
  *   config whose sample rate cannot be read (what KVS reports for it; see aac.ts).
  * - InvalidCodecPrivateDataException: CodecPrivate (or in-band parameter sets standing in for it)
  *   that does not parse; tracks or CodecPrivate that change between fragments.
- * - InvalidMediaFrameException: a frame that is empty or whose NAL units do not tile it (frames.ts).
+ * - InvalidMediaFrameException: a frame that is empty, whose NAL units do not tile it, or that holds
+ *   no whole number of sample frames (frames.ts).
  */
 import {
   InvalidCodecPrivateDataException, KvsClipError, UnsupportedStreamMediaTypeException,

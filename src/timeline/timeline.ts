@@ -1,5 +1,5 @@
 /**
- * From checked fragments to timed samples (DESIGN.md §2 "Timeline").
+ * From checked fragments to timed samples (docs/kvs-mkv.md#timeline).
  *
  * Placement: every frame gets a time in integer ns from the clip's origin. A KVS fragment is placed by
  * its PRODUCER_TIMESTAMP (or SERVER_TIMESTAMP) and each frame by its offset from the fragment's cluster

@@ -168,7 +168,7 @@ export async function startFakeKvs(options: FakeKvsOptions): Promise<FakeKvs> {
     } catch (error) {
       if (!(error instanceof ServiceError)) throw error;
       entry.status = error.status;
-      // DESIGN.md §4: the SDK reads the name from x-amzn-ErrorType and the message from the body.
+      // docs/errors.md#on-the-wire: the SDK reads the name from x-amzn-ErrorType and the message from the body.
       response.writeHead(error.status, {
         'content-type': 'application/json',
         'x-amzn-errortype': `${error.type}:http://internal.amazon.com/coral/com.amazonaws.kinesis.video/`,
