@@ -39,5 +39,6 @@ export function aacCodecString(objectType: number): string {
 
 /** The MIME type with codecs for MediaSource, e.g. `video/mp4; codecs="avc1.64001f,mp4a.40.2"`. */
 export function mimeType(configs: readonly TrackConfig[]): string {
-  return `video/mp4; codecs="${configs.map((config) => config.codecString).join(',')}"`;
+  const type = configs.every((config) => config.kind === 'audio') ? 'audio' : 'video';
+  return `${type}/mp4; codecs="${configs.map((config) => config.codecString).join(',')}"`;
 }

@@ -14,9 +14,10 @@ import type { Codec, TrackConfig } from './types.js';
  * How a codec's frames are laid out, which decides how they are checked (frames.ts):
  * - 'nal-units': NAL units with length prefixes (or Annex-B start codes, converted);
  * - 'access-units': one opaque access unit per frame, never empty;
- * - 'sample-frames': whole sample frames of `channels × bitsPerSample / 8` bytes.
+ * - 'sample-frames': whole sample frames of `channels × bitsPerSample / 8` bytes;
+ * - 'flac-frames': FLAC frames, each starting with a frame header whose block size reads.
  */
-export type Framing = 'nal-units' | 'access-units' | 'sample-frames';
+export type Framing = 'nal-units' | 'access-units' | 'sample-frames' | 'flac-frames';
 
 interface CommonDefinition<C extends Codec> {
   readonly codec: C;
@@ -56,8 +57,8 @@ export interface VideoCodecDefinition<C extends Codec = Codec> extends CommonDef
 export interface AudioCodecDefinition<C extends Codec = Codec> extends CommonDefinition<C> {
   readonly kind: 'audio';
   configure(track: MkvTrack): TrackConfig;
-  /** How many samples (per channel) a frame of `byteLength` bytes holds: its duration in the track's timescale. */
-  samplesInFrame(config: TrackConfig, byteLength: number): number;
+  /** How many samples (per channel) a checked frame holds: its duration in the track's timescale. */
+  samplesInFrame(config: TrackConfig, frame: Uint8Array): number;
 }
 
 export type CodecDefinition<C extends Codec = Codec> = VideoCodecDefinition<C> | AudioCodecDefinition<C>;

@@ -8,6 +8,7 @@ import { InvalidMediaFrameException, KvsClipError, type ErrorPlace } from '../er
 import type { MkvFrame } from '../mkv/types.js';
 import { annexBToLengthPrefixed, splitLengthPrefixed, startsWithStartCode, tilesExactly, type NalLengthSize } from './annexb.js';
 import type { Framing } from './definition.js';
+import { flacFrameBlockSize } from './flac.js';
 import { CODECS } from './registry.js';
 import type { TrackConfig } from './types.js';
 
@@ -62,6 +63,12 @@ export function checkFrames(
           const unit = frameBytes === config.channels ? `its ${config.channels} channels` : `its ${frameBytes}-byte sample frames`;
           return { frames, error: frameError(index, frame, place, `has ${data.length} bytes, not a multiple of ${unit}`) };
         }
+        frames.push(frame);
+        break;
+      }
+      case 'flac-frames': {
+        const blockSize = flacFrameBlockSize(data);
+        if (typeof blockSize === 'string') return { frames, error: frameError(index, frame, place, blockSize) };
         frames.push(frame);
         break;
       }

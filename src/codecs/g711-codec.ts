@@ -24,8 +24,8 @@ function g711FormatOf(track: MkvTrack): { wave: WaveFormatEx; format: G711Format
 }
 
 /** One byte per sample and channel. */
-function samplesInFrame(config: TrackConfig, byteLength: number): number {
-  return Math.max(1, Math.floor(byteLength / config.channels!));
+function samplesInFrame(config: TrackConfig, frame: Uint8Array): number {
+  return Math.max(1, Math.floor(frame.byteLength / config.channels!));
 }
 
 export const ALAW: AudioCodecDefinition<'alaw'> = {

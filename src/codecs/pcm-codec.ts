@@ -27,7 +27,7 @@ export const PCM: AudioCodecDefinition<'pcm'> = {
   matchesCodecId: (codecId) => codecId === CODEC_ID,
   framing: 'sample-frames',
   configure: (track) => pcmTrackConfig(track, undefined),
-  samplesInFrame: (config, byteLength) => Math.max(1, Math.floor(byteLength / (2 * config.channels!))),
+  samplesInFrame: (config, frame) => Math.max(1, Math.floor(frame.byteLength / (2 * config.channels!))),
 };
 
 /**

@@ -7,6 +7,7 @@ import type { MkvTrack } from '../mkv/types.js';
 import { AAC } from './aac-codec.js';
 import { H264 } from './avc-codec.js';
 import type { AudioCodecDefinition, CodecDefinition, VideoCodecDefinition } from './definition.js';
+import { FLAC } from './flac-codec.js';
 import { ALAW, ULAW } from './g711-codec.js';
 import { H265 } from './hevc-codec.js';
 import { PCM } from './pcm-codec.js';
@@ -19,6 +20,7 @@ export const CODECS: { readonly [C in Codec]: CodecDefinition<C> } = {
   alaw: ALAW,
   ulaw: ULAW,
   pcm: PCM,
+  flac: FLAC,
 };
 
 const ALL: readonly CodecDefinition[] = Object.values(CODECS);

@@ -4,8 +4,8 @@
  */
 
 /** The codecs kvs-clip reads and writes; each has one definition (definition.ts, registry.ts). */
-export type Codec = 'avc' | 'hevc' | 'aac' | 'alaw' | 'ulaw' | 'pcm';
-export type SampleEntryType = 'avc1' | 'hvc1' | 'hev1' | 'mp4a' | 'alaw' | 'ulaw' | 'sowt';
+export type Codec = 'avc' | 'hevc' | 'aac' | 'alaw' | 'ulaw' | 'pcm' | 'flac';
+export type SampleEntryType = 'avc1' | 'hvc1' | 'hev1' | 'mp4a' | 'alaw' | 'ulaw' | 'sowt' | 'fLaC';
 
 export interface TrackConfig {
   /** Matroska track number this config belongs to. */

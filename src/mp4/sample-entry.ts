@@ -22,6 +22,8 @@ const SAMPLE_ENTRIES: { readonly [C in Codec]: ((config: TrackConfig, trackId: n
   ulaw: (config) => box('ulaw', ...audioEntryFields(config, 16)),
   // MP4 players take no raw PCM: the api writes PCM tracks as FLAC (audio/transcode.ts).
   pcm: null,
+  // FLAC in ISOBMFF: the config holds the dfLa body (version, flags, metadata blocks).
+  flac: (config) => box('fLaC', ...audioEntryFields(config, config.bitsPerSample ?? 16), box('dfLa', bytes(config.decoderConfig!))),
 };
 
 export function sampleEntry(config: TrackConfig, trackId: number): Part {

@@ -385,7 +385,7 @@ function placeAudio(st: TrackState, gt: GroupTrack, shiftNs: number): TrackRun {
       durations[i - 1] = d;
       dts += d;
     }
-    natural = audio.samplesInFrame(config, frame.data.byteLength);
+    natural = audio.samplesInFrame(config, frame.data);
   }
   st.lastDts = dts;
   st.lastNatural = natural;
