@@ -27,7 +27,15 @@ import {
 import { InvalidArgumentException } from '../errors.js';
 import { keepLayout } from '../jit.js';
 import type { ReaderWarning } from '../warnings.js';
-import { pushBlockFrames, readBlockGroup, readBlockHeader, FLAG_DISCARDABLE, FLAG_KEYFRAME, type BlockGroupContent, type BlockHeader } from './block.js';
+import {
+  FLAG_DISCARDABLE,
+  FLAG_KEYFRAME,
+  pushBlockFrames,
+  readBlockGroup,
+  readBlockHeader,
+  type BlockGroupContent,
+  type BlockHeader,
+} from './block.js';
 import { checkEbmlHeader, readSimpleTags, readTimecodeScale, readTracks } from './elements.js';
 import { FragmentAssembler } from './fragments.js';
 import * as ID from './ids.js';
