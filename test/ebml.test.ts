@@ -3,15 +3,18 @@ import { describe, expect, it } from 'vitest';
 import {
   ChunkReader,
   EbmlError,
+  forEachChild,
   HEADER_BAD_ID,
   HEADER_BAD_SIZE,
   HEADER_INCOMPLETE,
   HEADER_SIZE_TOO_LARGE,
+  readChild,
   readElementHeader,
   readFloat,
   readString,
   readUint,
   UNKNOWN_SIZE,
+  type ChildElement,
   type ElementHeader,
 } from '../src/ebml/index.js';
 import { chunkPlan, splitBytes } from './support/kvs-arbitrary.js';
@@ -102,6 +105,65 @@ describe('element values', () => {
     expect(readString(utf8, 0, utf8.length)).toBe('Grüße 🎥');
   });
 });
+
+describe('readChild and forEachChild', () => {
+  /** A child as written: ID, size field of some width, body. */
+  const child = fc.record({ id: elementId, width: fc.integer({ min: 1, max: 8 }), body: fc.uint8Array({ maxLength: 20 }) });
+  const encode = ({ id, width, body }: { id: number; width: number; body: Uint8Array }): number[] => [
+    ...idBytes(id),
+    ...sizeField(body.length, { width: width as SizeWidth }),
+    ...body,
+  ];
+
+  it('walk any run of children back to their IDs and bodies, at any place in a buffer', () => {
+    fc.assert(
+      fc.property(fc.array(child, { maxLength: 8 }), fc.uint8Array({ maxLength: 5 }), fc.nat(1000), (children, before, base) => {
+        const parent = Uint8Array.from([...before, ...children.flatMap(encode), 0xee]); // 0xee: a byte past the parent
+        const start = before.length;
+        const end = parent.length - 1;
+        const walked: { id: number; body: Uint8Array }[] = [];
+        const out: ChildElement = { id: 0, size: 0, bodyStart: 0, bodyEnd: 0 };
+        for (let pos = start; pos < end; pos = out.bodyEnd) {
+          readChild(parent, pos, end, base, out);
+          expect(out.bodyEnd - out.bodyStart).toBe(out.size);
+          walked.push({ id: out.id, body: parent.subarray(out.bodyStart, out.bodyEnd) });
+        }
+        expect(walked).toEqual(children.map(({ id, body }) => ({ id, body })));
+        const visited: { id: number; body: Uint8Array }[] = [];
+        forEachChild(parent, start, end, base, (id, bodyStart, bodyEnd) => visited.push({ id, body: parent.subarray(bodyStart, bodyEnd) }));
+        expect(visited).toEqual(walked);
+      }),
+    );
+  });
+
+  it('reject a child that overruns its parent, or has an unknown size, naming its input offset', () => {
+    fc.assert(
+      fc.property(fc.array(child, { maxLength: 4 }), child, fc.integer({ min: 1, max: 20 }), fc.nat(1000), (children, last, cut, base) => {
+        fc.pre(last.body.length > 0);
+        const head = children.flatMap(encode);
+        const bytes = Uint8Array.from([...head, ...encode(last)]);
+        const end = bytes.length - Math.min(cut, last.body.length); // the last child's body runs past the parent
+        const error = captureError(() => forEachChild(bytes, 0, end, base, () => {}));
+        expect(error).toBeInstanceOf(EbmlError);
+        expect(error).toMatchObject({ byteOffset: base + head.length });
+        expect((error as Error).message).toMatch(/overruns its parent/);
+      }),
+    );
+    const unknown = Uint8Array.of(0xec, 0x80, 0xa1, 0xff, 1, 2);
+    const error = captureError(() => readChild(unknown, 2, unknown.length, 100, { id: 0, size: 0, bodyStart: 0, bodyEnd: 0 }));
+    expect(error).toMatchObject({ byteOffset: 102, message: expect.stringMatching(/unknown size/) });
+    expect(error).toBeInstanceOf(EbmlError);
+  });
+});
+
+function captureError(run: () => void): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
 
 describe('ChunkReader', () => {
   type Op = { kind: 'read' | 'skip' | 'peek'; n: number };

@@ -264,6 +264,34 @@ describe('readFragments: plain Matroska', () => {
   });
 });
 
+describe('readFragments: top-level elements', () => {
+  it('skips an unknown one with an unknown-element warning, and Void and CRC-32 silently, for any chunking', async () => {
+    const sized = { segmentSize: { width: 8 as const } };
+    const first = writeKvsStream({ documents: [simpleDoc(sized)] });
+    const second = writeKvsStream({ documents: [simpleDoc({ ...sized, fragmentNumber: '2', continuationToken: '2' })] });
+    const between = [
+      ...[0xec, 0x83, 0, 0, 0], // Void of 3 bytes
+      ...[0x4f, 0x11, 0x8a, ...new Array<number>(10).fill(0xaa)], // element 0x4F11 of 10 bytes
+      ...[0xbf, 0x84, 1, 2, 3, 4], // CRC-32
+    ];
+    const bytes = Uint8Array.from([...first.bytes, ...between, ...second.bytes]);
+    await fc.assert(
+      fc.asyncProperty(chunkPlan, async (plan) => {
+        const result = await readAll(splitBytes(bytes, plan));
+        expect(result.error).toBeUndefined();
+        expect(result.fragments.map((f) => [f.fragmentNumber, f.frames.length])).toEqual([
+          [simpleDoc().fragmentNumber, 3],
+          ['2', 3],
+        ]);
+        expect(result.warnings).toEqual([
+          { code: 'unknown-element', message: 'skipped top-level element 0x4F11 of 10 bytes', byteOffset: first.bytes.length + 5, fragmentIndex: 1 },
+        ]);
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
+
 describe('readFragments: truncated input', () => {
   const noError = kvsStream.map((spec) => ({ ...spec, error: undefined }));
 
@@ -326,6 +354,42 @@ describe('readFragments: malformed input', () => {
     expect(result.error).toBeInstanceOf(InvalidArgumentException);
     expect((result.error as Error).message).toMatch(/empty frames/);
     expect(result.fragments.map((f) => [f.frames.length, f.partial])).toEqual([[3, true]]);
+  });
+
+  it('hands out the fragment a malformed block completes, whole, before the partial one and the error, for any chunking', async () => {
+    const block = (t: number, keyframe: boolean, frames: Uint8Array[], lacing: 'none' | 'fixed' = 'none') => ({
+      kind: 'simple' as const,
+      track: 1,
+      timeOffset: t,
+      keyframe,
+      lacing,
+      frames,
+    });
+    const emptyFrames = Array.from({ length: 256 }, () => new Uint8Array(0));
+    const doc = simpleDoc({
+      fragmentNumber: undefined,
+      serverTimestamp: undefined,
+      producerTimestamp: undefined,
+      millisBehindNow: undefined,
+      continuationToken: undefined,
+      // The third block is a video key frame, so it completes the fragment of the first two (plain
+      // Matroska is cut at key frames); its 256 empty fixed-laced frames are then refused.
+      clusters: [{ timecode: 0, blocks: [block(0, true, [Uint8Array.of(1)]), block(40, false, [Uint8Array.of(2)]), block(80, true, emptyFrames, 'fixed')] }],
+    });
+    const bytes = writeKvsStream({ documents: [doc] }).bytes;
+    await fc.assert(
+      fc.asyncProperty(chunkPlan, async (plan) => {
+        const result = await readAll(splitBytes(bytes, plan));
+        expect(result.events).toEqual(['fragment', 'fragment', 'error']);
+        expect(result.fragments.map((f) => [f.index, f.frames.map((x) => x.timestamp), f.partial])).toEqual([
+          [0, [0, 40], undefined],
+          [1, [], true],
+        ]);
+        expect(result.error).toBeInstanceOf(InvalidArgumentException);
+        expect(result.error).toMatchObject({ fragmentIndex: 1, message: expect.stringMatching(/empty frames/) });
+      }),
+      { numRuns: 50 },
+    );
   });
 
   it('rejects a Cluster Timecode past 2^53 - 1, which no number holds exactly', async () => {

@@ -9,8 +9,8 @@ import { InvalidArgumentException } from '../errors.js';
 import { concatBytes } from '../bytes.js';
 import { keepLayout } from '../jit.js';
 
-/** Anything that yields bytes (the same shapes as mkv's ByteSource). */
-export type ChunkSource =
+/** Anything that yields bytes: one buffer, a stream of chunks, or an (async) iterable of chunks. */
+export type ByteSource =
   | Uint8Array
   | ArrayBuffer
   | ReadableStream<Uint8Array>
@@ -30,7 +30,7 @@ export class ChunkReader {
   readonly #ahead: Uint8Array[] = [];
   readonly #source: ChunkPuller;
 
-  constructor(source: ChunkSource) {
+  constructor(source: ByteSource) {
     this.#source = chunkPuller(source);
   }
 
@@ -131,7 +131,7 @@ interface ChunkPuller {
   close(): Promise<void>;
 }
 
-function chunkPuller(source: ChunkSource): ChunkPuller {
+function chunkPuller(source: ByteSource): ChunkPuller {
   // A whole buffer is a source of one chunk.
   if (source instanceof Uint8Array || source instanceof ArrayBuffer) return iteratorPuller([source][Symbol.iterator]());
   if (isReadableStream(source)) {

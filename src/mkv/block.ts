@@ -2,7 +2,7 @@
  * SimpleBlock / Block bodies (RFC 9559 §10): track number, 16-bit signed time offset, flags, and
  * the frames, unlaced or laced the Xiph, EBML or fixed-size way. Frames are views of the body.
  */
-import { EbmlError, forEachChild, readSafeUint, vintLength } from '../ebml/index.js';
+import { EbmlError, readChild, readSafeUint, vintLength, type ChildElement } from '../ebml/index.js';
 import { BLOCK, BLOCK_DURATION, REFERENCE_BLOCK } from './ids.js';
 import type { MkvFrame } from './types.js';
 
@@ -145,20 +145,27 @@ export interface BlockGroupContent {
   referenced: boolean;
 }
 
+/** Scratch for the BlockGroup's children (readBlockGroup runs to completion, so one is enough). */
+const child: ChildElement = { id: 0, size: 0, bodyStart: 0, bodyEnd: 0 };
+
 /**
  * Picks Block, BlockDuration and ReferenceBlock out of the BlockGroup body `bytes[start, end)` (input
- * offset `base`) into `out`.
+ * offset `base`) into `out`. A loop over readChild rather than forEachChild: a callback would be a
+ * closure made per BlockGroup, on the per-block path.
  */
 export function readBlockGroup(bytes: Uint8Array, start: number, end: number, base: number, out: BlockGroupContent): void {
   out.blockStart = -1;
   out.duration = undefined;
   out.referenced = false;
-  forEachChild(bytes, start, end, base - start, (id, bodyStart, bodyEnd) => {
+  const bytesBase = base - start; // input offset of bytes[0]
+  for (let pos = start; pos < end; pos = child.bodyEnd) {
+    readChild(bytes, pos, end, bytesBase, child);
+    const id = child.id;
     if (id === BLOCK) {
-      out.blockStart = bodyStart;
-      out.blockEnd = bodyEnd;
-    } else if (id === BLOCK_DURATION) out.duration = readSafeUint(bytes, bodyStart, bodyEnd, base - start + bodyStart, 'BlockDuration');
+      out.blockStart = child.bodyStart;
+      out.blockEnd = child.bodyEnd;
+    } else if (id === BLOCK_DURATION) out.duration = readSafeUint(bytes, child.bodyStart, child.bodyEnd, bytesBase + child.bodyStart, 'BlockDuration');
     else if (id === REFERENCE_BLOCK) out.referenced = true;
-  });
+  }
   if (out.blockStart < 0) throw new EbmlError('BlockGroup without a Block', base);
 }

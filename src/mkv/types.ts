@@ -1,7 +1,13 @@
 /**
- * What the Matroska/KVS reader hands to the layers above it (DESIGN.md §2).
+ * What the Matroska/KVS reader hands to the layers above it (docs/kvs-mkv.md).
  * Payloads are `subarray` views of the input chunks: nothing is copied here.
  */
+import type { ReaderWarning } from '../warnings.js';
+
+/** Anything the reader accepts as input (defined with the chunked reading, in ebml/). */
+export type { ByteSource } from '../ebml/chunk-reader.js';
+/** Warnings are shared by every layer; re-exported here for the modules that import them from mkv. */
+export type { ReaderWarning, WarningCode } from '../warnings.js';
 
 export type TrackType = 'video' | 'audio' | 'subtitle' | 'other';
 
@@ -84,24 +90,9 @@ export interface MkvFragment {
   partial?: boolean;
 }
 
-export interface ReaderWarning {
-  code: 'truncated' | 'skipped' | 'unknown-element' | string;
-  message: string;
-  byteOffset?: number;
-  fragmentIndex?: number;
-}
-
 export interface ReadOptions {
   /** Called for recoverable problems, e.g. a stream cut off in the middle of an element. */
   onWarning?: (warning: ReaderWarning) => void;
   /** Largest element body buffered whole (tags, codec private…); defaults to 64 MiB. */
   maxElementSize?: number;
 }
-
-/** Anything the reader accepts as input. */
-export type ByteSource =
-  | Uint8Array
-  | ArrayBuffer
-  | ReadableStream<Uint8Array>
-  | AsyncIterable<Uint8Array>
-  | Iterable<Uint8Array>;

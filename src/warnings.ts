@@ -1,0 +1,36 @@
+/**
+ * Warnings: recoverable problems that every layer (the Matroska reader, the codec checks, clip
+ * selection, the AWS client) reports to the caller's `onWarning` and then goes on. They live here,
+ * below all of those layers, so that each one can emit them without importing another.
+ */
+
+/**
+ * What a warning is about. Every code that is emitted anywhere, and when:
+ *
+ * - `'truncated'`: the input ended inside an element, or inside a Cluster or Segment of known size.
+ *   Every complete frame before the cut has been delivered; the fragment the cut fell in is marked
+ *   `partial`. Emitted once, after the last fragment, by the Matroska reader.
+ * - `'unknown-element'`: a top-level element other than an EBML header, Segment, Void or CRC-32 was
+ *   skipped unread (Matroska reader).
+ * - `'ignored-track'`: a track numbered other than 1 and 2 is left out of the output, as GetClip
+ *   plays tracks 1 (video) and 2 (audio) only (codec checks).
+ * - `'duplicate-timestamp'`: two fragments have the same producer (or server) timestamp; one of them
+ *   is kept by the `duplicateTimestamps` rule, or, in streaming output, a late twin of a fragment
+ *   already delivered is dropped (clip selection).
+ * - `'capped'`: `maxFragments` or `maxBytes` was reached, so the clip was cut where GetClip would cut
+ *   it. Emitted once (clip selection).
+ * - `'unexpected-fragment'`: GetMediaForFragmentList sent a fragment that was not asked for, or sent
+ *   one twice; it is skipped (AWS client).
+ */
+export type WarningCode = 'truncated' | 'unknown-element' | 'ignored-track' | 'duplicate-timestamp' | 'capped' | 'unexpected-fragment';
+
+/** A recoverable problem, handed to `onWarning`. */
+export interface ReaderWarning {
+  code: WarningCode;
+  /** What happened, for people: names the element, track, fragment or limit involved. */
+  message: string;
+  /** Input offset of the element the warning is about, when it is about one. */
+  byteOffset?: number;
+  /** Index of the fragment it is about (MkvFragment.index), when it is about one. */
+  fragmentIndex?: number;
+}
