@@ -1,5 +1,6 @@
 import { InvalidArgumentException, ResourceNotFoundException } from '../errors.js';
-import type { MkvFragment, ReaderWarning } from '../mkv/types.js';
+import type { MkvFragment } from '../mkv/types.js';
+import type { ReaderWarning } from '../warnings.js';
 import type { TimestampKind } from '../timeline/types.js';
 import type { ClipFragmentSelector, ClipOptions, DuplicateTimestampRule, FragmentSource, TimeRange } from './types.js';
 

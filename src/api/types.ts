@@ -1,4 +1,5 @@
-import type { ByteSource, MkvFragment, ReaderWarning } from '../mkv/types.js';
+import type { ByteSource, MkvFragment } from '../mkv/types.js';
+import type { ReaderWarning } from '../warnings.js';
 import type { CheckOptions } from '../codecs/types.js';
 import type { TimestampKind } from '../timeline/types.js';
 

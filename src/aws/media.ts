@@ -7,7 +7,8 @@
 import type { KinesisVideoArchivedMediaClient } from '@aws-sdk/client-kinesis-video-archived-media';
 import { KvsStreamError } from '../errors.js';
 import { readFragments } from '../mkv/index.js';
-import type { ByteSource, MkvFragment, ReaderWarning } from '../mkv/types.js';
+import type { ReaderWarning } from '../warnings.js';
+import type { ByteSource, MkvFragment } from '../mkv/types.js';
 import type { ArchivedMediaSdk } from './sdk.js';
 import { backoffDelay, isRetryable, sleep, type RetrySettings } from './retry.js';
 import type { StreamId } from './selection.js';

@@ -4,7 +4,7 @@ import type {
 } from '@aws-sdk/client-kinesis-video-archived-media';
 import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import type { ClipFragmentSelector, ClipOptions } from '../api/types.js';
-import type { ReaderWarning } from '../mkv/types.js';
+import type { ReaderWarning } from '../warnings.js';
 
 /** Shaped like GetClipInput; timestamps may be Date or epoch seconds, as in the offline API. */
 export interface KvsClipInput {

@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { clip, fragmentedMp4Chunks } from '../api/index.js';
 import type { ClipOptions, DuplicateTimestampRule } from '../api/types.js';
-import type { ReaderWarning } from '../mkv/types.js';
+import type { ReaderWarning } from '../warnings.js';
 import { parseClipSelector, parseCommandArgs, parseTimestampKind, UsageError } from './args.js';
 import { fragmentedMp4OfFile } from './fragmented-file.js';
 import { openInputFile, stdinBytes, streamFile } from './io.js';

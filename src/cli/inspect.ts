@@ -12,7 +12,8 @@
  */
 import { AUDIO_TRACK, checkTracks, VIDEO_TRACK, type TrackConfig } from '../codecs/index.js';
 import { isKvsClipError, type KvsClipError } from '../errors.js';
-import { readFragments, type MkvFragment, type MkvTrack, type ReaderWarning } from '../mkv/index.js';
+import { readFragments, type MkvFragment, type MkvTrack } from '../mkv/index.js';
+import type { ReaderWarning } from '../warnings.js';
 import { parseCommandArgs } from './args.js';
 import { openInput, write, type CliIo } from './io.js';
 import type { Command } from './run.js';

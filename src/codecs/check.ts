@@ -22,7 +22,8 @@ import {
   type ErrorPlace, type KvsClipErrorOptions,
 } from '../errors.js';
 import { equalBytes } from '../bytes.js';
-import type { MkvFragment, MkvTrack, ReaderWarning } from '../mkv/types.js';
+import type { MkvFragment, MkvTrack } from '../mkv/types.js';
+import type { ReaderWarning } from '../warnings.js';
 import { checkFrames, type FramingState } from './frames.js';
 import { AUDIO_CODECS, CODECS, definitionForTrack, definitionsForCodecId, describeCodecs, VIDEO_CODECS } from './registry.js';
 import { pcmFormatFromTags, pcmTrackConfig, type PcmFormat } from './pcm-codec.js';

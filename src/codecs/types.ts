@@ -52,7 +52,8 @@ export interface CheckOptions {
   onWarning?: (warning: ReaderWarning) => void;
 }
 
-import type { MkvFragment, ReaderWarning } from '../mkv/types.js';
+import type { MkvFragment } from '../mkv/types.js';
+import type { ReaderWarning } from '../warnings.js';
 
 /**
  * A fragment whose tracks passed the stream rules: `configs` holds the accepted tracks (video first,

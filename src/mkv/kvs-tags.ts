@@ -1,5 +1,5 @@
 /**
- * KVS's own SimpleTags (DESIGN.md §2.4–2.7): fragment number, timestamps, GetMedia's progress tags,
+ * KVS's own SimpleTags (docs/kvs-mkv.md#tags, #after-the-cluster, #in-band-errors): fragment number, timestamps, GetMedia's progress tags,
  * and the in-band errors of GetMedia and GetMediaForFragmentList.
  */
 import { EbmlError } from '../ebml/index.js';
