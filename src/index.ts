@@ -2,6 +2,7 @@
  * kvs-clip's main entry: browser-safe, no Node built-ins, no AWS SDK (that is `kvs-clip/aws`).
  */
 export {
+  audioClip,
   clip,
   clipFromFragments,
   fragmentedMp4,
@@ -9,8 +10,10 @@ export {
   fragmentedMp4FromFragments,
   fragmentedMp4Stream,
   validateSelector,
+  wavStream,
 } from './api/index.js';
 export type {
+  AudioOutput,
   ClipFragmentSelector,
   ClipInput,
   ClipOptions,

@@ -7,6 +7,7 @@ import { readFragments } from '../mkv/index.js';
 import { createCodecChecker } from '../codecs/index.js';
 import type { CheckedFragment } from '../codecs/types.js';
 import { buildFlatClip } from '../mp4/index.js';
+import { AudioTranscoder } from '../audio/transcode.js';
 import { finishSelection, fragmentsInRange, timestampKind } from './select.js';
 import { createPayload } from './payload.js';
 import type { ClipInput, ClipOptions, ClipOutput, FragmentSource } from './types.js';
@@ -30,8 +31,15 @@ export async function clipFromFragments(
   keep: (fragment: CheckedFragment) => CheckedFragment = (fragment) => fragment,
 ): Promise<ClipOutput> {
   const checker = createCodecChecker(options);
+  // Re-encoded as the fragments arrive, before `keep` lets go of their input bytes.
+  const transcoder = new AudioTranscoder(options.audio ?? 'copy');
   const inRange: CheckedFragment[] = [];
-  for await (const fragment of fragmentsInRange(fragments, options)) inRange.push(keep(checker.check(fragment)));
+  for await (const fragment of fragmentsInRange(fragments, options)) {
+    const { fragment: transcoded, error } = transcoder.apply(checker.check(fragment));
+    if (error) throw error;
+    inRange.push(keep(transcoded));
+  }
   const { chunks, byteLength } = buildFlatClip(finishSelection(inRange, options), { timestamps: timestampKind(options) });
-  return { ContentType: 'video/mp4', Payload: createPayload(chunks, byteLength) };
+  const type = inRange.some((f) => f.configs.some((c) => c.kind === 'video')) ? 'video/mp4' : 'audio/mp4';
+  return { ContentType: type, Payload: createPayload(chunks, byteLength, type) };
 }

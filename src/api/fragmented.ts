@@ -7,6 +7,7 @@ import { concatBytes } from '../bytes.js';
 import { readFragments } from '../mkv/index.js';
 import { createCodecChecker } from '../codecs/index.js';
 import { createFragmentedMuxer } from '../mp4/index.js';
+import { AudioTranscoder } from '../audio/transcode.js';
 import { selectFragments, timestampKind } from './select.js';
 import { streamOf } from './payload.js';
 import type { ClipInput, ClipOptions, FragmentSource, Mp4Segment, Mp4SegmentChunks } from './types.js';
@@ -42,15 +43,19 @@ export async function* fragmentedMp4Chunks(input: ClipInput, options: ClipOption
 async function* chunksFromFragments(fragments: FragmentSource, options: ClipOptions): AsyncGenerator<Mp4SegmentChunks> {
   const muxer = createFragmentedMuxer({ timestamps: timestampKind(options) });
   const checker = createCodecChecker(options);
+  const transcoder = new AudioTranscoder(options.audio ?? 'copy');
   let pushed = false;
   let failure: unknown = null;
   try {
     for await (const fragment of selectFragments(fragments, options)) {
-      const { fragment: checked, error } = checker.checkPartial(fragment);
-      if (checked && checked.frames.length > 0) {
-        yield* muxer.push(checked);
+      const checked = checker.checkPartial(fragment);
+      // The transcoder stops at a frame it cannot re-encode, which comes before any the checker refused.
+      const transcoded = checked.fragment && transcoder.apply(checked.fragment);
+      if (transcoded && transcoded.fragment.frames.length > 0) {
+        yield* muxer.push(transcoded.fragment);
         pushed = true;
       }
+      const error = transcoded?.error ?? checked.error;
       if (error) throw error;
     }
   } catch (error) {

@@ -2,7 +2,7 @@ import { concatBytes } from '../bytes.js';
 import type { ClipPayload } from './types.js';
 
 /** The flat clip as the SDK-like payload: chunks as written, joined only when asked. */
-export function createPayload(chunks: Uint8Array[], byteLength: number): ClipPayload {
+export function createPayload(chunks: Uint8Array[], byteLength: number, type = 'video/mp4'): ClipPayload {
   let joined: Uint8Array | null = null;
   const bytes = (): Uint8Array => {
     if (joined) return joined;
@@ -13,7 +13,7 @@ export function createPayload(chunks: Uint8Array[], byteLength: number): ClipPay
     chunks: () => chunks.slice(),
     bytes,
     stream: () => streamOf(chunks),
-    blob: () => new Blob(chunks as BlobPart[], { type: 'video/mp4' }),
+    blob: () => new Blob(chunks as BlobPart[], { type }),
     transformToByteArray: async () => bytes(),
   };
 }

@@ -2,6 +2,9 @@ import type { ByteSource, MkvFragment } from '../mkv/types.js';
 import type { ReaderWarning } from '../warnings.js';
 import type { CheckOptions } from '../codecs/types.js';
 import type { TimestampKind } from '../timeline/types.js';
+import type { AudioOutput } from '../audio/transcode.js';
+
+export type { AudioOutput } from '../audio/transcode.js';
 
 /** GetClip's selector, as the AWS SDK shapes it (Date or epoch seconds). */
 export interface ClipFragmentSelector {
@@ -31,12 +34,19 @@ export interface ClipOptions extends CheckOptions {
   /** GetClip's caps, off by default: stop after this many fragments / bytes of fragments. */
   maxFragments?: number;
   maxBytes?: number;
+  /**
+   * What becomes of audio tracks in MP4 output: `'copy'` (default, GetClip's output) or `'flac'`:
+   * G.711 A-law/µ-law become lossless FLAC, which browsers play through MSE (docs/audio.md). 16-bit
+   * PCM is written as FLAC either way (MP4 players take no raw PCM); AAC is never touched.
+   */
+  audio?: AudioOutput;
   onWarning?: (warning: ReaderWarning) => void;
 }
 
 /** What the flat clip call returns, shaped like GetClipCommandOutput. */
 export interface ClipOutput {
-  ContentType: 'video/mp4';
+  /** video/mp4 for a clip; audio/mp4 when the stream has no video; audio/wav from audioClip. */
+  ContentType: 'video/mp4' | 'audio/mp4' | 'audio/wav';
   Payload: ClipPayload;
 }
 

@@ -1,6 +1,7 @@
 /** Command-line arguments: node's parseArgs, with its failures turned into usage errors (exit 2). */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { ClipFragmentSelector } from '../api/types.js';
+import type { AudioOutput, ClipFragmentSelector, ClipOptions } from '../api/types.js';
+import type { ReaderWarning } from '../warnings.js';
 import type { TimestampKind } from '../timeline/types.js';
 
 /** Bad command line: printed with the command's usage, exit code 2. */
@@ -50,10 +51,55 @@ export function parseTimestampKind(text: string | undefined, usage: string): Tim
   return kind;
 }
 
+/** --audio copy|flac (default copy). */
+export function parseAudioOutput(text: string | undefined, usage: string): AudioOutput {
+  const output = text ?? 'copy';
+  if (output !== 'copy' && output !== 'flac') throw new UsageError(`--audio must be copy or flac, got ${output}`, usage);
+  return output;
+}
+
 /** GetClip's selector from --start and --end, on the timestamps --timestamps chose. */
 export function parseClipSelector(kind: TimestampKind, start: string, end: string, usage: string): ClipFragmentSelector {
   return {
     FragmentSelectorType: kind === 'server' ? 'SERVER_TIMESTAMP' : 'PRODUCER_TIMESTAMP',
     TimestampRange: { StartTimestamp: parseTime('--start', start, usage), EndTimestamp: parseTime('--end', end, usage) },
   };
+}
+
+/** The clip options flags the media-writing commands share; each command takes the ones it offers. */
+interface ClipFlags {
+  timestamps?: string;
+  start?: string;
+  end?: string;
+  'max-fragments'?: string;
+  'max-bytes'?: string;
+  duplicates?: string;
+  strict?: boolean;
+  audio?: string;
+}
+
+/** ClipOptions from the command's flags; bad values are usage errors. */
+export function parseClipOptions(values: ClipFlags, usage: string, onWarning: (warning: ReaderWarning) => void): ClipOptions {
+  const timestamps = parseTimestampKind(values.timestamps, usage);
+  const result: ClipOptions = { timestamps, onWarning, audio: parseAudioOutput(values.audio, usage) };
+  if ((values.start === undefined) !== (values.end === undefined)) throw new UsageError('--start and --end go together (GetClip needs both)', usage);
+  if (values.start !== undefined && values.end !== undefined) {
+    result.ClipFragmentSelector = parseClipSelector(timestamps, values.start, values.end, usage);
+  }
+  if (values['max-fragments'] !== undefined) result.maxFragments = positiveInteger('--max-fragments', values['max-fragments'], usage);
+  if (values['max-bytes'] !== undefined) result.maxBytes = positiveInteger('--max-bytes', values['max-bytes'], usage);
+  if (values.duplicates !== undefined) {
+    if (values.duplicates !== 'first-ingested' && values.duplicates !== 'highest-fragment-number') {
+      throw new UsageError(`--duplicates must be first-ingested or highest-fragment-number, got ${values.duplicates}`, usage);
+    }
+    result.duplicateTimestamps = values.duplicates;
+  }
+  if (values.strict) result.strict = 'getclip';
+  return result;
+}
+
+function positiveInteger(flag: string, text: string, usage: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`${flag} must be a positive whole number, got ${text}`, usage);
+  return value;
 }

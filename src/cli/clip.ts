@@ -4,9 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { clip, fragmentedMp4Chunks } from '../api/index.js';
-import type { ClipOptions, DuplicateTimestampRule } from '../api/types.js';
-import type { ReaderWarning } from '../warnings.js';
-import { parseClipSelector, parseCommandArgs, parseTimestampKind, UsageError } from './args.js';
+import { parseClipOptions, parseCommandArgs, UsageError } from './args.js';
 import { fragmentedMp4OfFile } from './fragmented-file.js';
 import { openInputFile, stdinBytes, streamFile } from './io.js';
 import { clipFileInTwoPasses } from './two-pass.js';
@@ -15,7 +13,7 @@ import type { Command } from './run.js';
 
 const usage =
   'kvs-clip clip <input|-> -o <out.mp4|-> [--fragmented] [--start T] [--end T] [--timestamps producer|server] ' +
-  '[--max-fragments N] [--max-bytes N] [--duplicates first-ingested|highest-fragment-number] [--strict]';
+  '[--max-fragments N] [--max-bytes N] [--duplicates first-ingested|highest-fragment-number] [--strict] [--audio copy|flac]';
 
 const options = {
   output: { type: 'string', short: 'o' },
@@ -27,6 +25,7 @@ const options = {
   'max-bytes': { type: 'string' },
   duplicates: { type: 'string' },
   strict: { type: 'boolean' },
+  audio: { type: 'string' },
 } as const;
 
 export const clipCommand: Command = {
@@ -38,7 +37,7 @@ export const clipCommand: Command = {
     if (values.output === undefined) throw new UsageError('-o <out.mp4|-> is required', usage);
     if (await sameFile(positionals[0], values.output)) throw new UsageError(`-o ${values.output} is the input file: opening it for writing would destroy it`, usage);
     const progress = progressLine(io);
-    const clipOptions = clipOptionsOf(values, (warning) => {
+    const clipOptions = parseClipOptions(values, usage, (warning) => {
       progress?.clear(); // else the warning is appended to the progress text
       io.stderr.write(`warning: ${warning.code}: ${warning.message}\n`);
     });
@@ -77,34 +76,6 @@ export const clipCommand: Command = {
     if (output !== '-') io.stderr.write(`wrote ${output} (${summary})\n`);
   },
 };
-
-function clipOptionsOf(
-  values: { [K in keyof typeof options]?: K extends 'fragmented' | 'strict' ? boolean : string },
-  onWarning: (warning: ReaderWarning) => void,
-): ClipOptions {
-  const timestamps = parseTimestampKind(values.timestamps, usage);
-  const result: ClipOptions = { timestamps, onWarning };
-  if ((values.start === undefined) !== (values.end === undefined)) throw new UsageError('--start and --end go together (GetClip needs both)', usage);
-  if (values.start !== undefined && values.end !== undefined) {
-    result.ClipFragmentSelector = parseClipSelector(timestamps, values.start, values.end, usage);
-  }
-  if (values['max-fragments'] !== undefined) result.maxFragments = positiveInteger('--max-fragments', values['max-fragments']);
-  if (values['max-bytes'] !== undefined) result.maxBytes = positiveInteger('--max-bytes', values['max-bytes']);
-  if (values.duplicates !== undefined) {
-    if (values.duplicates !== 'first-ingested' && values.duplicates !== 'highest-fragment-number') {
-      throw new UsageError(`--duplicates must be first-ingested or highest-fragment-number, got ${values.duplicates}`, usage);
-    }
-    result.duplicateTimestamps = values.duplicates as DuplicateTimestampRule;
-  }
-  if (values.strict) result.strict = 'getclip';
-  return result;
-}
-
-function positiveInteger(flag: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`${flag} must be a positive whole number, got ${text}`, usage);
-  return value;
-}
 
 /** True when both paths name one existing regular file ('-' is never one). */
 async function sameFile(a: string, b: string): Promise<boolean> {

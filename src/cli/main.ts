@@ -1,6 +1,7 @@
 /** The kvs-clip command: a dispatcher over one module per command. */
 import { setFlagsFromString } from 'node:v8';
 import packageJson from '../../package.json';
+import { audioCommand } from './audio.js';
 import { clipCommand } from './clip.js';
 import { fetchCommand } from './fetch.js';
 import { inspectCommand } from './inspect.js';
@@ -15,7 +16,7 @@ import { runCli, type Command } from './run.js';
 setFlagsFromString('--semi-space-growth-factor=1');
 
 /** Every command, in the order `--help` lists them. */
-const commands: Command[] = [clipCommand, inspectCommand, fetchCommand];
+const commands: Command[] = [clipCommand, audioCommand, inspectCommand, fetchCommand];
 
 // A reader that stops early (`| head`, a player that has seen enough) is not an error of ours.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -42,7 +42,7 @@ export async function writeWholeFile(path: string, fill: (file: FileHandle) => P
   }
 }
 
-async function openOutput(path: string): Promise<FileHandle> {
+export async function openOutput(path: string): Promise<FileHandle> {
   try {
     return await open(path, 'w');
   } catch (error) {

@@ -1,0 +1,80 @@
+/**
+ * `kvs-clip audio`: the audio of a KVS stream (a call, a camera's G.711) as one WAV, for
+ * transcription and archives. To a file, the WAV streams to disk and its header is written last with
+ * the real sizes; to stdout, the header says "until the end" (as ffmpeg writes to a pipe). On an
+ * error, what was written stays, with a valid header, and the message says how much.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { wavParts } from '../api/index.js';
+import { wavHeader, streamingWavHeader, type WavFormat } from '../audio/wav.js';
+import { readFragments } from '../mkv/index.js';
+import { parseClipOptions, parseCommandArgs, UsageError } from './args.js';
+import { openInputFile, stdinBytes, streamFile, write } from './io.js';
+import { openOutput, writeAllv } from './output.js';
+import type { Command } from './run.js';
+
+const usage =
+  'kvs-clip audio <input|-> -o <out.wav|-> [--start T] [--end T] [--timestamps producer|server] ' +
+  '[--max-fragments N] [--max-bytes N] [--duplicates first-ingested|highest-fragment-number]';
+
+const options = {
+  output: { type: 'string', short: 'o' },
+  start: { type: 'string' },
+  end: { type: 'string' },
+  timestamps: { type: 'string' },
+  'max-fragments': { type: 'string' },
+  'max-bytes': { type: 'string' },
+  duplicates: { type: 'string' },
+} as const;
+
+export const audioCommand: Command = {
+  name: 'audio',
+  summary: 'write the audio tracks (G.711, 16-bit PCM; Amazon Connect, Chime) as one WAV, gaps as silence',
+  usage,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, options, ['<input|->'], usage);
+    if (values.output === undefined) throw new UsageError('-o <out.wav|-> is required', usage);
+    const clipOptions = parseClipOptions(values, usage, (warning) => io.stderr.write(`warning: ${warning.code}: ${warning.message}\n`));
+    const [input, output] = [positionals[0], values.output];
+    const source = input === '-' ? undefined : await openInputFile(input);
+    const parts = wavParts(readFragments(source ? streamFile(source) : stdinBytes(io), clipOptions), clipOptions);
+    let format: WavFormat | null = null;
+    let bytes = 0;
+    let file: FileHandle | undefined;
+    /** A regular file gets its header rewritten with the sizes at the end; a FIFO or device cannot seek. */
+    let seekable = false;
+    try {
+      for await (const part of parts) {
+        if (!(part instanceof Uint8Array)) {
+          format = part;
+          if (output === '-') await write(io.stdout, streamingWavHeader(format));
+          else {
+            file = await openOutput(output);
+            seekable = (await file.stat()).isFile();
+            writeAllv(file, [seekable ? wavHeader(format, 0) : streamingWavHeader(format)]);
+          }
+          continue;
+        }
+        if (file) writeAllv(file, [part]);
+        else await write(io.stdout, part);
+        bytes += part.byteLength;
+      }
+    } catch (error) {
+      if (error instanceof Error && format !== null) {
+        error.message += ` (${output === '-' ? 'stdout' : output} keeps the ${seconds(bytes, format)} s of audio written before the error)`;
+      }
+      throw error;
+    } finally {
+      // The header with the sizes of what was written, also after an error: the WAV stays playable.
+      if (file && format && seekable) await file.write(wavHeader(format, bytes), 0, 44, 0);
+      await file?.close();
+      await source?.close();
+    }
+    if (output !== '-') io.stderr.write(`wrote ${output} (WAV, ${format!.channels} ch, ${format!.sampleRate} Hz, ${seconds(bytes, format!)} s)\n`);
+  },
+};
+
+function seconds(bytes: number, format: WavFormat): string {
+  return (bytes / 2 / format.channels / format.sampleRate).toFixed(3);
+}
+
