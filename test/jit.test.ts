@@ -15,21 +15,23 @@ import { bundle, root } from './support/bundle.js';
 import { hotMethods } from './jit/probe-entry.js';
 
 /**
- * OptimizationStatus bits of V8 11.3 (Node 20), from src/runtime/runtime.h there. Later V8s renumber
- * them; the canary's "optimised" premise below fails first if these no longer hold.
+ * OptimizationStatus bits of V8 11.3 (Node 20), from src/runtime/runtime.h there (read by
+ * Runtime_GetOptimizationStatus in src/runtime/runtime-test.cc). Later V8s renumber them, so the
+ * test runs on V8 11.3 only and skips visibly elsewhere.
  */
+const BITS_KNOWN = process.versions.v8.startsWith('11.3.');
+if (!BITS_KNOWN) console.warn(`[jit] V8 ${process.versions.v8}: the optimisation status bits are known for V8 11.3 only; the GC test is skipped`);
+const OPTIMIZED = 1 << 4;
+/** The other bits a method that lost its optimised code may show. */
 const STATUS_BITS: [number, string][] = [
-  [1 << 4, 'optimized'],
   [1 << 6, 'TurboFanned'],
   [1 << 7, 'interpreted'],
   [1 << 14, 'marked for deoptimization'],
   [1 << 15, 'baseline'],
 ];
-const OPTIMIZED = 1 << 4;
 
 type Statuses = Record<string, number>;
 interface ProbeReport {
-  v8: string;
   optimised: { hot: Statuses; canary: number };
   afterGc: { hot: Statuses; canary: number };
   afterClip: { hot: Statuses };
@@ -46,24 +48,24 @@ const described = (statuses: Statuses): Record<string, string> =>
   Object.fromEntries(Object.entries(statuses).map(([name, status]) => [name, describeStatus(status)]));
 const allOptimised = Object.fromEntries(Object.keys(hotMethods).map((name) => [name, 'optimised']));
 
-const dir = mkdtempSync(join(tmpdir(), 'kvs-clip-jit-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+describe.skipIf(!BITS_KNOWN)(`optimised code survives a full GC (src/jit.ts)${BITS_KNOWN ? '' : ' (skipped: status bits known for V8 11.3 only)'}`, () => {
+  let dir: string;
+  let report: ProbeReport;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kvs-clip-jit-'));
+    const probe = bundle('test/jit/probe-entry.ts', dir);
+    const run = spawnSync(
+      process.execPath,
+      ['--allow-natives-syntax', '--expose-gc', 'test/jit/after-gc.mjs', probe, 'fixtures/kvs-h264-aac.mkv'],
+      { cwd: root, encoding: 'utf8' },
+    );
+    if (run.status !== 0) throw new Error(`test/jit/after-gc.mjs exited with ${run.status}:\n${run.stderr}`);
+    report = JSON.parse(run.stdout) as ProbeReport;
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-let report: ProbeReport;
-beforeAll(() => {
-  const probe = bundle('test/jit/probe-entry.ts', dir);
-  const run = spawnSync(
-    process.execPath,
-    ['--allow-natives-syntax', '--expose-gc', 'test/jit/after-gc.mjs', probe, 'fixtures/kvs-h264-aac.mkv'],
-    { cwd: root, encoding: 'utf8' },
-  );
-  if (run.status !== 0) throw new Error(`test/jit/after-gc.mjs exited with ${run.status}:\n${run.stderr}`);
-  report = JSON.parse(run.stdout) as ProbeReport;
-});
-
-describe('optimised code survives a full GC (src/jit.ts)', () => {
   it('the canary is optimised, then loses its code in the GC: the probe can see a loss', () => {
-    expect(describeStatus(report.optimised.canary), `V8 ${report.v8}`).toBe('optimised');
+    expect(describeStatus(report.optimised.canary)).toBe('optimised');
     expect(describeStatus(report.afterGc.canary)).toMatch(/^not optimised/);
   });
 
