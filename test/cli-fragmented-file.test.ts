@@ -136,6 +136,7 @@ describe('fMP4 of a file read into reused buffers equals fragmentedMp4() of the 
       const offsets = (await inMemory(input, {})).map((s) => s.byteOffset);
       expect(offsets[0]).toBeNull(); // init
       const media = offsets.slice(1) as number[];
+      expect(media.length, input).toBe(starts.length); // one media segment per fragment
       expect(media.every((offset) => starts.includes(offset))).toBe(true);
       expect(media).toEqual([...media].sort((a, b) => a - b));
     }
