@@ -7,7 +7,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectCommand, type InspectReport } from '../src/cli/inspect.js';
-import { buildCli, KVS_H264_AAC, root, runInProcess as runCommand, type BuiltCli } from './support/cli.js';
+import { root } from './support/bundle.js';
+import { buildCli, KVS_H264_AAC, runInProcess as runCommand, type BuiltCli } from './support/cli.js';
 import { writeKvsStream, type DocumentSpec, type TrackSpec } from './support/kvs-writer.js';
 
 let cli: BuiltCli;

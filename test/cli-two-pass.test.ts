@@ -66,7 +66,7 @@ describe('two-pass flat clip equals the in-memory clip', () => {
             ClipFragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP', TimestampRange: { StartTimestamp: startSeconds, EndTimestamp: 10 } },
           };
           const expected = await inMemory(input, options);
-          expect(expected.byteLength).toBeLessThan(readFileSync(input).byteLength); // something was left out
+          expect(expected.byteLength).toBeLessThan((await inMemory(input, {})).byteLength); // something was left out
           expect((await twoPass(input, options, readChunk, 50_000)).equals(expected)).toBe(true);
         },
       ),

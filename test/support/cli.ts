@@ -3,15 +3,14 @@
  * temporary folder, so the shared dist/ is left alone), or one command in-process with in-memory
  * streams. Plus the facts about fixtures/kvs-h264-aac.mkv that both CLI test files check against.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import type { CliIo } from '../../src/cli/io.js';
 import { runCli, type Command } from '../../src/cli/run.js';
-
-export const root = new URL('../..', import.meta.url).pathname;
+import { bundle, root } from './bundle.js';
 
 export interface ProcessRun {
   status: number | null;
@@ -34,9 +33,7 @@ export interface BuiltCli {
 /** Builds the CLI as `npm run build` would (ESM, node20), into a fresh temporary folder. */
 export function buildCli(): BuiltCli {
   const dir = mkdtempSync(join(tmpdir(), 'kvs-clip-cli-'));
-  const tsup = join(root, 'node_modules/.bin/tsup');
-  execFileSync(tsup, ['--no-config', 'src/cli/main.ts', '--format', 'esm', '--platform', 'node', '--target', 'node20', '-d', dir, '--silent'], { cwd: root, stdio: 'pipe' });
-  const cli = join(dir, 'main.js');
+  const cli = bundle('src/cli/main.ts', dir);
   const result = (r: ReturnType<typeof spawnSync>): ProcessRun => {
     const stdout = r.stdout as Buffer;
     return { status: r.status, stdout, text: stdout.toString('utf8'), stderr: (r.stderr as Buffer).toString('utf8') };

@@ -47,10 +47,11 @@ export function packets(file: string): Packet[] {
   }));
 }
 
-/** ffmpeg's messages while decoding every frame of `file` (empty when all is well). */
+/** ffmpeg's messages while decoding every frame of `file` (empty when all is well, exit status included). */
 export function decodeErrors(file: string, extraArgs: string[] = []): string {
   const r = spawnSync('ffmpeg', ['-nostdin', '-v', 'error', '-i', file, ...extraArgs, '-f', 'null', '-'], { encoding: 'utf8' });
-  return (r.stderr + r.stdout).trim();
+  const messages = `${r.stderr ?? ''}${r.stdout ?? ''}`.trim();
+  return r.status === 0 ? messages : `ffmpeg exited with ${r.status ?? r.signal ?? r.error}: ${messages}`;
 }
 
 let dir: string | undefined;
