@@ -12,12 +12,25 @@ import { pathToFileURL } from 'node:url';
 import { distDir, ensureInputs, repoRoot } from './inputs.mjs';
 
 export const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 // --expose-gc gives the page the same gc() before each timed run as Node's cases get.
 const JS_FLAGS = '--js-flags=--expose-gc';
 
 /** The cases measured in the browser: the memcpy baseline, kvs-clip's forms and mediabunny's flat clip. */
-export const browserCases = ['memcpy-new-Uint8Array', 'kvs-clip-flat-bytes', 'kvs-clip-flat-chunks', 'kvs-clip-fmp4-chunks', 'mediabunny-flat'];
+export const browserCases = [
+  'memcpy-new-Uint8Array',
+  'kvs-clip-flat-bytes',
+  'kvs-clip-flat-chunks',
+  'kvs-clip-fmp4-chunks',
+  'mediabunny-flat',
+];
 
 const page = `<!doctype html><meta charset="utf-8"><script type="module">
 import { portableCases, timeCase } from '/bench/in-process.mjs';

@@ -56,7 +56,11 @@ async function main() {
   gc();
   const rssAfterLoad = process.memoryUsage.rss();
 
-  const { first, times, warmUpRuns, outputBytes, out } = await timeCase(run, input, library, { iterations, gc, keepLast: savePath !== undefined });
+  const { first, times, warmUpRuns, outputBytes, out } = await timeCase(run, input, library, {
+    iterations,
+    gc,
+    keepLast: savePath !== undefined,
+  });
   if (savePath && typeof out !== 'number') {
     const fd = openSync(savePath, 'w');
     for (const chunk of out) writeSync(fd, chunk);

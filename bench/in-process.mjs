@@ -65,9 +65,8 @@ export const outputBytes = (out) => (typeof out === 'number' ? out : out.reduce(
  */
 export async function timeCase(run, input, library, { iterations, gc, keepLast = false }) {
   const warmUpStart = performance.now();
-  let out = await run(input, library, false);
+  await run(input, library, false);
   const first = performance.now() - warmUpStart;
-  out = undefined;
   let warmUpRuns = 1;
   while (warmUpRuns < MAX_WARM_UP_RUNS && (warmUpRuns < WARM_UP_RUNS || performance.now() - warmUpStart < WARM_UP_MS)) {
     gc();
@@ -76,6 +75,7 @@ export async function timeCase(run, input, library, { iterations, gc, keepLast =
   }
   const times = [];
   let bytes = 0;
+  let out;
   for (let i = 0; i < iterations; i++) {
     gc();
     const keep = keepLast && i === iterations - 1;

@@ -25,12 +25,36 @@ const lavfiSine = (rate, freq = 440) => ['-f', 'lavfi', '-i', `sine=frequency=${
 // Constrained bitrate so testsrc2 (very compressible) still reaches a realistic size; a fixed GOP
 // with no scene cuts so every key frame starts a KVS-like fragment at a regular interval.
 const x264 = (kbps, gop) => [
-  '-c:v', 'libx264', '-preset', 'superfast', '-profile:v', 'high', '-bf', '3', '-pix_fmt', 'yuv420p',
-  '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps * 2}k`,
-  '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0',
+  '-c:v',
+  'libx264',
+  '-preset',
+  'superfast',
+  '-profile:v',
+  'high',
+  '-bf',
+  '3',
+  '-pix_fmt',
+  'yuv420p',
+  '-b:v',
+  `${kbps}k`,
+  '-maxrate',
+  `${kbps}k`,
+  '-bufsize',
+  `${kbps * 2}k`,
+  '-g',
+  String(gop),
+  '-keyint_min',
+  String(gop),
+  '-sc_threshold',
+  '0',
 ];
 const x265 = (kbps, gop) => [
-  '-c:v', 'libx265', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p',
+  '-c:v',
+  'libx265',
+  '-preset',
+  'ultrafast',
+  '-pix_fmt',
+  'yuv420p',
   '-x265-params',
   `log-level=error:bframes=3:keyint=${gop}:min-keyint=${gop}:scenecut=0:bitrate=${kbps}:vbv-maxrate=${kbps}:vbv-bufsize=${kbps * 2}`,
 ];
@@ -44,32 +68,55 @@ export const inputs = [
   {
     id: 'h264-aac',
     file: 'h264-bframes-aac-1080p30-120s.mkv',
-    description: 'H.264 High, B-frames (3), 1080p30, 2 s GOP, 7.8 Mbit/s + AAC-LC 48 kHz stereo 128 kbit/s, 120 s (plain Matroska from ffmpeg)',
-    args: [...lavfiVideo('1920x1080', 30), ...lavfiSine(48000), '-t', '120', ...x264(7800, 60),
-      '-c:a', 'aac', '-b:a', '128k', '-ac', '2'],
+    description:
+      'H.264 High, B-frames (3), 1080p30, 2 s GOP, 7.8 Mbit/s + AAC-LC 48 kHz stereo 128 kbit/s, 120 s (plain Matroska from ffmpeg)',
+    args: [...lavfiVideo('1920x1080', 30), ...lavfiSine(48000), '-t', '120', ...x264(7800, 60), '-c:a', 'aac', '-b:a', '128k', '-ac', '2'],
   },
   {
     id: 'hevc-aac',
     file: 'hevc-bframes-aac-1080p30-60s.mkv',
-    description: 'H.265 Main, B-frames (3), 1080p30, 2 s GOP, 6 Mbit/s + AAC-LC 48 kHz stereo, 60 s (shorter: libx265 encodes at ~1× real time on 2 cores)',
-    args: [...lavfiVideo('1920x1080', 30), ...lavfiSine(48000, 550), '-t', '60', ...x265(6000, 60),
-      '-c:a', 'aac', '-b:a', '128k', '-ac', '2'],
+    description:
+      'H.265 Main, B-frames (3), 1080p30, 2 s GOP, 6 Mbit/s + AAC-LC 48 kHz stereo, 60 s (shorter: libx265 encodes at ~1× real time on 2 cores)',
+    args: [
+      ...lavfiVideo('1920x1080', 30),
+      ...lavfiSine(48000, 550),
+      '-t',
+      '60',
+      ...x265(6000, 60),
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-ac',
+      '2',
+    ],
   },
   {
     id: 'h264-alaw',
     file: 'h264-alaw-1080p30-60s.mkv',
     description: 'H.264 High, B-frames (3), 1080p30, 2 s GOP, 7.8 Mbit/s + G.711 A-law 8 kHz mono, 60 s',
-    args: [...lavfiVideo('1920x1080', 30), ...lavfiSine(8000), '-t', '60', ...x264(7800, 60),
-      '-c:a', 'pcm_alaw', '-ac', '1'],
+    args: [...lavfiVideo('1920x1080', 30), ...lavfiSine(8000), '-t', '60', ...x264(7800, 60), '-c:a', 'pcm_alaw', '-ac', '1'],
   },
   {
     id: 'kvs-stream',
     kind: 'kvs',
     file: 'kvs-getmedia-720p30-120s-0.5s-fragments.mkv',
     source: 'kvs-source-720p30-120s.mkv',
-    description: 'KVS GetMedia-style stream: 240 fragments of 0.5 s (EBML header + unknown-size Segment + AWS tags each), H.264 High with B-frames 720p30 4 Mbit/s + AAC, 120 s',
-    args: [...lavfiVideo('1280x720', 30), ...lavfiSine(48000, 330), '-t', '120', ...x264(4000, 15),
-      '-c:a', 'aac', '-b:a', '128k', '-ac', '2'],
+    description:
+      'KVS GetMedia-style stream: 240 fragments of 0.5 s (EBML header + unknown-size Segment + AWS tags each), H.264 High with B-frames 720p30 4 Mbit/s + AAC, 120 s',
+    args: [
+      ...lavfiVideo('1280x720', 30),
+      ...lavfiSine(48000, 330),
+      '-t',
+      '120',
+      ...x264(4000, 15),
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-ac',
+      '2',
+    ],
   },
 ];
 
@@ -107,12 +154,15 @@ function makeKvsStream(source, out) {
     rmSync(join(fixtures, `${kvsMakerSlot}.mkv`), { force: true });
     symlinkSync(source, join(fixtures, `${kvsMakerSlot}.mkv`));
     const bundled = join(scratch, 'make-kvs.mjs');
-    execFileSync(join(repoRoot, 'node_modules', '.bin', 'esbuild'), [
-      kvsMakerPath, '--bundle', '--platform=node', '--format=esm', `--outfile=${bundled}`, '--log-level=warning',
-    ], { stdio: 'inherit' });
+    execFileSync(
+      join(repoRoot, 'node_modules', '.bin', 'esbuild'),
+      [kvsMakerPath, '--bundle', '--platform=node', '--format=esm', `--outfile=${bundled}`, '--log-level=warning'],
+      { stdio: 'inherit' },
+    );
     execFileSync(process.execPath, [bundled], { cwd: scratch, stdio: ['ignore', 'ignore', 'inherit'] });
     const made = join(fixtures, `kvs-${kvsMakerSlot}.mkv`);
-    if (!existsSync(made)) throw new Error(`make-kvs.ts did not write kvs-${kvsMakerSlot}.mkv (is ${kvsMakerSlot} still one of its sources?)`);
+    if (!existsSync(made))
+      throw new Error(`make-kvs.ts did not write kvs-${kvsMakerSlot}.mkv (is ${kvsMakerSlot} still one of its sources?)`);
     copyFileSync(made, `${out}.part`);
     renameSync(`${out}.part`, out);
   } finally {

@@ -52,7 +52,9 @@ export async function runProcess(command, args, iterations, { cwd, warmUp = true
     const { code, stderr } = await new Promise((resolve, reject) => {
       const child = spawn(file, argv, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderrText = '';
-      child.stderr.on('data', (data) => { stderrText += data; });
+      child.stderr.on('data', (data) => {
+        stderrText += data;
+      });
       child.on('error', reject);
       child.on('close', (exitCode) => resolve({ code: exitCode, stderr: stderrText }));
     });
@@ -75,16 +77,30 @@ export async function runProcess(command, args, iterations, { cwd, warmUp = true
 /** Video and audio packet counts and the container's duration as ffprobe reads them, or an error. */
 export function probe(file) {
   try {
-    const out = execFileSync('ffprobe', [
-      '-v', 'error', '-count_packets', '-show_entries', 'stream=codec_type,codec_name,nb_read_packets:format=duration',
-      '-of', 'json', file,
-    ], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const out = execFileSync(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-count_packets',
+        '-show_entries',
+        'stream=codec_type,codec_name,nb_read_packets:format=duration',
+        '-of',
+        'json',
+        file,
+      ],
+      { encoding: 'utf8', maxBuffer: 1 << 24 },
+    );
     const json = JSON.parse(out);
     const count = (type) => json.streams.filter((s) => s.codec_type === type).reduce((n, s) => n + Number(s.nb_read_packets ?? 0), 0);
     const codecs = json.streams.map((s) => s.codec_name).join('+');
     return { video: count('video'), audio: count('audio'), codecs, duration: Number(json.format?.duration ?? NaN) };
   } catch (error) {
-    return { error: String(error.stderr || error.message).trim().split('\n')[0] };
+    return {
+      error: String(error.stderr || error.message)
+        .trim()
+        .split('\n')[0],
+    };
   }
 }
 

@@ -18,7 +18,8 @@ const profileDir = join(repoRoot, 'bench', 'out', 'profile');
 function moduleOfLine(bundleFile) {
   let starts;
   try {
-    starts = readFileSync(bundleFile, 'utf8').split('\n')
+    starts = readFileSync(bundleFile, 'utf8')
+      .split('\n')
       .map((text, line) => ({ line, module: /^\/\/ (src\/\S+\.ts)$/.exec(text)?.[1] }))
       .filter((entry) => entry.module);
   } catch {
@@ -74,7 +75,13 @@ export function profileNode(label, args) {
 
 /** Profiles an in-process case (bench/case.mjs) on `file`. */
 export function profileCase(caseName, file, iterations = 5) {
-  return profileNode(`${caseName} on ${relative(repoRoot, file)}, warm-up + ${iterations} runs`, ['--expose-gc', caseScript, caseName, file, String(iterations)]);
+  return profileNode(`${caseName} on ${relative(repoRoot, file)}, warm-up + ${iterations} runs`, [
+    '--expose-gc',
+    caseScript,
+    caseName,
+    file,
+    String(iterations),
+  ]);
 }
 
 /** Profiles one CLI run: `node dist/cli.js <args>`. */

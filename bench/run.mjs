@@ -71,7 +71,11 @@ async function kvsClipBuild() {
 const inProcessCases = [
   { name: 'memcpy-allocUnsafeSlow', group: 'memcpy', label: 'memcpy: Buffer.allocUnsafeSlow + set' },
   { name: 'memcpy-new-Uint8Array', group: 'memcpy', label: 'memcpy: new Uint8Array + set' },
-  { name: 'page-faults', group: 'memcpy', label: 'floor: a fresh buffer of that size, one byte written per 4 KiB page (its page faults alone)' },
+  {
+    name: 'page-faults',
+    group: 'memcpy',
+    label: 'floor: a fresh buffer of that size, one byte written per 4 KiB page (its page faults alone)',
+  },
   { name: 'kvs-clip-flat-bytes', group: 'kvs-clip', label: 'kvs-clip clip() → Payload.bytes() (one buffer)', save: true },
   { name: 'kvs-clip-flat-chunks', group: 'kvs-clip', label: 'kvs-clip clip() → Payload.chunks()', save: true },
   { name: 'kvs-clip-fmp4', group: 'kvs-clip', label: 'kvs-clip fragmentedMp4() stream (each segment one buffer)', save: true },
@@ -80,27 +84,77 @@ const inProcessCases = [
   { name: 'mediabunny-fmp4', group: 'mediabunny', label: "mediabunny Conversion, fastStart 'fragmented'", save: true },
 ];
 
-const READ_ONCE = "const fs=require('fs');const b=Buffer.allocUnsafeSlow(1<<20);const fd=fs.openSync(process.argv[1],'r');for(let p=0,n;(n=fs.readSync(fd,b,0,b.length,p))>0;p+=n);";
+const READ_ONCE =
+  "const fs=require('fs');const b=Buffer.allocUnsafeSlow(1<<20);const fd=fs.openSync(process.argv[1],'r');for(let p=0,n;(n=fs.readSync(fd,b,0,b.length,p))>0;p+=n);";
 
 /** Whole-process cases, reading the .mkv from disk and writing the .mp4 to disk. */
 function processCases(input, out) {
   // ffmpeg 5.1's mp4 muxer has no tag for G.711; its QuickTime flavour of the same muxer does.
   const ffFormat = input.id === 'h264-alaw' ? ['-f', 'mov'] : [];
-  const ffmpeg = (movflags) => ['-v', 'error', '-nostdin', '-y', '-i', input.path, '-map', '0', '-c', 'copy',
-    ...(movflags ? ['-movflags', movflags] : []), ...ffFormat, out];
+  const ffmpeg = (movflags) => [
+    '-v',
+    'error',
+    '-nostdin',
+    '-y',
+    '-i',
+    input.path,
+    '-map',
+    '0',
+    '-c',
+    'copy',
+    ...(movflags ? ['-movflags', movflags] : []),
+    ...ffFormat,
+    out,
+  ];
   const ffNote = ffFormat.length ? ' (-f mov)' : '';
   const cli = join(distDir, 'cli.js');
   return [
     // Floors for any tool on this machine: Node starting and exiting, and the file copied by the kernel.
     { name: 'node-start', group: 'floor', label: 'floor: `node -e 0` (Node start-up alone)', command: process.execPath, args: ['-e', '0'] },
-    { name: 'cp', group: 'floor', label: 'floor: `cp in.mkv out` (the bytes read and written once)', command: 'cp', args: [input.path, out] },
+    {
+      name: 'cp',
+      group: 'floor',
+      label: 'floor: `cp in.mkv out` (the bytes read and written once)',
+      command: 'cp',
+      args: [input.path, out],
+    },
     // What one pass over the file costs Node: start-up plus readSync of every byte into a reused 1 MiB buffer.
-    { name: 'node-read', group: 'floor', label: 'floor: Node reading the file once (start-up + readSync into a reused 1 MiB buffer)', command: process.execPath, args: ['-e', READ_ONCE, input.path] },
-    { name: 'kvs-clip-cli-flat', group: 'kvs-clip', label: 'kvs-clip CLI `clip in.mkv -o out.mp4`', command: process.execPath, args: [cli, 'clip', input.path, '-o', out] },
-    { name: 'kvs-clip-cli-fmp4', group: 'kvs-clip', label: 'kvs-clip CLI `clip … --fragmented`', command: process.execPath, args: [cli, 'clip', input.path, '-o', out, '--fragmented'] },
+    {
+      name: 'node-read',
+      group: 'floor',
+      label: 'floor: Node reading the file once (start-up + readSync into a reused 1 MiB buffer)',
+      command: process.execPath,
+      args: ['-e', READ_ONCE, input.path],
+    },
+    {
+      name: 'kvs-clip-cli-flat',
+      group: 'kvs-clip',
+      label: 'kvs-clip CLI `clip in.mkv -o out.mp4`',
+      command: process.execPath,
+      args: [cli, 'clip', input.path, '-o', out],
+    },
+    {
+      name: 'kvs-clip-cli-fmp4',
+      group: 'kvs-clip',
+      label: 'kvs-clip CLI `clip … --fragmented`',
+      command: process.execPath,
+      args: [cli, 'clip', input.path, '-o', out, '--fragmented'],
+    },
     { name: 'ffmpeg-flat', group: 'ffmpeg', label: `ffmpeg -c copy (moov last)${ffNote}`, command: 'ffmpeg', args: ffmpeg() },
-    { name: 'ffmpeg-faststart', group: 'ffmpeg', label: `ffmpeg -c copy -movflags +faststart${ffNote}`, command: 'ffmpeg', args: ffmpeg('+faststart') },
-    { name: 'ffmpeg-fragmented', group: 'ffmpeg', label: `ffmpeg -c copy -movflags frag_keyframe+empty_moov+default_base_moof${ffNote}`, command: 'ffmpeg', args: ffmpeg('frag_keyframe+empty_moov+default_base_moof') },
+    {
+      name: 'ffmpeg-faststart',
+      group: 'ffmpeg',
+      label: `ffmpeg -c copy -movflags +faststart${ffNote}`,
+      command: 'ffmpeg',
+      args: ffmpeg('+faststart'),
+    },
+    {
+      name: 'ffmpeg-fragmented',
+      group: 'ffmpeg',
+      label: `ffmpeg -c copy -movflags frag_keyframe+empty_moov+default_base_moof${ffNote}`,
+      command: 'ffmpeg',
+      args: ffmpeg('frag_keyframe+empty_moov+default_base_moof'),
+    },
   ];
 }
 
@@ -115,7 +169,14 @@ function pool(previous, result) {
   if (result.error) return result;
   const times = [...previous.times, ...result.times];
   const firsts = result.firsts && [...previous.firsts, ...result.firsts];
-  return { ...result, times, firsts, medianMs: median(times), medianFirstMs: firsts && median(firsts), maxRss: Math.max(previous.maxRss ?? 0, result.maxRss ?? 0) || null };
+  return {
+    ...result,
+    times,
+    firsts,
+    medianMs: median(times),
+    medianFirstMs: firsts && median(firsts),
+    maxRss: Math.max(previous.maxRss ?? 0, result.maxRss ?? 0) || null,
+  };
 }
 
 /**
@@ -146,7 +207,10 @@ async function benchInput(input, build) {
         // Each run writes a new file: overwriting the last run's 120 MB output would add ext4's costs
         // to whichever tool runs (O_TRUNC freeing the old pages, ~35 ms, and the flush ext4 starts on
         // closing a truncated file, ~50-60 ms, seen with strace -T on both ffmpeg and kvs-clip).
-        result = await runProcess(c.command, c.args, processIterations, { warmUp: round === 0, before: () => rmSync(out, { force: true }) });
+        result = await runProcess(c.command, c.args, processIterations, {
+          warmUp: round === 0,
+          before: () => rmSync(out, { force: true }),
+        });
       }
       if (written && !result.error) result.check = probe(written);
       if (written) rmSync(written, { force: true });
@@ -171,13 +235,17 @@ async function main() {
 
   if (!flag('no-browser')) {
     log('the in-process cases in headless Chromium');
-    results.browser = build.library ? await runBrowserCases(inputs, { rounds, iterations, dist: distDir, log: (line) => log(line) }) : { skipped: 'dist/index.js has no clip yet' };
+    results.browser = build.library
+      ? await runBrowserCases(inputs, { rounds, iterations, dist: distDir, log: (line) => log(line) })
+      : { skipped: 'dist/index.js has no clip yet' };
   }
   if (!flag('no-memory')) {
     log(`streaming ${(streamBytes / 2 ** 30).toFixed(2)} GiB through fragmentedMp4`);
     results.memory = build.library ? runStreamMemory(streamBytes) : { skipped: 'dist/index.js has no fragmentedMp4 yet' };
     log(`streaming ${(streamBytes / 2 ** 30).toFixed(2)} GiB through the CLI, file to file`);
-    results.cliMemory = build.cli ? await runCliStreamMemory(join(distDir, 'cli.js'), streamBytes) : { skipped: 'dist/cli.js not built yet' };
+    results.cliMemory = build.cli
+      ? await runCliStreamMemory(join(distDir, 'cli.js'), streamBytes)
+      : { skipped: 'dist/cli.js not built yet' };
   }
   if (!flag('no-size')) {
     log('bundle sizes');

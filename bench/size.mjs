@@ -103,13 +103,17 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     console.log(sizes.error);
   } else {
     for (const { label, minified, gzipped, lazy, total, heaviest, error } of Object.values(sizes)) {
-      if (error) { console.log(`${label}: ${error}`); continue; }
+      if (error) {
+        console.log(`${label}: ${error}`);
+        continue;
+      }
       console.log(`${label}: ${minified} B minified, ${gzipped} B gzipped (${kib(gzipped)}) up front`);
       for (const chunk of lazy) {
         const modules = chunk.inputs.map((file) => relative(repoRoot, join(repoRoot, file))).join(', ');
         console.log(`  lazy chunk ${chunk.file}: ${chunk.minified} B minified, ${chunk.gzipped} B gzipped (${modules})`);
       }
-      if (lazy.length > 0) console.log(`  total of all chunks: ${total.minified} B minified, ${total.gzipped} B gzipped (${kib(total.gzipped)})`);
+      if (lazy.length > 0)
+        console.log(`  total of all chunks: ${total.minified} B minified, ${total.gzipped} B gzipped (${kib(total.gzipped)})`);
       for (const { file, bytes } of heaviest.slice(0, 8)) console.log(`  ${String(bytes).padStart(7)} B  ${file}`);
     }
   }

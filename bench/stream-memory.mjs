@@ -41,17 +41,19 @@ function findTagValues(bytes, name) {
 }
 
 const timestampNames = [
-  'AWS_KINESISVIDEO_PRODUCER_TIMESTAMP', 'AWS_KINESISVIDEO_SERVER_TIMESTAMP',
-  'AWS_KINESISVIDEO_PRODUCER_SIDE_TIMESTAMP', 'AWS_KINESISVIDEO_SERVER_SIDE_TIMESTAMP',
+  'AWS_KINESISVIDEO_PRODUCER_TIMESTAMP',
+  'AWS_KINESISVIDEO_SERVER_TIMESTAMP',
+  'AWS_KINESISVIDEO_PRODUCER_SIDE_TIMESTAMP',
+  'AWS_KINESISVIDEO_SERVER_SIDE_TIMESTAMP',
 ];
 const numberNames = ['AWS_KINESISVIDEO_FRAGMENT_NUMBER', 'AWS_KINESISVIDEO_CONTINUATION_TOKEN'];
 
 /** The values to rewrite per repetition, and how far one repetition moves them. */
 function planRepetition(template) {
-  const timestamps = timestampNames.flatMap((name) => findTagValues(template, name)
-    .map((site) => ({ ...site, name, ms: Math.round(Number(site.text) * 1000) })));
-  const numbers = numberNames.flatMap((name) => findTagValues(template, name))
-    .map((site) => ({ ...site, value: BigInt(site.text) }));
+  const timestamps = timestampNames.flatMap((name) =>
+    findTagValues(template, name).map((site) => ({ ...site, name, ms: Math.round(Number(site.text) * 1000) })),
+  );
+  const numbers = numberNames.flatMap((name) => findTagValues(template, name)).map((site) => ({ ...site, value: BigInt(site.text) }));
   const fragments = findTagValues(template, 'AWS_KINESISVIDEO_FRAGMENT_NUMBER').length;
   if (!fragments || !timestamps.length) throw new Error('the KVS stream has no AWS fragment numbers / timestamps to move');
   // Span of one kind of timestamp (producer if present): mixing kinds would add their clock offset.
@@ -66,9 +68,10 @@ function planRepetition(template) {
 
 /** The text of a site in repetition `k`, the same length as the original (fails loudly if not). */
 function siteText(site, k, plan) {
-  const text = site.ms !== undefined
-    ? ((site.ms + k * plan.shiftMs) / 1000).toFixed(3)
-    : (site.value + BigInt(k * plan.fragments)).toString().padStart(site.length, '0');
+  const text =
+    site.ms !== undefined
+      ? ((site.ms + k * plan.shiftMs) / 1000).toFixed(3)
+      : (site.value + BigInt(k * plan.fragments)).toString().padStart(site.length, '0');
   if (text.length !== site.length) throw new Error(`repeated tag value ${text} does not fit in ${site.length} bytes`);
   return encoder.encode(text);
 }
@@ -137,8 +140,16 @@ async function child(templatePath, totalBytes, withoutKvsClip, asChunks) {
   const retained = { heap: liveAfter.heap - liveBefore.heap, buffers: liveAfter.buffers - liveBefore.buffers };
   return {
     retained,
-    inputBytes: repetitions * template.byteLength, repetitions, fragmentsPerRepetition: plan.fragments,
-    segments, outputBytes, ms, rssBefore, maxRss, growth: maxRss - rssBefore, sampledGrowth: sampledMax - rssBefore,
+    inputBytes: repetitions * template.byteLength,
+    repetitions,
+    fragmentsPerRepetition: plan.fragments,
+    segments,
+    outputBytes,
+    ms,
+    rssBefore,
+    maxRss,
+    growth: maxRss - rssBefore,
+    sampledGrowth: sampledMax - rssBefore,
   };
 }
 
@@ -152,7 +163,12 @@ function runOnce(kvs, totalBytes, nodeFlags = [], { sourceOnly = false, chunks =
   try {
     return { nodeFlags, sourceOnly, chunks, ...JSON.parse(line) };
   } catch {
-    return { nodeFlags, sourceOnly, chunks, error: `stream-memory child exited ${result.status}: ${(result.stderr || result.stdout).trim().slice(-400)}` };
+    return {
+      nodeFlags,
+      sourceOnly,
+      chunks,
+      error: `stream-memory child exited ${result.status}: ${(result.stderr || result.stdout).trim().slice(-400)}`,
+    };
   }
 }
 
@@ -218,7 +234,12 @@ export async function runCliStreamMemory(cli, totalBytes = 2 ** 30) {
     const args = [...nodeFlags, cli, 'clip', input, '-o', out, '--fragmented'];
     const result = await runProcess(process.execPath, args, 1, { warmUp: false, before: () => rmSync(out, { force: true }) });
     rmSync(out, { force: true });
-    runs.push({ inputBytes: statSync(input).size, nodeFlags, ...result, growth: result.maxRss == null ? null : result.maxRss - startUp.maxRss });
+    runs.push({
+      inputBytes: statSync(input).size,
+      nodeFlags,
+      ...result,
+      growth: result.maxRss == null ? null : result.maxRss - startUp.maxRss,
+    });
   }
   return { startUpRss: startUp.maxRss, runs };
 }

@@ -31,8 +31,14 @@ function baselineCli() {
 
 const samples = join(root, '..', 'shared', 'kvs-samples', 'mkv');
 const inputs = [
-  ...readdirSync(join(root, 'fixtures')).filter((f) => f.endsWith('.mkv')).map((f) => join(root, 'fixtures', f)),
-  ...(existsSync(samples) ? readdirSync(samples).filter((f) => f.endsWith('.mkv')).map((f) => join(samples, f)) : []),
+  ...readdirSync(join(root, 'fixtures'))
+    .filter((f) => f.endsWith('.mkv'))
+    .map((f) => join(root, 'fixtures', f)),
+  ...(existsSync(samples)
+    ? readdirSync(samples)
+        .filter((f) => f.endsWith('.mkv'))
+        .map((f) => join(samples, f))
+    : []),
   ...extra.map((f) => resolve(f)),
 ];
 const commands = [
@@ -61,7 +67,9 @@ try {
       const same = a.hash === b.hash && a.status === b.status && a.stderr === b.stderr;
       if (!same) {
         differ++;
-        console.log(`DIFFERENT ${name} ${input}\n  baseline: exit ${a.status} ${a.stderr.trim().split('\n')[0] ?? ''}\n  now:      exit ${b.status} ${b.stderr.trim().split('\n')[0] ?? ''}`);
+        console.log(
+          `DIFFERENT ${name} ${input}\n  baseline: exit ${a.status} ${a.stderr.trim().split('\n')[0] ?? ''}\n  now:      exit ${b.status} ${b.stderr.trim().split('\n')[0] ?? ''}`,
+        );
       }
     }
   }

@@ -40,7 +40,10 @@ async function fragmentsOf(bytes: Uint8Array): Promise<MkvFragment[]> {
 }
 
 function producerRange(startMs: number, endMs: number): ClipFragmentSelector {
-  return { FragmentSelectorType: 'PRODUCER_TIMESTAMP', TimestampRange: { StartTimestamp: new Date(startMs), EndTimestamp: new Date(endMs) } };
+  return {
+    FragmentSelectorType: 'PRODUCER_TIMESTAMP',
+    TimestampRange: { StartTimestamp: new Date(startMs), EndTimestamp: new Date(endMs) },
+  };
 }
 
 /** Video sample count and first sample bytes of an MP4, as mp4box reads them. */
@@ -153,8 +156,17 @@ describe.skipIf(!hasSamples)('GetClip selection on a real GetMedia capture', asy
 describe('the fragmented stream remembers the last 1000 delivered start times', () => {
   /** A one-frame fragment starting at `ms`. */
   const fragment = (index: number, ms: number): MkvFragment => ({
-    index, fragmentNumber: String(index + 1), producerTimestamp: ms, serverTimestamp: null, timecodeScale: 1e6, clusterTimecode: 0,
-    tracks: [], frames: [{ track: 1, timestamp: 0, keyframe: true, data: new Uint8Array(1) }], tags: [], byteOffset: index, byteLength: 1,
+    index,
+    fragmentNumber: String(index + 1),
+    producerTimestamp: ms,
+    serverTimestamp: null,
+    timecodeScale: 1e6,
+    clusterTimecode: 0,
+    tracks: [],
+    frames: [{ track: 1, timestamp: 0, keyframe: true, data: new Uint8Array(1) }],
+    tags: [],
+    byteOffset: index,
+    byteLength: 1,
   });
   /** Delivers fragments at 0, 1000, 2000 … ms, then a twin of the first one `later` fragments on. */
   async function deliveredStarts(later: number): Promise<{ starts: number[]; dropped: number }> {
@@ -162,7 +174,8 @@ describe('the fragmented stream remembers the last 1000 delivered start times', 
     input.push(fragment(later, 0), fragment(later + 1, later * 1000 + 1000)); // the twin, then one more to push it out
     let dropped = 0;
     const starts: number[] = [];
-    for await (const f of selectFragments(input, { onWarning: (w) => void (w.code === 'duplicate-timestamp' && dropped++) })) starts.push(f.producerTimestamp!);
+    for await (const f of selectFragments(input, { onWarning: (w) => void (w.code === 'duplicate-timestamp' && dropped++) }))
+      starts.push(f.producerTimestamp!);
     return { starts, dropped };
   }
 
@@ -185,8 +198,16 @@ describe('selector validation (InvalidArgumentException, like the service)', () 
     ['End before Start', producerRange(2_000_000, 1_000_000), /EndTimestamp must be later/],
     ['End equal to Start', producerRange(1_000_000, 1_000_000), /EndTimestamp must be later/],
     ['over 24 hours', producerRange(0, 24 * 3600 * 1000 + 1), /24 hours/],
-    ['missing Start', { FragmentSelectorType: 'PRODUCER_TIMESTAMP', TimestampRange: { EndTimestamp: new Date(5) } } as unknown as ClipFragmentSelector, /StartTimestamp is required/],
-    ['bad type', { FragmentSelectorType: 'NOW', TimestampRange: { StartTimestamp: 1, EndTimestamp: 2 } } as unknown as ClipFragmentSelector, /fragmentSelectorType/],
+    [
+      'missing Start',
+      { FragmentSelectorType: 'PRODUCER_TIMESTAMP', TimestampRange: { EndTimestamp: new Date(5) } } as unknown as ClipFragmentSelector,
+      /StartTimestamp is required/,
+    ],
+    [
+      'bad type',
+      { FragmentSelectorType: 'NOW', TimestampRange: { StartTimestamp: 1, EndTimestamp: 2 } } as unknown as ClipFragmentSelector,
+      /fragmentSelectorType/,
+    ],
   ];
   for (const [what, selector, message] of cases) {
     it(what, async () => {

@@ -23,7 +23,13 @@ const savedEnv = { ...process.env };
 beforeAll(async () => {
   capture = await captureFromPlainMatroska(new Uint8Array(readFileSync('fixtures/h264-aac.mkv')));
   fragments = await splitCapture(capture);
-  server = await startFakeKvs({ streams: { cam: fragments }, pageSize: 2, shuffleSeed: 11, throttle: { GetMediaForFragmentList: 1 }, cutMedia: { 3: 'reset' } });
+  server = await startFakeKvs({
+    streams: { cam: fragments },
+    pageSize: 2,
+    shuffleSeed: 11,
+    throttle: { GetMediaForFragmentList: 1 },
+    cutMedia: { 3: 'reset' },
+  });
   // The default chain's first link; a set AWS_PROFILE would make the chain skip it.
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
   delete process.env.AWS_SESSION_TOKEN;
@@ -110,7 +116,20 @@ describe('kvs-clip fetch', () => {
 
   it('reports GetClip’s range rule as InvalidArgumentException before calling the service', async () => {
     const calls = server.log.length;
-    const result = await run(['--stream', 'cam', '--region', 'us-east-1', '--endpoint', server.url, '--start', '1700086400', '--end', '1700000000', '-o', join(dir, 'y.mp4')]);
+    const result = await run([
+      '--stream',
+      'cam',
+      '--region',
+      'us-east-1',
+      '--endpoint',
+      server.url,
+      '--start',
+      '1700086400',
+      '--end',
+      '1700000000',
+      '-o',
+      join(dir, 'y.mp4'),
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr.split('\n')[0]).toBe('InvalidArgumentException: The EndTimestamp must be later than the StartTimestamp.');
     expect(server.log.length).toBe(calls);

@@ -16,7 +16,14 @@ import { fetchFragments, getClip, getFragmentedMp4, listFragments, type RetryEve
 import { toSdkError } from '../src/aws/errors.js';
 import { backoffDelay, isRetryable } from '../src/aws/retry.js';
 import { readFragments } from '../src/mkv/index.js';
-import { captureFromPlainMatroska, splitCapture, startFakeKvs, type FakeKvs, type FakeKvsOptions, type StoredFragment } from './support/kvs-server.js';
+import {
+  captureFromPlainMatroska,
+  splitCapture,
+  startFakeKvs,
+  type FakeKvs,
+  type FakeKvsOptions,
+  type StoredFragment,
+} from './support/kvs-server.js';
 
 const realCapturePath = '../shared/kvs-samples/mkv/output_get_media.mkv';
 const haveRealCapture = existsSync(realCapturePath);
@@ -39,14 +46,17 @@ const sources = [
 const credentials = { accessKeyId: 'x', secretAccessKey: 'y' };
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+  for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
 /** A fake service over these fragments (stream "cam") and a real SDK client pointed at it. */
 async function serve(options: Omit<FakeKvsOptions, 'streams'>, fragments: StoredFragment[]) {
   const server: FakeKvs = await startFakeKvs({ ...options, streams: { cam: fragments } });
   const client = new KinesisVideoArchivedMediaClient({ endpoint: server.url, region: 'us-east-1', credentials });
-  cleanups.push(() => client.destroy(), () => server.close());
+  cleanups.push(
+    () => client.destroy(),
+    () => server.close(),
+  );
   return { server, client };
 }
 
@@ -91,49 +101,56 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
     expect(all.map((f) => f.bytes.byteLength).reduce((a, b) => a + b)).toBe(capture.byteLength);
   });
 
-  it.skipIf(!available)('gets the same clip, byte for byte, as the offline clip, through paging, shuffling, throttling and cut bodies', async () => {
-    const all = await fragments();
-    const { server, client } = await serve(
-      {
-        pageSize: 2,
-        shuffleSeed: 7,
-        repeatAcrossPages: true,
-        throttle: { ListFragments: 2, GetMediaForFragmentList: 1 },
-        cutMedia: { 2: 'reset', 4: 'end' },
-      },
-      all,
-    );
-    const selector = wholeRange(all);
-    const retries = collectRetries();
-    const fetched = await getClip(
-      { StreamName: 'cam', ClipFragmentSelector: selector },
-      { client, batchSize: 2, concurrency: 2, retryBaseDelayMs: 1, onRetry: retries.onRetry },
-    );
-    const offline = await clip(capture, { ClipFragmentSelector: selector });
-    expect(fetched.ContentType).toBe('video/mp4');
-    expect(Buffer.from(fetched.Payload.bytes()).equals(Buffer.from(offline.Payload.bytes()))).toBe(true);
+  it.skipIf(!available)(
+    'gets the same clip, byte for byte, as the offline clip, through paging, shuffling, throttling and cut bodies',
+    async () => {
+      const all = await fragments();
+      const { server, client } = await serve(
+        {
+          pageSize: 2,
+          shuffleSeed: 7,
+          repeatAcrossPages: true,
+          throttle: { ListFragments: 2, GetMediaForFragmentList: 1 },
+          cutMedia: { 2: 'reset', 4: 'end' },
+        },
+        all,
+      );
+      const selector = wholeRange(all);
+      const retries = collectRetries();
+      const fetched = await getClip(
+        { StreamName: 'cam', ClipFragmentSelector: selector },
+        { client, batchSize: 2, concurrency: 2, retryBaseDelayMs: 1, onRetry: retries.onRetry },
+      );
+      const offline = await clip(capture, { ClipFragmentSelector: selector });
+      expect(fetched.ContentType).toBe('video/mp4');
+      expect(Buffer.from(fetched.Payload.bytes()).equals(Buffer.from(offline.Payload.bytes()))).toBe(true);
 
-    // 2 throttled ListFragments calls, then 1 throttled media call and 2 cut-off media bodies.
-    expect(retries.count('ListFragments')).toBe(2);
-    expect(retries.count('GetMediaForFragmentList')).toBe(3);
-    expect(server.calls.ListFragments).toBe(2 + Math.ceil((all.length + 1) / 2)); // +1: the repeated one
-    const exchanges = mediaExchanges(server);
-    // Nothing sent whole was ever asked for again: each fragment crossed the wire complete once.
-    const sentWhole = exchanges.flatMap((exchange) => exchange.sent).sort();
-    expect(sentWhole).toEqual(all.map((f) => f.fragmentNumber).sort());
-    // Each of the 2 cut responses was followed by a request for exactly what it had not sent whole.
-    const cut = exchanges.filter((e) => e.sent.length < e.asked.length);
-    expect(cut).toHaveLength(2);
-    for (const exchange of cut) {
-      const rest = exchange.asked.filter((number) => !exchange.sent.includes(number));
-      expect(exchanges.some((later) => later.asked.join() === rest.join())).toBe(true);
-    }
-  });
+      // 2 throttled ListFragments calls, then 1 throttled media call and 2 cut-off media bodies.
+      expect(retries.count('ListFragments')).toBe(2);
+      expect(retries.count('GetMediaForFragmentList')).toBe(3);
+      expect(server.calls.ListFragments).toBe(2 + Math.ceil((all.length + 1) / 2)); // +1: the repeated one
+      const exchanges = mediaExchanges(server);
+      // Nothing sent whole was ever asked for again: each fragment crossed the wire complete once.
+      const sentWhole = exchanges.flatMap((exchange) => exchange.sent).sort();
+      expect(sentWhole).toEqual(all.map((f) => f.fragmentNumber).sort());
+      // Each of the 2 cut responses was followed by a request for exactly what it had not sent whole.
+      const cut = exchanges.filter((e) => e.sent.length < e.asked.length);
+      expect(cut).toHaveLength(2);
+      for (const exchange of cut) {
+        const rest = exchange.asked.filter((number) => !exchange.sent.includes(number));
+        expect(exchanges.some((later) => later.asked.join() === rest.join())).toBe(true);
+      }
+    },
+  );
 
   it.skipIf(!available)('yields every selected fragment once, in timestamp order, with the bytes of the capture (property)', async () => {
     const all = await fragments();
     const offline = new Map<string, Uint8Array[]>();
-    for await (const fragment of readFragments(capture)) offline.set(fragment.fragmentNumber!, fragment.frames.map((f) => f.data));
+    for await (const fragment of readFragments(capture))
+      offline.set(
+        fragment.fragmentNumber!,
+        fragment.frames.map((f) => f.data),
+      );
     await fc.assert(
       fc.asyncProperty(
         fc.record({
@@ -141,7 +158,9 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
           shuffleSeed: fc.integer(),
           repeatAcrossPages: fc.boolean(),
           reverseMedia: fc.boolean(),
-          cutMedia: fc.dictionary(fc.integer({ min: 1, max: 6 }).map(String), fc.constantFrom('reset' as const, 'end' as const), { maxKeys: 3 }),
+          cutMedia: fc.dictionary(fc.integer({ min: 1, max: 6 }).map(String), fc.constantFrom('reset' as const, 'end' as const), {
+            maxKeys: 3,
+          }),
           batchSize: fc.integer({ min: 1, max: 6 }),
           concurrency: fc.integer({ min: 1, max: 3 }),
         }),
@@ -192,7 +211,8 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
     for await (const segment of getFragmentedMp4(
       { StreamName: 'cam', ClipFragmentSelector: selector },
       { client, batchSize: 3, retryBaseDelayMs: 1 },
-    )) fetched.push(segment);
+    ))
+      fetched.push(segment);
     const offline: Mp4Segment[] = [];
     for await (const segment of fragmentedMp4(capture, { ClipFragmentSelector: selector })) offline.push(segment);
     expect(fetched.map((s) => [s.type, s.fragmentNumber])).toEqual(offline.map((s) => [s.type, s.fragmentNumber]));
@@ -241,7 +261,9 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
   it.skipIf(!available)('surfaces a service ResourceNotFoundException as the SDK’s class', async () => {
     const all = await fragments();
     const { client } = await serve({}, all);
-    const error = await getClip({ StreamName: 'no-such-stream', ClipFragmentSelector: wholeRange(all) }, { client }).catch((e: unknown) => e);
+    const error = await getClip({ StreamName: 'no-such-stream', ClipFragmentSelector: wholeRange(all) }, { client }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(sdk.ResourceNotFoundException);
     expect(error).toMatchObject({ name: 'ResourceNotFoundException', message: 'The requested stream is not found or not active.' });
     expect((error as sdk.ResourceNotFoundException).$metadata.httpStatusCode).toBe(404);
@@ -264,7 +286,13 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
     const [first, last] = [all[0].producerTimestamp, all[all.length - 1].producerTimestamp];
 
     const backwards = await getClip(
-      { StreamName: 'cam', ClipFragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP', TimestampRange: { StartTimestamp: new Date(last), EndTimestamp: new Date(first) } } },
+      {
+        StreamName: 'cam',
+        ClipFragmentSelector: {
+          FragmentSelectorType: 'PRODUCER_TIMESTAMP',
+          TimestampRange: { StartTimestamp: new Date(last), EndTimestamp: new Date(first) },
+        },
+      },
       { client },
     ).catch((e: unknown) => e);
     expect(backwards).toBeInstanceOf(sdk.InvalidArgumentException);
@@ -274,7 +302,13 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
     expect(server.log).toHaveLength(0); // rejected before any request
 
     const empty = await getClip(
-      { StreamName: 'cam', ClipFragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP', TimestampRange: { StartTimestamp: new Date(first - 60_000), EndTimestamp: new Date(first - 30_000) } } },
+      {
+        StreamName: 'cam',
+        ClipFragmentSelector: {
+          FragmentSelectorType: 'PRODUCER_TIMESTAMP',
+          TimestampRange: { StartTimestamp: new Date(first - 60_000), EndTimestamp: new Date(first - 30_000) },
+        },
+      },
       { client },
     ).catch((e: unknown) => e);
     expect(empty).toBeInstanceOf(sdk.ResourceNotFoundException);
@@ -282,7 +316,9 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
     // A stream whose codec KVS cannot clip: the remuxer's error, as the SDK class.
     const mangled = all.map((f) => ({ ...f, bytes: replaceAscii(f.bytes, 'V_MPEG4/ISO/AVC', 'V_MPEGX/ISO/AVC') }));
     const { client: mangledClient } = await serve({}, mangled);
-    const unsupported = await getClip({ StreamName: 'cam', ClipFragmentSelector: wholeRange(all) }, { client: mangledClient }).catch((e: unknown) => e);
+    const unsupported = await getClip({ StreamName: 'cam', ClipFragmentSelector: wholeRange(all) }, { client: mangledClient }).catch(
+      (e: unknown) => e,
+    );
     expect(unsupported).toBeInstanceOf(sdk.UnsupportedStreamMediaTypeException);
     expect(unsupported).toMatchObject({ name: 'UnsupportedStreamMediaTypeException' });
   });
@@ -308,12 +344,17 @@ describe('error mapping and retry policy', () => {
 
   it('backs off with full jitter under an exponential ceiling', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 60_000 }), (attempt, base, max) => {
-        const delay = backoffDelay(attempt, { baseDelayMs: base, maxDelayMs: max });
-        expect(Number.isInteger(delay)).toBe(true);
-        expect(delay).toBeGreaterThanOrEqual(0);
-        expect(delay).toBeLessThan(Math.max(1, Math.min(max, base * 2 ** (attempt - 1))));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 1, max: 60_000 }),
+        (attempt, base, max) => {
+          const delay = backoffDelay(attempt, { baseDelayMs: base, maxDelayMs: max });
+          expect(Number.isInteger(delay)).toBe(true);
+          expect(delay).toBeGreaterThanOrEqual(0);
+          expect(delay).toBeLessThan(Math.max(1, Math.min(max, base * 2 ** (attempt - 1))));
+        },
+      ),
     );
   });
 

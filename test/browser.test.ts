@@ -68,7 +68,11 @@ async function playInPage({ urls, mime, timeoutMs }: { urls: string[]; mime: str
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`not ended after ${timeoutMs} ms at ${video.currentTime}`)), timeoutMs);
       video.addEventListener('ended', () => (clearTimeout(timer), resolve()), { once: true });
-      video.addEventListener('error', () => (clearTimeout(timer), reject(new Error(`media error ${video.error?.code} ${video.error?.message}`))), { once: true });
+      video.addEventListener(
+        'error',
+        () => (clearTimeout(timer), reject(new Error(`media error ${video.error?.code} ${video.error?.message}`))),
+        { once: true },
+      );
     });
     result.ended = true;
   } catch (e) {
@@ -112,7 +116,15 @@ describe.skipIf(!hasChromium)('MSE playback in headless Chromium', () => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--autoplay-policy=no-user-gesture-required',
+      ],
     });
     page = await browser.newPage();
     await page.goto(`${base}/`);
@@ -124,34 +136,38 @@ describe.skipIf(!hasChromium)('MSE playback in headless Chromium', () => {
   });
 
   for (const c of cases) {
-    it(c.name, async (ctx) => {
-      const { fragments } = await checkedFragments(c.path);
-      const mux = createFragmentedMuxer();
-      const segments: Mp4SegmentChunks[] = [...fragments.flatMap((f) => mux.push(f)), ...mux.end()];
-      const key = c.path.split('/').pop()!;
-      const urls = segments.map((s, i) => {
-        const url = `/${key}/${i}`;
-        files.set(url, concatBytes(s.chunks, s.byteLength));
-        return base + url;
-      });
-      const videoFrames = fragments.reduce((n, f) => n + f.frames.filter((x) => x.track === f.configs[0].trackNumber).length, 0);
-      const mime = segments[0].mimeType;
-      const result = await page.evaluate(playInPage, { urls, mime, timeoutMs: 60_000 });
-      console.log(`${c.name}: ${mime} supported=${result.supported}`, JSON.stringify({ ...result, videoFrames }));
-      if (!result.supported && c.optional) {
-        console.warn(`SKIPPED: this Chromium does not support ${mime} in MSE`);
-        ctx.skip();
-      }
-      expect(result.supported).toBe(true);
-      expect(result.error).toBeNull();
-      expect(result.ended).toBe(true);
-      expect(result.totalVideoFrames).toBe(videoFrames);
-      expect(result.corruptedVideoFrames).toBe(0);
-      expect(result.buffered.length).toBe(1);
-      const [start, end] = result.buffered[0];
-      expect(start).toBeLessThanOrEqual(0.05);
-      expect(end).toBeCloseTo(result.duration, 2);
-      expect(result.currentTime).toBeCloseTo(result.duration, 1);
-    }, 90_000);
+    it(
+      c.name,
+      async (ctx) => {
+        const { fragments } = await checkedFragments(c.path);
+        const mux = createFragmentedMuxer();
+        const segments: Mp4SegmentChunks[] = [...fragments.flatMap((f) => mux.push(f)), ...mux.end()];
+        const key = c.path.split('/').pop()!;
+        const urls = segments.map((s, i) => {
+          const url = `/${key}/${i}`;
+          files.set(url, concatBytes(s.chunks, s.byteLength));
+          return base + url;
+        });
+        const videoFrames = fragments.reduce((n, f) => n + f.frames.filter((x) => x.track === f.configs[0].trackNumber).length, 0);
+        const mime = segments[0].mimeType;
+        const result = await page.evaluate(playInPage, { urls, mime, timeoutMs: 60_000 });
+        console.log(`${c.name}: ${mime} supported=${result.supported}`, JSON.stringify({ ...result, videoFrames }));
+        if (!result.supported && c.optional) {
+          console.warn(`SKIPPED: this Chromium does not support ${mime} in MSE`);
+          ctx.skip();
+        }
+        expect(result.supported).toBe(true);
+        expect(result.error).toBeNull();
+        expect(result.ended).toBe(true);
+        expect(result.totalVideoFrames).toBe(videoFrames);
+        expect(result.corruptedVideoFrames).toBe(0);
+        expect(result.buffered.length).toBe(1);
+        const [start, end] = result.buffered[0];
+        expect(start).toBeLessThanOrEqual(0.05);
+        expect(end).toBeCloseTo(result.duration, 2);
+        expect(result.currentTime).toBeCloseTo(result.duration, 1);
+      },
+      90_000,
+    );
   }
 });

@@ -75,7 +75,12 @@ function inputCrcsOf(fragments: number[], type: 'video' | 'audio'): string[] {
 function mp4Summary(path: string) {
   const mp4 = parseMp4(new Uint8Array(readFileSync(path)));
   const track = (type: string) => mp4.tracks.find((t) => t.type === type);
-  return { boxes: mp4.boxes, codecs: mp4.tracks.map((t) => t.codec), video: track('video')?.samples.length, audio: track('audio')?.samples.length };
+  return {
+    boxes: mp4.boxes,
+    codecs: mp4.tracks.map((t) => t.codec),
+    video: track('video')?.samples.length,
+    audio: track('audio')?.samples.length,
+  };
 }
 
 function expectOracleSees(path: string, fragments: number[]): void {
@@ -135,7 +140,10 @@ describe('kvs-clip clip (built CLI as a process): output', () => {
     const fragmented = out('pipe-fragmented.mp4');
     expect(cli.run(['clip', FIXTURE, '-o', flat]).status).toBe(0);
     expect(cli.run(['clip', FIXTURE, '-o', fragmented, '--fragmented']).status).toBe(0);
-    for (const [extra, file] of [['', flat], [' --fragmented', fragmented]] as const) {
+    for (const [extra, file] of [
+      ['', flat],
+      [' --fragmented', fragmented],
+    ] as const) {
       const run = cli.shell(`cat ${FIXTURE} | $CLI clip - -o -${extra}`);
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
@@ -162,12 +170,28 @@ describe('kvs-clip clip (built CLI as a process): output', () => {
 // rule: a fragment is in when its start is ≥ Start and ≤ End, so the expected fragments follow from
 // the tags alone.
 const selections: { name: string; args: string[]; fragments: number[] }[] = [
-  { name: 'ISO 8601, both bounds on fragment starts (End inclusive)', args: ['--start', '2023-11-14T22:13:21.021Z', '--end', '2023-11-14T22:13:22.021Z'], fragments: [1, 2] },
-  { name: 'epoch seconds, Start 1 ms after a fragment start (that fragment is out)', args: ['--start', '1700000001.022', '--end', '1700000003.021'], fragments: [2, 3] },
+  {
+    name: 'ISO 8601, both bounds on fragment starts (End inclusive)',
+    args: ['--start', '2023-11-14T22:13:21.021Z', '--end', '2023-11-14T22:13:22.021Z'],
+    fragments: [1, 2],
+  },
+  {
+    name: 'epoch seconds, Start 1 ms after a fragment start (that fragment is out)',
+    args: ['--start', '1700000001.022', '--end', '1700000003.021'],
+    fragments: [2, 3],
+  },
   { name: 'epoch seconds, whole seconds', args: ['--start', '1700000000', '--end', '1700000001.5'], fragments: [0, 1] },
-  { name: 'server timestamps', args: ['--timestamps', 'server', '--start', '1700000001.238', '--end', '2023-11-14T22:13:22.275Z'], fragments: [1, 2] },
+  {
+    name: 'server timestamps',
+    args: ['--timestamps', 'server', '--start', '1700000001.238', '--end', '2023-11-14T22:13:22.275Z'],
+    fragments: [1, 2],
+  },
   { name: '--max-fragments 2 caps at the first two', args: ['--max-fragments', '2'], fragments: [0, 1] },
-  { name: '--max-fragments after a selection', args: ['--start', '1700000001', '--end', '1700000004', '--max-fragments', '1'], fragments: [1] },
+  {
+    name: '--max-fragments after a selection',
+    args: ['--start', '1700000001', '--end', '1700000004', '--max-fragments', '1'],
+    fragments: [1],
+  },
 ];
 
 describe('kvs-clip clip (built CLI as a process): selection and caps', () => {
@@ -194,9 +218,15 @@ describe('kvs-clip clip (built CLI as a process): selection and caps', () => {
       const audio = input.filter((p) => p.codecType === 'audio');
       const before = framesOf(ALL.slice(0, i));
       const sum = (list: Packet[]) => list.reduce((n, p) => n + p.size, 0);
-      return sum(video.slice(before.video, before.video + KVS_H264_AAC[i].frames[1])) + sum(audio.slice(before.audio, before.audio + KVS_H264_AAC[i].frames[2]));
+      return (
+        sum(video.slice(before.video, before.video + KVS_H264_AAC[i].frames[1])) +
+        sum(audio.slice(before.audio, before.audio + KVS_H264_AAC[i].frames[2]))
+      );
     });
-    for (const [limit, fragments] of [[sizes[0] + sizes[1], [0, 1]], [sizes[0] + sizes[1] - 1, [0]]] as const) {
+    for (const [limit, fragments] of [
+      [sizes[0] + sizes[1], [0, 1]],
+      [sizes[0] + sizes[1] - 1, [0]],
+    ] as const) {
       const path = out(`max-bytes-${limit}.mp4`);
       const run = cli.run(['clip', FIXTURE, '-o', path, '--max-bytes', String(limit)]);
       expect(run.status).toBe(0);
@@ -220,14 +250,28 @@ async function fragmentsOfFixture(): Promise<MkvFragment[]> {
 function documentOf(fragment: MkvFragment, fragmentNumber: string, shiftMs: number): DocumentSpec {
   const timecode = fragment.clusterTimecode! + shiftMs;
   return {
-    tracks: fragment.tracks.map(({ number, typeCode, codecId, codecPrivate, video, audio }) => ({ number, typeCode, codecId, codecPrivate, video, audio })),
+    tracks: fragment.tracks.map(({ number, typeCode, codecId, codecPrivate, video, audio }) => ({
+      number,
+      typeCode,
+      codecId,
+      codecPrivate,
+      video,
+      audio,
+    })),
     fragmentNumber,
     producerTimestamp: fragment.producerTimestamp! + shiftMs,
     serverTimestamp: fragment.serverTimestamp! + shiftMs,
     clusters: [
       {
         timecode,
-        blocks: fragment.frames.map((f) => ({ kind: 'simple', track: f.track, timeOffset: f.timestamp + shiftMs - timecode, keyframe: f.keyframe, lacing: 'none', frames: [f.data] })),
+        blocks: fragment.frames.map((f) => ({
+          kind: 'simple',
+          track: f.track,
+          timeOffset: f.timestamp + shiftMs - timecode,
+          keyframe: f.keyframe,
+          lacing: 'none',
+          frames: [f.data],
+        })),
       },
     ],
   };
@@ -241,7 +285,12 @@ describe('kvs-clip clip (built CLI as a process): errors', () => {
           tracks: [{ number: 1, typeCode: 1, codecId: 'V_VP8', video: { width: 320, height: 240 } }],
           fragmentNumber: '7',
           producerTimestamp: 1_700_000_000_000,
-          clusters: [{ timecode: 0, blocks: [{ kind: 'simple', track: 1, timeOffset: 0, keyframe: true, lacing: 'none', frames: [Uint8Array.of(1, 2, 3)] }] }],
+          clusters: [
+            {
+              timecode: 0,
+              blocks: [{ kind: 'simple', track: 1, timeOffset: 0, keyframe: true, lacing: 'none', frames: [Uint8Array.of(1, 2, 3)] }],
+            },
+          ],
         },
       ],
     }).bytes;
@@ -253,7 +302,9 @@ describe('kvs-clip clip (built CLI as a process): errors', () => {
       const path = out(`vp8-${mode.length}.mp4`);
       const run = cli.run(['clip', source, '-o', path, ...mode]);
       expect(run.status).toBe(1);
-      expect(firstLine(run)).toBe('UnsupportedStreamMediaTypeException: Track 1 has codec "V_VP8"; it must be H.264 (V_MPEG4/ISO/AVC) or H.265 (V_MPEGH/ISO/HEVC) (fragment 7, track 1)');
+      expect(firstLine(run)).toBe(
+        'UnsupportedStreamMediaTypeException: Track 1 has codec "V_VP8"; it must be H.264 (V_MPEG4/ISO/AVC) or H.265 (V_MPEGH/ISO/HEVC) (fragment 7, track 1)',
+      );
       expect(run.stdout.length).toBe(0);
       expect(existsSync(path)).toBe(false);
     }
@@ -274,7 +325,12 @@ describe('kvs-clip clip (built CLI as a process): errors', () => {
     const bytes = clean.bytes.slice();
     bytes.set([0xff, 0xff, 0xff, 0xff], clean.frameOffsets[bad]);
     const earlier = frames.slice(0, bad);
-    return { bytes, clean, bad, before: { video: earlier.filter((f) => f.track === 1).length, audio: earlier.filter((f) => f.track === 2).length } };
+    return {
+      bytes,
+      clean,
+      bad,
+      before: { video: earlier.filter((f) => f.track === 1).length, audio: earlier.filter((f) => f.track === 2).length },
+    };
   }
 
   it('a damaged frame, flat: InvalidMediaFrameException, exit 1, no output file', async () => {
@@ -283,7 +339,9 @@ describe('kvs-clip clip (built CLI as a process): errors', () => {
     const path = out('damaged-flat.mp4');
     const run = cli.run(['clip', source, '-o', path]);
     expect(run.status).toBe(1);
-    expect(firstLine(run)).toMatch(/^InvalidMediaFrameException: .*NAL unit length 4294967295 .*\(fragment 91343852333181432402585582922026963305589928644, track 1\)$/);
+    expect(firstLine(run)).toMatch(
+      /^InvalidMediaFrameException: .*NAL unit length 4294967295 .*\(fragment 91343852333181432402585582922026963305589928644, track 1\)$/,
+    );
     expect(existsSync(path)).toBe(false);
   });
 
@@ -296,32 +354,43 @@ describe('kvs-clip clip (built CLI as a process): errors', () => {
     const run = cli.run(['clip', source, '-o', path, '--fragmented']);
     expect(run.status).toBe(1);
     // Fragments 0 and 1 whole, then the frames of fragment 2 before the bad one.
-    expect(firstLine(run)).toMatch(/^InvalidMediaFrameException: .*\(fragment 9134\d+, track 1\) \(.*damaged-fragmented\.mp4 keeps the init segment and 3 media segments written before the error\)$/);
+    expect(firstLine(run)).toMatch(
+      /^InvalidMediaFrameException: .*\(fragment 9134\d+, track 1\) \(.*damaged-fragmented\.mp4 keeps the init segment and 3 media segments written before the error\)$/,
+    );
     const mp4 = mp4Summary(path);
     expect(mp4.boxes).toEqual(['ftyp', 'moov', 'moof', 'mdat', 'moof', 'mdat', 'moof', 'mdat']);
     expect({ video: mp4.video, audio: mp4.audio }).toEqual(before);
   });
 
-  withFfmpeg('a damaged frame, --fragmented: ffprobe reads the kept part, the packets before the bad frame, and it decodes silently', async () => {
-    const { bytes, clean, bad } = await damaged();
-    const cleanPath = out('clean-rewritten.mkv');
-    writeFileSync(cleanPath, clean.bytes);
-    const source = out('damaged-oracle.mkv');
-    writeFileSync(source, bytes);
-    const path = out('damaged-oracle.mp4');
-    expect(cli.run(['clip', source, '-o', path, '--fragmented']).status).toBe(1);
-    // ffprobe's pos is inside a packet's block: the packets before the bad frame's block.
-    const expected = packets(cleanPath).filter((p) => p.pos < clean.frameBlocks[bad].start);
-    const output = packets(path);
-    expect(crcs(output, 'video')).toEqual(crcs(expected, 'video'));
-    expect(crcs(output, 'audio')).toEqual(crcs(expected, 'audio'));
-    expect(decodeErrors(path)).toBe('');
-  });
+  withFfmpeg(
+    'a damaged frame, --fragmented: ffprobe reads the kept part, the packets before the bad frame, and it decodes silently',
+    async () => {
+      const { bytes, clean, bad } = await damaged();
+      const cleanPath = out('clean-rewritten.mkv');
+      writeFileSync(cleanPath, clean.bytes);
+      const source = out('damaged-oracle.mkv');
+      writeFileSync(source, bytes);
+      const path = out('damaged-oracle.mp4');
+      expect(cli.run(['clip', source, '-o', path, '--fragmented']).status).toBe(1);
+      // ffprobe's pos is inside a packet's block: the packets before the bad frame's block.
+      const expected = packets(cleanPath).filter((p) => p.pos < clean.frameBlocks[bad].start);
+      const output = packets(path);
+      expect(crcs(output, 'video')).toEqual(crcs(expected, 'video'));
+      expect(crcs(output, 'audio')).toEqual(crcs(expected, 'audio'));
+      expect(decodeErrors(path)).toBe('');
+    },
+  );
 
   it('nothing in the range: ResourceNotFoundException; End before Start: InvalidArgumentException; exit 1, no file', () => {
     const cases = [
-      { args: ['--start', '1700000005', '--end', '1700000006'], line: 'ResourceNotFoundException: No fragments found in the stream for the clip time range.' },
-      { args: ['--start', '1700000002', '--end', '1700000001'], line: 'InvalidArgumentException: The EndTimestamp must be later than the StartTimestamp.' },
+      {
+        args: ['--start', '1700000005', '--end', '1700000006'],
+        line: 'ResourceNotFoundException: No fragments found in the stream for the clip time range.',
+      },
+      {
+        args: ['--start', '1700000002', '--end', '1700000001'],
+        line: 'InvalidArgumentException: The EndTimestamp must be later than the StartTimestamp.',
+      },
     ];
     for (const { args, line } of cases) {
       for (const mode of [[], ['--fragmented']]) {
@@ -345,7 +414,10 @@ describe('kvs-clip clip (built CLI as a process): errors', () => {
   const UNWRITABLE = /^InvalidArgumentException: cannot write output file no\/such\/dir\/out\.mp4: ENOENT: [^\n]*\n$/;
 
   it('an output path that cannot be written: InvalidArgumentException, exit 1, no stack (stdin in, or --fragmented)', () => {
-    for (const [args, input] of [[['-'], readFileSync(FIXTURE)], [[FIXTURE, '--fragmented'], undefined]] as const) {
+    for (const [args, input] of [
+      [['-'], readFileSync(FIXTURE)],
+      [[FIXTURE, '--fragmented'], undefined],
+    ] as const) {
       const run = cli.run(['clip', ...args, '-o', 'no/such/dir/out.mp4'], input);
       expect(run.status).toBe(1);
       expect(run.stderr).toMatch(UNWRITABLE);
@@ -358,15 +430,18 @@ describe('kvs-clip clip (built CLI as a process): errors', () => {
     expect(run.stderr).toMatch(UNWRITABLE);
   });
 
-  it.skipIf(!canMakeDevices)(`a failed flat write removes a partial regular file only, never a device${canMakeDevices ? '' : ' (skipped: mknod not permitted)'}`, () => {
-    // A /dev/full of our own: every write fails with ENOSPC.
-    const device = out('full');
-    expect(spawnSync('mknod', [device, 'c', '1', '7']).status).toBe(0);
-    const run = cli.run(['clip', '-', '-o', device], readFileSync(FIXTURE));
-    expect(run.status).toBe(1);
-    expect(firstLine(run)).toMatch(/ENOSPC/);
-    expect(statSync(device).isCharacterDevice()).toBe(true);
-  });
+  it.skipIf(!canMakeDevices)(
+    `a failed flat write removes a partial regular file only, never a device${canMakeDevices ? '' : ' (skipped: mknod not permitted)'}`,
+    () => {
+      // A /dev/full of our own: every write fails with ENOSPC.
+      const device = out('full');
+      expect(spawnSync('mknod', [device, 'c', '1', '7']).status).toBe(0);
+      const run = cli.run(['clip', '-', '-o', device], readFileSync(FIXTURE));
+      expect(run.status).toBe(1);
+      expect(firstLine(run)).toMatch(/ENOSPC/);
+      expect(statSync(device).isCharacterDevice()).toBe(true);
+    },
+  );
 
   it('usage errors exit 2 with the usage, write nothing', () => {
     const path = out('usage.mp4');
@@ -468,7 +543,10 @@ describe('kvs-clip clip (in process): the progress line', () => {
 
   it('stays off when stderr is not a terminal', async () => {
     const stream = await longStream();
-    for (const [input, stdin] of [[out('long.mkv'), undefined], ['-', stream]] as const) {
+    for (const [input, stdin] of [
+      [out('long.mkv'), undefined],
+      ['-', stream],
+    ] as const) {
       if (stdin === undefined) writeFileSync(input, stream);
       const run = await runInProcess([clipCommand], ['clip', input, '-o', out('long-pipe.mp4')], { stdin });
       expect(run.code).toBe(0);

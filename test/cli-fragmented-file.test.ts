@@ -36,7 +36,11 @@ async function longKvsStream(plain: string, times: number): Promise<string> {
   const count = times * fragments.length;
   const documents = Array.from({ length: times }, (_, k) =>
     fragments.map((fragment, i) =>
-      kvsDocument({ ...fragment, frames: fragment.frames.map((frame) => ({ ...frame, timestamp: frame.timestamp + k * spanMs })) }, k * fragments.length + i, count),
+      kvsDocument(
+        { ...fragment, frames: fragment.frames.map((frame) => ({ ...frame, timestamp: frame.timestamp + k * spanMs })) },
+        k * fragments.length + i,
+        count,
+      ),
     ),
   ).flat();
   const path = join(dir, `long-${plain}-${times}.mkv`);
@@ -47,7 +51,9 @@ async function longKvsStream(plain: string, times: number): Promise<string> {
 const LONG = await longKvsStream('h264-bframes-aac', 4);
 const FILES = [
   LONG,
-  ...['kvs-h264-aac.mkv', 'kvs-hevc-bframes-aac.mkv', 'h264-alaw-laced.mkv', 'h264-vfr.mkv', 'h264-bframes-aac.mkv'].map((f) => `${FIXTURES}/${f}`),
+  ...['kvs-h264-aac.mkv', 'kvs-hevc-bframes-aac.mkv', 'h264-alaw-laced.mkv', 'h264-vfr.mkv', 'h264-bframes-aac.mkv'].map(
+    (f) => `${FIXTURES}/${f}`,
+  ),
 ];
 
 /** A segment's fields with its bytes as a plain array slice of their own (the segment may be a view). */
@@ -80,11 +86,14 @@ const expectedCache = new Map<string, Promise<ReturnType<typeof fieldsOf>[]>>();
 function inMemory(input: string, options: ClipOptions): Promise<ReturnType<typeof fieldsOf>[]> {
   const key = JSON.stringify([input, options]);
   if (!expectedCache.has(key)) {
-    expectedCache.set(key, (async () => {
-      const out = [];
-      for await (const segment of fragmentedMp4(new Uint8Array(readFileSync(input)), options)) out.push(fieldsOf(segment));
-      return out;
-    })());
+    expectedCache.set(
+      key,
+      (async () => {
+        const out = [];
+        for await (const segment of fragmentedMp4(new Uint8Array(readFileSync(input)), options)) out.push(fieldsOf(segment));
+        return out;
+      })(),
+    );
   }
   return expectedCache.get(key)!;
 }

@@ -57,27 +57,42 @@ describe('kvs-clip inspect (built CLI as a process)', () => {
     {
       // h264 Main level=13 320x240, extradata 014d 400d ffe1…; aac LC 48000 Hz 2 ch
       file: 'fixtures/kvs-h264-aac.mkv',
-      tracks: [{ codec: 'avc1.4d400d', width: 320, height: 240 }, { codec: 'mp4a.40.2', sampleRate: 48000, channels: 2 }],
+      tracks: [
+        { codec: 'avc1.4d400d', width: 320, height: 240 },
+        { codec: 'mp4a.40.2', sampleRate: 48000, channels: 2 },
+      ],
     },
     {
       // h264 High level=13 320x240, extradata 0164 000d ffe1…; aac LC 44100 Hz 2 ch
       file: 'fixtures/kvs-h264-bframes-aac.mkv',
-      tracks: [{ codec: 'avc1.64000d', width: 320, height: 240 }, { codec: 'mp4a.40.2', sampleRate: 44100, channels: 2 }],
+      tracks: [
+        { codec: 'avc1.64000d', width: 320, height: 240 },
+        { codec: 'mp4a.40.2', sampleRate: 44100, channels: 2 },
+      ],
     },
     {
       // hevc Main level=60 320x240, extradata 0101 6000 0000 9000 0000 0000 3c…; aac LC 48000 Hz 1 ch
       file: 'fixtures/kvs-hevc-bframes-aac.mkv',
-      tracks: [{ codec: 'hvc1.1.6.L60.90', width: 320, height: 240 }, { codec: 'mp4a.40.2', sampleRate: 48000, channels: 1 }],
+      tracks: [
+        { codec: 'hvc1.1.6.L60.90', width: 320, height: 240 },
+        { codec: 'mp4a.40.2', sampleRate: 48000, channels: 1 },
+      ],
     },
     {
       // h264 High level=13 320x240, extradata 0164 000d ffe1…; pcm_alaw 8000 Hz 1 ch
       file: 'fixtures/kvs-h264-alaw.mkv',
-      tracks: [{ codec: 'avc1.64000d', width: 320, height: 240 }, { codec: 'alaw', sampleRate: 8000, channels: 1 }],
+      tracks: [
+        { codec: 'avc1.64000d', width: 320, height: 240 },
+        { codec: 'alaw', sampleRate: 8000, channels: 1 },
+      ],
     },
     {
       // h264 High level=13 320x240, extradata 0164 000d ffe1…; pcm_mulaw 8000 Hz 1 ch
       file: 'fixtures/kvs-h264-ulaw.mkv',
-      tracks: [{ codec: 'avc1.64000d', width: 320, height: 240 }, { codec: 'ulaw', sampleRate: 8000, channels: 1 }],
+      tracks: [
+        { codec: 'avc1.64000d', width: 320, height: 240 },
+        { codec: 'ulaw', sampleRate: 8000, channels: 1 },
+      ],
     },
   ];
 
@@ -96,7 +111,10 @@ describe('kvs-clip inspect (built CLI as a process)', () => {
     const report = JSON.parse(stdout) as InspectReport;
     expect(report.tracks[0]).toMatchObject({ codec: 'avc1.64000d', width: 320, height: 240 });
     expect(report.tracks[1].codec).toBeUndefined();
-    expect(report.tracks[1].error).toMatchObject({ name: 'UnsupportedStreamMediaTypeException', message: expect.stringMatching(/^GetClip does not serve H\.264 with G\.711 µ-law .*track 2\)$/) });
+    expect(report.tracks[1].error).toMatchObject({
+      name: 'UnsupportedStreamMediaTypeException',
+      message: expect.stringMatching(/^GetClip does not serve H\.264 with G\.711 µ-law .*track 2\)$/),
+    });
   });
 
   it.skipIf(!hasSamples)('lists a real capture GetClip rejects with the KVS error instead of a codec string, exit 0', () => {
@@ -106,12 +124,19 @@ describe('kvs-clip inspect (built CLI as a process)', () => {
     expect(json.status).toBe(0);
     const report = JSON.parse(json.stdout) as InspectReport;
     expect(report.tracks).toHaveLength(1);
-    expect(report.tracks[0]).toMatchObject({ number: 1, codecId: 'V_MS/VFW/FOURCC', video: { width: 640, height: 480 }, error: { name: 'UnsupportedStreamMediaTypeException' } });
+    expect(report.tracks[0]).toMatchObject({
+      number: 1,
+      codecId: 'V_MS/VFW/FOURCC',
+      video: { width: 640, height: 480 },
+      error: { name: 'UnsupportedStreamMediaTypeException' },
+    });
     expect(report.tracks[0].codec).toBeUndefined();
     expect(report.fragments).toHaveLength(10);
     const table = run(['inspect', path]);
     expect(table.status).toBe(0);
-    expect(table.stdout.split('\n')[0]).toMatch(/^track 1: video V_MS\/VFW\/FOURCC 640x480, CodecPrivate 40 B → UnsupportedStreamMediaTypeException: Track 1 has codec "V_MS\/VFW\/FOURCC"; /);
+    expect(table.stdout.split('\n')[0]).toMatch(
+      /^track 1: video V_MS\/VFW\/FOURCC 640x480, CodecPrivate 40 B → UnsupportedStreamMediaTypeException: Track 1 has codec "V_MS\/VFW\/FOURCC"; /,
+    );
   });
 
   it('reads stdin for "-" and gives the same report', () => {
@@ -185,7 +210,9 @@ describe('kvs-clip inspect (in process)', () => {
     expect(code).toBe(1);
     expect(stdout).toMatch(/^0 +11 /m);
     expect(stdout).toMatch(/^1 +12 /m);
-    expect(stderr.split('\n')[0]).toMatch(/^ResourceNotFoundException: GetMedia reported error 4000: Requested fragment is not found \(fragment #2, byte \d+\)$/);
+    expect(stderr.split('\n')[0]).toMatch(
+      /^ResourceNotFoundException: GetMedia reported error 4000: Requested fragment is not found \(fragment #2, byte \d+\)$/,
+    );
   });
 
   it('counts laced frames one by one, null where the stream has no timestamp, warns on truncation', async () => {
@@ -194,7 +221,16 @@ describe('kvs-clip inspect (in process)', () => {
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as InspectReport;
     expect(report.fragments).toEqual([
-      { index: 0, fragmentNumber: '21', producerTimestamp: 1000, serverTimestamp: null, clusterTimecode: 0, frames: { 1: 2 }, bytes: bytes.length - 1, partial: true },
+      {
+        index: 0,
+        fragmentNumber: '21',
+        producerTimestamp: 1000,
+        serverTimestamp: null,
+        clusterTimecode: 0,
+        frames: { 1: 2 },
+        bytes: bytes.length - 1,
+        partial: true,
+      },
     ]);
     expect(report.warnings).toMatchObject([{ code: 'truncated' }]);
     expect(stderr).toMatch(/^warning: truncated: /);
@@ -212,7 +248,19 @@ describe('kvs-clip inspect (in process)', () => {
           tracks,
           fragmentNumber: '31',
           producerTimestamp: 5000,
-          clusters: [{ timecode: 0, blocks: tracks.map((t) => ({ kind: 'simple', track: t.number, timeOffset: 0, keyframe: true, lacing: 'none', frames: [Uint8Array.of(0, 0, 0, 1, 0x65)] })) }],
+          clusters: [
+            {
+              timecode: 0,
+              blocks: tracks.map((t) => ({
+                kind: 'simple',
+                track: t.number,
+                timeOffset: 0,
+                keyframe: true,
+                lacing: 'none',
+                frames: [Uint8Array.of(0, 0, 0, 1, 0x65)],
+              })),
+            },
+          ],
         },
       ],
     }).bytes;
@@ -226,7 +274,14 @@ describe('kvs-clip inspect (in process)', () => {
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout) as InspectReport;
     expect(report.tracks[0]).toMatchObject({ video: { width: 1920, height: 1080 }, codec: 'avc1.4d400d', width: 320, height: 240 });
-    expect(report.tracks[1]).toMatchObject({ codecId: 'A_OPUS', error: { name: 'UnsupportedStreamMediaTypeException', message: 'Track 2 has codec "A_OPUS"; it must be AAC (A_AAC), G.711 (A_MS/ACM) or 16-bit PCM (A_PCM/INT/LIT) (fragment 31, track 2)' } });
+    expect(report.tracks[1]).toMatchObject({
+      codecId: 'A_OPUS',
+      error: {
+        name: 'UnsupportedStreamMediaTypeException',
+        message:
+          'Track 2 has codec "A_OPUS"; it must be AAC (A_AAC), G.711 (A_MS/ACM) or 16-bit PCM (A_PCM/INT/LIT) (fragment 31, track 2)',
+      },
+    });
     const table = await runInProcess(['-'], bytes);
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n').slice(0, 2)).toEqual([

@@ -63,7 +63,10 @@ describe('two-pass flat clip equals the in-memory clip', () => {
         fc.integer({ min: 64, max: 100_000 }),
         async (input, startSeconds, readChunk) => {
           const options: ClipOptions = {
-            ClipFragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP', TimestampRange: { StartTimestamp: startSeconds, EndTimestamp: 10 } },
+            ClipFragmentSelector: {
+              FragmentSelectorType: 'PRODUCER_TIMESTAMP',
+              TimestampRange: { StartTimestamp: startSeconds, EndTimestamp: 10 },
+            },
           };
           const expected = await inMemory(input, options);
           expect(expected.byteLength).toBeLessThan((await inMemory(input, {})).byteLength); // something was left out
@@ -78,7 +81,10 @@ describe('two-pass flat clip equals the in-memory clip', () => {
     // output_get_media.mkv: AVCC frames; selection keeps fragments 1..3 (producer timestamps 1511852110.513 … 114.513).
     const input = `${SAMPLES}/output_get_media.mkv`;
     const options: ClipOptions = {
-      ClipFragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP', TimestampRange: { StartTimestamp: 1511852110.513, EndTimestamp: 1511852114.513 } },
+      ClipFragmentSelector: {
+        FragmentSelectorType: 'PRODUCER_TIMESTAMP',
+        TimestampRange: { StartTimestamp: 1511852110.513, EndTimestamp: 1511852114.513 },
+      },
     };
     expect((await twoPass(input, options, 100_000, 50_000)).equals(await inMemory(input, options))).toBe(true);
   });

@@ -10,12 +10,29 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  checkTracks, createCodecChecker, mimeType, parseAvcC, splitAnnexB, writeAvcC, type CheckOptions, type TrackConfig,
+  checkTracks,
+  createCodecChecker,
+  mimeType,
+  parseAvcC,
+  splitAnnexB,
+  writeAvcC,
+  type CheckOptions,
+  type TrackConfig,
 } from '../src/codecs/index.js';
 import { isKvsClipError } from '../src/errors.js';
 import type { MkvFragment, MkvFrame, MkvTrack, ReaderWarning } from '../src/mkv/types.js';
 import {
-  fixture, folderFrames, fragment, frame, frameFiles, haveSamples, hex, sample, track, tracksOf, SAMPLES,
+  fixture,
+  folderFrames,
+  fragment,
+  frame,
+  frameFiles,
+  haveSamples,
+  hex,
+  sample,
+  track,
+  tracksOf,
+  SAMPLES,
 } from './support/codecs-samples.js';
 import { writeWaveFormatEx } from './support/codecs-writers.js';
 import { hasFfmpeg, tempFile } from './support/oracle-ffmpeg.js';
@@ -183,7 +200,7 @@ function intoFragments(tracks: MkvTrack[], frames: MkvFrame[]): MkvFragment[] {
  */
 function withoutTrailingZeros(sample: Uint8Array): Uint8Array {
   const parts: Buffer[] = [];
-  for (let at = 0; at + 4 <= sample.length; ) {
+  for (let at = 0; at + 4 <= sample.length;) {
     const next = at + 4 + (((sample[at] << 24) | (sample[at + 1] << 16) | (sample[at + 2] << 8) | sample[at + 3]) >>> 0);
     let end = next;
     while (end > at + 4 && sample[end - 1] === 0) end--;
@@ -197,7 +214,10 @@ function withoutTrailingZeros(sample: Uint8Array): Uint8Array {
 
 /** ffmpeg's own Annex-B → MP4 conversion of the concatenated frames (the oracle for ours). */
 function ffmpegSamples(paths: string[], format: 'h264' | 'hevc'): Uint8Array[] {
-  const input = tempFile(`codecs-${format}-${paths.length}.${format}`, paths.map((p) => readFileSync(join(SAMPLES, p))));
+  const input = tempFile(
+    `codecs-${format}-${paths.length}.${format}`,
+    paths.map((p) => readFileSync(join(SAMPLES, p))),
+  );
   const output = `${input}.mp4`;
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', format, '-i', input, '-c', 'copy', output]);
   return parseMp4(new Uint8Array(readFileSync(output))).tracks[0].samples.map((sample) => withoutTrailingZeros(sample.data));
@@ -216,7 +236,13 @@ const ANNEX_B_FOLDERS: Array<{ folder: string; codecId: string; format: 'h264' |
   // V → High,1920,1080,1:1,40   C → codecs="avc1.640028"
   { folder: 'h264/embedded-c', codecId: 'V_MPEG4/ISO/AVC', format: 'h264', gop: 30, video: ['High', 40, 1920, 1080, '1:1', 'avc1.640028'] },
   // V → Main,640,360,N/A,150   C → codecs="hvc1.1.6.L150"
-  { folder: 'h265/producer-c', codecId: 'V_MPEGH/ISO/HEVC', format: 'hevc', gop: 45, video: ['Main', 150, 640, 360, 'N/A', 'hvc1.1.6.L150'] },
+  {
+    folder: 'h265/producer-c',
+    codecId: 'V_MPEGH/ISO/HEVC',
+    format: 'hevc',
+    gop: 45,
+    video: ['Main', 150, 640, 360, 'N/A', 'hvc1.1.6.L150'],
+  },
 ];
 
 describe.skipIf(!haveSamples)('frames/ Annex-B sets', () => {
@@ -286,7 +312,15 @@ describe.skipIf(!haveSamples)('frames/ Annex-B sets', () => {
   it('producer-c H.264 with µ-law (paired on the check-mulaw-support branch), AAC and A-law frame sets', () => {
     const video = folderFrames('h264/producer-c', 1, (i) => i % 45 === 0).slice(0, 90);
     // mkvgenGeneratePcmCpd(µ-law, 8000, 1): avgBytesPerSec 1000, blockAlign 1, bitsPerSample 0.
-    const ulaw = writeWaveFormatEx({ formatTag: 7, channels: 1, samplesPerSec: 8000, avgBytesPerSec: 1000, blockAlign: 1, bitsPerSample: 0, cbSize: 0 });
+    const ulaw = writeWaveFormatEx({
+      formatTag: 7,
+      channels: 1,
+      samplesPerSec: 8000,
+      avgBytesPerSec: 1000,
+      blockAlign: 1,
+      bitsPerSample: 0,
+      cbSize: 0,
+    });
     const audioSets: Array<[string, MkvTrack, string]> = [
       ['mulaw/producer-c', track(2, 'A_MS/ACM', ulaw), 'ulaw'],
       ['alaw/producer-c', track(2, 'A_MS/ACM', writeWaveFormatEx({ ...decodeWave(ulaw), formatTag: 6 })), 'alaw'],
@@ -307,8 +341,13 @@ describe.skipIf(!haveSamples)('frames/ Annex-B sets', () => {
 function decodeWave(bytes: Uint8Array) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return {
-    formatTag: view.getUint16(0, true), channels: view.getUint16(2, true), samplesPerSec: view.getUint32(4, true),
-    avgBytesPerSec: view.getUint32(8, true), blockAlign: view.getUint16(12, true), bitsPerSample: view.getUint16(14, true), cbSize: 0,
+    formatTag: view.getUint16(0, true),
+    channels: view.getUint16(2, true),
+    samplesPerSec: view.getUint32(4, true),
+    avgBytesPerSec: view.getUint32(8, true),
+    blockAlign: view.getUint16(12, true),
+    bitsPerSample: view.getUint16(14, true),
+    cbSize: 0,
   };
 }
 
@@ -352,7 +391,10 @@ describe.skipIf(!haveSamples)('each KVS error name, from a real sample with one 
     const hevcAlaw = [tracksOf(fixture('hevc-bframes-aac.mkv'))[0][0], tracksOf(fixture('h264-alaw.mkv'))[0][1]];
     for (const tracks of [ulaw, hevcAlaw]) {
       expect(checkTracks(fragment(0, tracks))).toHaveLength(2);
-      expect(kvsError(() => checkTracks(fragment(0, tracks), { strict: 'getclip' }))).toMatchObject({ name: 'UnsupportedStreamMediaTypeException', track: 2 });
+      expect(kvsError(() => checkTracks(fragment(0, tracks), { strict: 'getclip' }))).toMatchObject({
+        name: 'UnsupportedStreamMediaTypeException',
+        track: 2,
+      });
     }
     expect(checkTracks(fragment(0, vogels()), { strict: 'getclip' })).toHaveLength(2); // H.264 + AAC
     expect(checkTracks(fragment(0, tracksOf(fixture('h264-alaw.mkv'))[0]), { strict: 'getclip' })).toHaveLength(2);
@@ -368,7 +410,11 @@ describe.skipIf(!haveSamples)('each KVS error name, from a real sample with one 
 
   it('MissingCodecPrivateDataException: producer-c H.265 key frame without its VPS, no CodecPrivate', () => {
     const [key] = folderFrames('h265/producer-c', 1, () => true);
-    const withoutVps = Uint8Array.from(splitAnnexB(key.data).filter((nal) => ((nal[0] >> 1) & 0x3f) !== 32).flatMap((nal) => [0, 0, 0, 1, ...nal]));
+    const withoutVps = Uint8Array.from(
+      splitAnnexB(key.data)
+        .filter((nal) => ((nal[0] >> 1) & 0x3f) !== 32)
+        .flatMap((nal) => [0, 0, 0, 1, ...nal]),
+    );
     const error = kvsError(() => checkTracks(fragment(0, [track(1, 'V_MPEGH/ISO/HEVC')], [{ ...key, data: withoutVps }])));
     expect(error).toMatchObject({ name: 'MissingCodecPrivateDataException', track: 1 });
     expect(error.message).toMatch(/no VPS/);
@@ -388,7 +434,11 @@ describe.skipIf(!haveSamples)('each KVS error name, from a real sample with one 
     const avc = sampleTrack('mkv/output_get_media.mkv', 1);
     const cut = { ...avc, codecPrivate: avc.codecPrivate!.subarray(0, avc.codecPrivate!.length - 1) };
     const error = kvsError(() => createCodecChecker().check(fragment(2, [cut], [], '91343852333181432392682062607743920146264')));
-    expect(error).toMatchObject({ name: 'InvalidCodecPrivateDataException', track: 1, fragmentNumber: '91343852333181432392682062607743920146264' });
+    expect(error).toMatchObject({
+      name: 'InvalidCodecPrivateDataException',
+      track: 1,
+      fragmentNumber: '91343852333181432392682062607743920146264',
+    });
     expect(error.message).toMatch(/PPS #1 \(4 bytes\) runs past/);
   });
 
@@ -404,7 +454,10 @@ describe.skipIf(!haveSamples)('each KVS error name, from a real sample with one 
     // The clip's configs stay; an unchanged fragment still passes.
     expect(checker.check(fragments[2]).configs[0].codecString).toBe('avc1.4d401e');
     const withAudio = { ...fragments[2], tracks: [...fragments[2].tracks, vogels()[1]] };
-    expect(kvsError(() => checker.check(withAudio))).toMatchObject({ name: 'InvalidCodecPrivateDataException', message: expect.stringMatching(/Tracks changed/) });
+    expect(kvsError(() => checker.check(withAudio))).toMatchObject({
+      name: 'InvalidCodecPrivateDataException',
+      message: expect.stringMatching(/Tracks changed/),
+    });
   });
 
   it('InvalidCodecPrivateDataException: in-band parameter sets that change when the config was derived from them', () => {
@@ -508,7 +561,8 @@ describe('mutations of real records through the whole config path', () => {
           target.codecPrivate = bytes;
           try {
             const configs = checkTracks(fragment(0, tracks));
-            for (const config of configs) if (config.codec === 'avc') expect(writeAvcC(parseAvcC(config.decoderConfig!))).toEqual(config.decoderConfig);
+            for (const config of configs)
+              if (config.codec === 'avc') expect(writeAvcC(parseAvcC(config.decoderConfig!))).toEqual(config.decoderConfig);
           } catch (error) {
             if (!isKvsClipError(error)) throw error;
             expect(error.track).toBeGreaterThanOrEqual(1);

@@ -5,16 +5,39 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  AAC_SAMPLING_FREQUENCIES, annexBToLengthPrefixed, g711Format, joinLengthPrefixed, parseAudioSpecificConfig, parseAvcC,
-  legacyAudioSpecificConfig, parseAvcSps, parseHevcSps, parseHvcC, parseWaveFormatEx, splitAnnexB, tilesExactly, writeAvcC,
-  writeHvcC, type AvcDecoderConfig, type HevcDecoderConfig,
+  AAC_SAMPLING_FREQUENCIES,
+  annexBToLengthPrefixed,
+  g711Format,
+  joinLengthPrefixed,
+  parseAudioSpecificConfig,
+  parseAvcC,
+  legacyAudioSpecificConfig,
+  parseAvcSps,
+  parseHevcSps,
+  parseHvcC,
+  parseWaveFormatEx,
+  splitAnnexB,
+  tilesExactly,
+  writeAvcC,
+  writeHvcC,
+  type AvcDecoderConfig,
+  type HevcDecoderConfig,
 } from '../src/codecs/index.js';
 import { unescapeRbsp } from '../src/codecs/bits.js';
 import { isKvsClipError } from '../src/errors.js';
 import { fixture, hex, tracksOf } from './support/codecs-samples.js';
 import {
-  avcSpsArbitrary, escapeRbsp, expectedAvcSize, expectedHevcSize, expectedSar, hevcSpsArbitrary, SyntaxWriter, writeAvcSps,
-  writeAudioSpecificConfig, writeHevcSps, writeWaveFormatEx,
+  avcSpsArbitrary,
+  escapeRbsp,
+  expectedAvcSize,
+  expectedHevcSize,
+  expectedSar,
+  hevcSpsArbitrary,
+  SyntaxWriter,
+  writeAvcSps,
+  writeAudioSpecificConfig,
+  writeHevcSps,
+  writeWaveFormatEx,
 } from './support/codecs-writers.js';
 
 /** Runs `parse`; a thrown error must be one of ours (KVS-named), never a TypeError/RangeError. */
@@ -58,7 +81,9 @@ const JAVA_DEMO_AVCC = hex('0142c028ffe1001a6742c028db0280f6c05a808080a000000300
 
 describe('avcC and H.264 SPS', () => {
   it('parses a record with zeroed reserved bits (03 01, as in output_get_media.mkv) by masking them', () => {
-    const record = parseAvcC(hex('014d401e03010027274d401eb9101405ff2e02d4040407c0000003004000000f38a0003d090007a13bdee03e1108d401000428fe3c80'));
+    const record = parseAvcC(
+      hex('014d401e03010027274d401eb9101405ff2e02d4040407c0000003004000000f38a0003d090007a13bdee03e1108d401000428fe3c80'),
+    );
     expect(record.nalLengthSize).toBe(4);
     expect(record.sps).toHaveLength(1);
     expect(record.pps).toHaveLength(1);
@@ -107,7 +132,12 @@ describe('avcC and H.264 SPS', () => {
       sps: fc.array(nal(7), { maxLength: 31 }),
       pps: fc.array(nal(8), { maxLength: 40 }),
       high: fc.option(
-        fc.record({ chromaFormat: fc.nat(3), bitDepthLuma: fc.integer({ min: 8, max: 15 }), bitDepthChroma: fc.integer({ min: 8, max: 15 }), spsExt: fc.array(nal(13), { maxLength: 3 }) }),
+        fc.record({
+          chromaFormat: fc.nat(3),
+          bitDepthLuma: fc.integer({ min: 8, max: 15 }),
+          bitDepthChroma: fc.integer({ min: 8, max: 15 }),
+          spsExt: fc.array(nal(13), { maxLength: 3 }),
+        }),
       ),
     });
     fc.assert(
@@ -187,9 +217,11 @@ describe('hvcC and H.265 SPS', () => {
 
   it('round-trips hvcC records written from random fields', () => {
     const unit = (type: number) => fc.uint8Array({ minLength: 1, maxLength: 30 }).map((b) => Uint8Array.from([type << 1, ...b]));
-    const array = fc.nat(63).chain((nalType) =>
-      fc.record({ nalType: fc.constant(nalType), complete: fc.boolean(), units: fc.array(unit(nalType), { maxLength: 4 }) }),
-    );
+    const array = fc
+      .nat(63)
+      .chain((nalType) =>
+        fc.record({ nalType: fc.constant(nalType), complete: fc.boolean(), units: fc.array(unit(nalType), { maxLength: 4 }) }),
+      );
     const fields = fc.record({
       configurationVersion: fc.constantFrom(0, 1),
       profileSpace: fc.nat(3),
@@ -215,10 +247,22 @@ describe('hvcC and H.265 SPS', () => {
         // The header as 14496-15 §8.3.3.1 lays it out, reserved bits set.
         const flags = f.compatibilityFlags;
         const header = Uint8Array.from([
-          f.configurationVersion, (f.profileSpace << 6) | (f.tierFlag ? 0x20 : 0) | f.profileIdc,
-          flags >>> 24, (flags >>> 16) & 0xff, (flags >>> 8) & 0xff, flags & 0xff, ...f.constraintFlags, f.levelIdc,
-          0xf0 | (f.minSpatialSegmentationIdc >> 8), f.minSpatialSegmentationIdc & 0xff, 0xfc | f.parallelismType, 0xfc | f.chromaFormat,
-          0xf8 | (f.bitDepthLuma - 8), 0xf8 | (f.bitDepthChroma - 8), f.avgFrameRate >> 8, f.avgFrameRate & 0xff,
+          f.configurationVersion,
+          (f.profileSpace << 6) | (f.tierFlag ? 0x20 : 0) | f.profileIdc,
+          flags >>> 24,
+          (flags >>> 16) & 0xff,
+          (flags >>> 8) & 0xff,
+          flags & 0xff,
+          ...f.constraintFlags,
+          f.levelIdc,
+          0xf0 | (f.minSpatialSegmentationIdc >> 8),
+          f.minSpatialSegmentationIdc & 0xff,
+          0xfc | f.parallelismType,
+          0xfc | f.chromaFormat,
+          0xf8 | (f.bitDepthLuma - 8),
+          0xf8 | (f.bitDepthChroma - 8),
+          f.avgFrameRate >> 8,
+          f.avgFrameRate & 0xff,
           (f.constantFrameRate << 6) | (f.numTemporalLayers << 3) | (f.temporalIdNested ? 4 : 0) | (f.nalLengthSize - 1),
         ]);
         const written = writeHvcC(header, f.arrays);
@@ -227,12 +271,24 @@ describe('hvcC and H.265 SPS', () => {
         expect(record.nalLengthSize).toBe(f.nalLengthSize);
         expect(record.arrays).toEqual(f.arrays);
         expect(record.profileTierLevel).toEqual({
-          profileSpace: f.profileSpace, tierFlag: f.tierFlag, profileIdc: f.profileIdc, compatibilityFlags: f.compatibilityFlags,
-          constraintFlags: f.constraintFlags, levelIdc: f.levelIdc, bytes: header.subarray(1, 13),
+          profileSpace: f.profileSpace,
+          tierFlag: f.tierFlag,
+          profileIdc: f.profileIdc,
+          compatibilityFlags: f.compatibilityFlags,
+          constraintFlags: f.constraintFlags,
+          levelIdc: f.levelIdc,
+          bytes: header.subarray(1, 13),
         });
         // Reserved bits written as zero come back as ones.
         const cleared = header.slice();
-        for (const [at, mask] of [[13, 0xf0], [15, 0xfc], [16, 0xfc], [17, 0xf8], [18, 0xf8]]) cleared[at] &= ~mask;
+        for (const [at, mask] of [
+          [13, 0xf0],
+          [15, 0xfc],
+          [16, 0xfc],
+          [17, 0xf8],
+          [18, 0xf8],
+        ])
+          cleared[at] &= ~mask;
         expect(writeHvcC(cleared, f.arrays)).toEqual(written);
       }),
     );
@@ -291,7 +347,13 @@ describe('AudioSpecificConfig', () => {
     // ffprobe -v quiet -select_streams a:0 -show_entries stream=profile,sample_rate,channels -of csv=p=0 mkv/vogels_480.mkv
     // → LC,48000,2   (CodecPrivate 1190; also the producer-c and Java demo AAC config)
     expect(parseAudioSpecificConfig(hex('1190'))).toEqual({
-      objectType: 2, coreObjectType: 2, samplingFrequencyIndex: 3, samplingFrequency: 48000, channelConfiguration: 2, channels: 2, frameLength: 1024,
+      objectType: 2,
+      coreObjectType: 2,
+      samplingFrequencyIndex: 3,
+      samplingFrequency: 48000,
+      channelConfiguration: 2,
+      channels: 2,
+      frameLength: 1024,
     });
     // ffprobe … fixtures/h264-bframes-aac.mkv → LC,44100,2; CodecPrivate 121056e500 carries ffmpeg's
     // explicit "no SBR" sync extension (0x2b7, object type 5, sbrPresentFlag 0).
@@ -309,7 +371,14 @@ describe('AudioSpecificConfig', () => {
     expect(eld.frameLength).toBeUndefined(); // not an object type with a GASpecificConfig
     // HE-AAC, explicit hierarchical signalling: AOT 5, 22050 Hz core, stereo, SBR at 44100 Hz, AOT 2.
     expect(parseAudioSpecificConfig(hex('2b920800'))).toMatchObject({
-      objectType: 5, coreObjectType: 2, samplingFrequency: 22050, channels: 2, sbr: true, ps: false, extensionSamplingFrequency: 44100, frameLength: 1024,
+      objectType: 5,
+      coreObjectType: 2,
+      samplingFrequency: 22050,
+      channels: 2,
+      sbr: true,
+      ps: false,
+      extensionSamplingFrequency: 44100,
+      frameLength: 1024,
     });
     // channelConfiguration 0: the channels come from the program_config_element (§4.4.1.1).
     const w = new SyntaxWriter();
@@ -333,7 +402,10 @@ describe('AudioSpecificConfig', () => {
 
   it('round-trips configs written from random fields', () => {
     const fields = fc.record({
-      objectType: fc.oneof(fc.constantFrom(1, 2, 3, 4, 6, 7, 17, 19, 20, 21, 22, 23), fc.integer({ min: 8, max: 95 }).filter((t) => t !== 29 && t !== 31)),
+      objectType: fc.oneof(
+        fc.constantFrom(1, 2, 3, 4, 6, 7, 17, 19, 20, 21, 22, 23),
+        fc.integer({ min: 8, max: 95 }).filter((t) => t !== 29 && t !== 31),
+      ),
       samplingFrequency: fc.oneof(fc.constantFrom(...AAC_SAMPLING_FREQUENCIES), fc.integer({ min: 1, max: 2 ** 24 - 1 })),
       channelConfiguration: fc.constantFrom(1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 14),
       shortFrames: fc.boolean(),
@@ -383,8 +455,10 @@ describe('AudioSpecificConfig', () => {
 
   it('turns random mutations of real configs into a parse or a KVS-named error', () => {
     fc.assert(
-      fc.property(fc.constantFrom(hex('1190'), hex('121056e500'), hex('2b920800')), fc.array(mutation(6), { minLength: 1, maxLength: 4 }), (config, m) =>
-        parsesOrKvsError(() => parseAudioSpecificConfig(mutate(config, m))),
+      fc.property(
+        fc.constantFrom(hex('1190'), hex('121056e500'), hex('2b920800')),
+        fc.array(mutation(6), { minLength: 1, maxLength: 4 }),
+        (config, m) => parsesOrKvsError(() => parseAudioSpecificConfig(mutate(config, m))),
       ),
       { numRuns: 2000 },
     );
@@ -394,10 +468,22 @@ describe('AudioSpecificConfig', () => {
 describe('WAVEFORMATEX (G.711)', () => {
   it('accepts ffmpeg’s and the KVS C producer’s forms', () => {
     // fixtures/h264-alaw.mkv's CodecPrivate; ffprobe -v quiet -select_streams a:0 -show_entries stream=codec_name,sample_rate,channels -of csv=p=0 fixtures/h264-alaw.mkv → pcm_alaw,8000,1
-    expect(g711Format(parseWaveFormatEx(hex('06000100401f0000401f0000010008000000')))).toEqual({ codec: 'alaw', sampleRate: 8000, channels: 1 });
+    expect(g711Format(parseWaveFormatEx(hex('06000100401f0000401f0000010008000000')))).toEqual({
+      codec: 'alaw',
+      sampleRate: 8000,
+      channels: 1,
+    });
     // mkvgenGeneratePcmCpd (amazon-kinesis-video-streams-pic, MkvGenerator.c): µ-law 8 kHz mono →
     // blockAlign = channels, avgBytesPerSec = blockAlign × rate / 8 = 1000, bitsPerSample left 0.
-    const producer = writeWaveFormatEx({ formatTag: 7, channels: 1, samplesPerSec: 8000, avgBytesPerSec: 1000, blockAlign: 1, bitsPerSample: 0, cbSize: 0 });
+    const producer = writeWaveFormatEx({
+      formatTag: 7,
+      channels: 1,
+      samplesPerSec: 8000,
+      avgBytesPerSec: 1000,
+      blockAlign: 1,
+      bitsPerSample: 0,
+      cbSize: 0,
+    });
     expect(g711Format(parseWaveFormatEx(producer))).toEqual({ codec: 'ulaw', sampleRate: 8000, channels: 1 });
   });
 
@@ -420,7 +506,11 @@ describe('WAVEFORMATEX (G.711)', () => {
         const parsed = parseWaveFormatEx(writeWaveFormatEx(wave));
         expect(parsed).toEqual(wave);
         if (f.formatTag === 6 || f.formatTag === 7) {
-          expect(g711Format(parsed)).toEqual({ codec: f.formatTag === 6 ? 'alaw' : 'ulaw', sampleRate: f.samplesPerSec, channels: f.channels });
+          expect(g711Format(parsed)).toEqual({
+            codec: f.formatTag === 6 ? 'alaw' : 'ulaw',
+            sampleRate: f.samplesPerSec,
+            channels: f.channels,
+          });
         } else {
           expect(() => g711Format(parsed)).toThrow(expect.objectContaining({ name: 'UnsupportedStreamMediaTypeException' }));
         }
@@ -459,7 +549,9 @@ describe('NAL framing', () => {
     const escaped = fc.uint8Array({ minLength: 1, maxLength: 200 }).map((b) => escapeRbsp(Uint8Array.from([...b, 0x80])));
     fc.assert(
       fc.property(fc.array(fc.tuple(escaped, fc.boolean(), fc.nat(2)), { minLength: 1, maxLength: 6 }), (parts) => {
-        const annexB = Uint8Array.from(parts.flatMap(([unit, long, zeros]) => [...(long ? [0, 0, 0, 1] : [0, 0, 1]), ...unit, ...Array(zeros).fill(0)]));
+        const annexB = Uint8Array.from(
+          parts.flatMap(([unit, long, zeros]) => [...(long ? [0, 0, 0, 1] : [0, 0, 1]), ...unit, ...Array(zeros).fill(0)]),
+        );
         const units = parts.map(([unit]) => unit);
         expect(splitAnnexB(annexB)).toEqual(units);
         expect(annexBToLengthPrefixed(annexB, 4)).toEqual(joinLengthPrefixed(units, 4));
@@ -477,4 +569,3 @@ describe('NAL framing', () => {
     );
   });
 });
-

@@ -27,9 +27,9 @@ const idBytes = (id: number): number[] => {
 };
 
 /** Valid IDs of each length: marker bit plus data bits that are neither all 0 nor all 1. */
-const elementId = fc.integer({ min: 1, max: 4 }).chain((length) =>
-  fc.integer({ min: 1, max: 2 ** (7 * length) - 2 }).map((data) => data + 2 ** (7 * length)),
-);
+const elementId = fc
+  .integer({ min: 1, max: 4 })
+  .chain((length) => fc.integer({ min: 1, max: 2 ** (7 * length) - 2 }).map((data) => data + 2 ** (7 * length)));
 
 function header(bytes: number[], end = bytes.length): { length: number; header: ElementHeader } {
   const out: ElementHeader = { id: 0, size: 0 };

@@ -20,7 +20,8 @@ import { hotMethods } from './jit/probe-entry.js';
  * test runs on V8 11.3 only and skips visibly elsewhere.
  */
 const BITS_KNOWN = process.versions.v8.startsWith('11.3.');
-if (!BITS_KNOWN) console.warn(`[jit] V8 ${process.versions.v8}: the optimisation status bits are known for V8 11.3 only; the GC test is skipped`);
+if (!BITS_KNOWN)
+  console.warn(`[jit] V8 ${process.versions.v8}: the optimisation status bits are known for V8 11.3 only; the GC test is skipped`);
 const OPTIMIZED = 1 << 4;
 /** The other bits a method that lost its optimised code may show. */
 const STATUS_BITS: [number, string][] = [
@@ -48,37 +49,40 @@ const described = (statuses: Statuses): Record<string, string> =>
   Object.fromEntries(Object.entries(statuses).map(([name, status]) => [name, describeStatus(status)]));
 const allOptimised = Object.fromEntries(Object.keys(hotMethods).map((name) => [name, 'optimised']));
 
-describe.skipIf(!BITS_KNOWN)(`optimised code survives a full GC (src/jit.ts)${BITS_KNOWN ? '' : ' (skipped: status bits known for V8 11.3 only)'}`, () => {
-  let dir: string;
-  let report: ProbeReport;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'kvs-clip-jit-'));
-    const probe = bundle('test/jit/probe-entry.ts', dir);
-    const run = spawnSync(
-      process.execPath,
-      ['--allow-natives-syntax', '--expose-gc', 'test/jit/after-gc.mjs', probe, 'fixtures/kvs-h264-aac.mkv'],
-      { cwd: root, encoding: 'utf8' },
-    );
-    if (run.status !== 0) throw new Error(`test/jit/after-gc.mjs exited with ${run.status}:\n${run.stderr}`);
-    report = JSON.parse(run.stdout) as ProbeReport;
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+describe.skipIf(!BITS_KNOWN)(
+  `optimised code survives a full GC (src/jit.ts)${BITS_KNOWN ? '' : ' (skipped: status bits known for V8 11.3 only)'}`,
+  () => {
+    let dir: string;
+    let report: ProbeReport;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'kvs-clip-jit-'));
+      const probe = bundle('test/jit/probe-entry.ts', dir);
+      const run = spawnSync(
+        process.execPath,
+        ['--allow-natives-syntax', '--expose-gc', 'test/jit/after-gc.mjs', probe, 'fixtures/kvs-h264-aac.mkv'],
+        { cwd: root, encoding: 'utf8' },
+      );
+      if (run.status !== 0) throw new Error(`test/jit/after-gc.mjs exited with ${run.status}:\n${run.stderr}`);
+      report = JSON.parse(run.stdout) as ProbeReport;
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('the canary is optimised, then loses its code in the GC: the probe can see a loss', () => {
-    expect(describeStatus(report.optimised.canary)).toBe('optimised');
-    expect(describeStatus(report.afterGc.canary)).toMatch(/^not optimised/);
-  });
+    it('the canary is optimised, then loses its code in the GC: the probe can see a loss', () => {
+      expect(describeStatus(report.optimised.canary)).toBe('optimised');
+      expect(describeStatus(report.afterGc.canary)).toMatch(/^not optimised/);
+    });
 
-  it('every hot method is optimised after the warm-up clips', () => {
-    expect(Object.keys(hotMethods).length).toBeGreaterThan(0);
-    expect(described(report.optimised.hot)).toEqual(allOptimised);
-  });
+    it('every hot method is optimised after the warm-up clips', () => {
+      expect(Object.keys(hotMethods).length).toBeGreaterThan(0);
+      expect(described(report.optimised.hot)).toEqual(allOptimised);
+    });
 
-  it('every hot method is still optimised after the GC', () => {
-    expect(described(report.afterGc.hot)).toEqual(allOptimised);
-  });
+    it('every hot method is still optimised after the GC', () => {
+      expect(described(report.afterGc.hot)).toEqual(allOptimised);
+    });
 
-  it('every hot method is still optimised after one more clip', () => {
-    expect(described(report.afterClip.hot)).toEqual(allOptimised);
-  });
-});
+    it('every hot method is still optimised after one more clip', () => {
+      expect(described(report.afterClip.hot)).toEqual(allOptimised);
+    });
+  },
+);

@@ -127,7 +127,12 @@ describe('plain Matroska fixtures', () => {
     const ffprobe = [0, 21, 42, 63, 85, 106, 127, 148, 170, 191, 212, 233, 255, 276, 297, 318];
     const fragments = await read('h264-aac-laced.mkv');
     const audio = fragments.flatMap((f) => f.frames).filter((f) => f.track === 2);
-    expect(audio.slice(0, 16).map((frame, i) => frame.timestamp - ffprobe[i]).every((d) => d === 0 || d === 1)).toBe(true);
+    expect(
+      audio
+        .slice(0, 16)
+        .map((frame, i) => frame.timestamp - ffprobe[i])
+        .every((d) => d === 0 || d === 1),
+    ).toBe(true);
     expect(audio.slice(0, 8).map((f) => f.duration)).toEqual(Array(8).fill(21333333 / 1e6));
     // Same frames, byte for byte, as the unlaced original.
     const unlaced = (await read('h264-aac.mkv')).flatMap((f) => f.frames).filter((f) => f.track === 2);
@@ -140,7 +145,13 @@ describe('KVS fixtures (fixtures/kvs-*.mkv)', () => {
   for (const [name, rows] of Object.entries(KVS)) {
     it(`${name}: fragments, tags and frame counts as mkvinfo reads them`, async () => {
       const fragments = await read(name);
-      const got = fragments.map((f): KvsRow => [f.fragmentNumber!, f.serverTimestamp!, f.producerTimestamp!, f.clusterTimecode!, framesPerTrack(f)]);
+      const got = fragments.map((f): KvsRow => [
+        f.fragmentNumber!,
+        f.serverTimestamp!,
+        f.producerTimestamp!,
+        f.clusterTimecode!,
+        framesPerTrack(f),
+      ]);
       expect(got).toEqual(rows);
       for (const f of fragments) {
         expect(f.continuationToken).toBe(f.fragmentNumber);
@@ -151,7 +162,9 @@ describe('KVS fixtures (fixtures/kvs-*.mkv)', () => {
     it(`${name}: carries the plain fixture's frames byte for byte, shifted to epoch time`, async () => {
       const kvs = (await read(name)).flatMap((f) => f.frames);
       const plain = (await read(name.replace(/^kvs-/, ''))).flatMap((f) => f.frames);
-      expect(kvs.map((f) => [f.track, f.timestamp - 1_700_000_000_000, f.keyframe])).toEqual(plain.map((f) => [f.track, f.timestamp, f.keyframe]));
+      expect(kvs.map((f) => [f.track, f.timestamp - 1_700_000_000_000, f.keyframe])).toEqual(
+        plain.map((f) => [f.track, f.timestamp, f.keyframe]),
+      );
       expect(kvs.filter((f, i) => Buffer.compare(f.data, plain[i].data) !== 0)).toHaveLength(0);
     });
 

@@ -68,38 +68,43 @@ const simpleDoc = (overrides: Partial<DocumentSpec> = {}): DocumentSpec => ({
 describe('readFragments: round trip with the test KVS writer', () => {
   it('gives back exactly what was written, for any split of the bytes into chunks', async () => {
     await fc.assert(
-      fc.asyncProperty(kvsStream, chunkPlan, fc.constantFrom('array', 'async', 'stream') as fc.Arbitrary<'array' | 'async' | 'stream'>, async (spec, plan, kind) => {
-        const written = writeKvsStream(spec);
-        const chunks = splitBytes(written.bytes, plan);
-        const result = await readAll(asSource(chunks, kind));
+      fc.asyncProperty(
+        kvsStream,
+        chunkPlan,
+        fc.constantFrom<'array' | 'async' | 'stream'>('array', 'async', 'stream'),
+        async (spec, plan, kind) => {
+          const written = writeKvsStream(spec);
+          const chunks = splitBytes(written.bytes, plan);
+          const result = await readAll(asSource(chunks, kind));
 
-        const expected = expectedFragments(spec, written);
-        // Compare frames by value first (clear diffs), then everything.
-        expect(result.fragments.map((f) => f.frames.length)).toEqual(expected.map((f) => f.frames.length));
-        expect(result.fragments).toEqual(expected);
-        expect(result.warnings).toEqual([]);
+          const expected = expectedFragments(spec, written);
+          // Compare frames by value first (clear diffs), then everything.
+          expect(result.fragments.map((f) => f.frames.length)).toEqual(expected.map((f) => f.frames.length));
+          expect(result.fragments).toEqual(expected);
+          expect(result.warnings).toEqual([]);
 
-        const wanted = expectedError(spec);
-        if (wanted === undefined) expect(result.error).toBeUndefined();
-        else {
-          expect((result.error as Error).name).toBe(wanted.name);
-          expect(result.error).toMatchObject(wanted.props);
-          expect(result.events.at(-1)).toBe('error');
-        }
-
-        // Zero copy: a frame whose block lies in one chunk is a view of that chunk at the right place.
-        const starts = chunkStarts(chunks);
-        let i = 0;
-        for (const frame of result.fragments.flatMap((f) => f.frames)) {
-          const block = written.frameBlocks[i];
-          const at = written.frameOffsets[i++];
-          const first = chunkIndexAt(starts, block.start);
-          if (first === chunkIndexAt(starts, block.end - 1)) {
-            expect(frame.data.buffer).toBe(chunks[first].buffer);
-            expect(frame.data.byteOffset).toBe(chunks[first].byteOffset + at - starts[first]);
+          const wanted = expectedError(spec);
+          if (wanted === undefined) expect(result.error).toBeUndefined();
+          else {
+            expect((result.error as Error).name).toBe(wanted.name);
+            expect(result.error).toMatchObject(wanted.props);
+            expect(result.events.at(-1)).toBe('error');
           }
-        }
-      }),
+
+          // Zero copy: a frame whose block lies in one chunk is a view of that chunk at the right place.
+          const starts = chunkStarts(chunks);
+          let i = 0;
+          for (const frame of result.fragments.flatMap((f) => f.frames)) {
+            const block = written.frameBlocks[i];
+            const at = written.frameOffsets[i++];
+            const first = chunkIndexAt(starts, block.start);
+            if (first === chunkIndexAt(starts, block.end - 1)) {
+              expect(frame.data.buffer).toBe(chunks[first].buffer);
+              expect(frame.data.byteOffset).toBe(chunks[first].byteOffset + at - starts[first]);
+            }
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -112,7 +117,8 @@ describe('readFragments: round trip with the test KVS writer', () => {
     for (const frame of fromBytes.fragments.flatMap((f) => f.frames)) expect(frame.data.buffer).toBe(written.bytes.buffer);
     expect((await readAll(written.bytes.slice().buffer)).fragments).toEqual(expected);
     const fromBuffer = (await readAll(Buffer.from(written.bytes))).fragments;
-    const asPlainBytes = (fragments: MkvFragment[]) => fragments.map((f) => ({ ...f, frames: f.frames.map((x) => ({ ...x, data: new Uint8Array(x.data) })) }));
+    const asPlainBytes = (fragments: MkvFragment[]) =>
+      fragments.map((f) => ({ ...f, frames: f.frames.map((x) => ({ ...x, data: new Uint8Array(x.data) })) }));
     expect(asPlainBytes(fromBuffer)).toEqual(asPlainBytes(expected));
   });
 });
@@ -206,7 +212,14 @@ describe('readFragments: KVS specifics', () => {
 
 describe('readFragments: plain Matroska', () => {
   it('cuts at video key frames and keeps other frames in stream order', async () => {
-    const key = (track: number, t: number) => ({ kind: 'simple' as const, track, timeOffset: t, keyframe: true, lacing: 'none' as const, frames: [Uint8Array.of(t)] });
+    const key = (track: number, t: number) => ({
+      kind: 'simple' as const,
+      track,
+      timeOffset: t,
+      keyframe: true,
+      lacing: 'none' as const,
+      frames: [Uint8Array.of(t)],
+    });
     const delta = (t: number) => ({ ...key(1, t), keyframe: false });
     const doc = simpleDoc({
       fragmentNumber: undefined,
@@ -222,7 +235,10 @@ describe('readFragments: plain Matroska', () => {
     const written = writeKvsStream({ documents: [doc] });
     const { fragments, error } = await readAll(written.bytes);
     expect(error).toBeUndefined();
-    const summary = fragments.map((f) => ({ clusterTimecode: f.clusterTimecode, frames: f.frames.map((x) => `${x.track}@${x.timestamp}`) }));
+    const summary = fragments.map((f) => ({
+      clusterTimecode: f.clusterTimecode,
+      frames: f.frames.map((x) => `${x.track}@${x.timestamp}`),
+    }));
     expect(summary).toEqual([
       { clusterTimecode: 0, frames: ['2@0', '1@0', '2@20', '1@40', '2@40'] },
       { clusterTimecode: 0, frames: ['1@80', '2@60', '1@120', '2@100'] },
@@ -284,7 +300,12 @@ describe('readFragments: top-level elements', () => {
           ['2', 3],
         ]);
         expect(result.warnings).toEqual([
-          { code: 'unknown-element', message: 'skipped top-level element 0x4F11 of 10 bytes', byteOffset: first.bytes.length + 5, fragmentIndex: 1 },
+          {
+            code: 'unknown-element',
+            message: 'skipped top-level element 0x4F11 of 10 bytes',
+            byteOffset: first.bytes.length + 5,
+            fragmentIndex: 1,
+          },
         ]);
       }),
       { numRuns: 50 },
@@ -297,28 +318,33 @@ describe('readFragments: truncated input', () => {
 
   it('yields every complete frame, then warns once, for a cut at any byte', async () => {
     await fc.assert(
-      fc.asyncProperty(noError, fc.integer({ min: 0, max: 10_000 }).map((n) => n / 10_000), chunkPlan, async (spec, where, plan) => {
-        const written = writeKvsStream(spec);
-        const cut = Math.floor(where * written.bytes.length);
-        const result = await readAll(splitBytes(written.bytes.subarray(0, cut), plan));
-        expect(result.error).toBeUndefined();
+      fc.asyncProperty(
+        noError,
+        fc.integer({ min: 0, max: 10_000 }).map((n) => n / 10_000),
+        chunkPlan,
+        async (spec, where, plan) => {
+          const written = writeKvsStream(spec);
+          const cut = Math.floor(where * written.bytes.length);
+          const result = await readAll(splitBytes(written.bytes.subarray(0, cut), plan));
+          expect(result.error).toBeUndefined();
 
-        const expected = expectedFragments(spec, written);
-        const frames = result.fragments.flatMap((f) => f.frames);
-        const complete = written.frameBlocks.filter((block) => block.end <= cut).length;
-        expect(frames).toEqual(expected.flatMap((f) => f.frames).slice(0, complete));
-        // Documents that ended before the cut come out whole.
-        for (const [i, doc] of written.documents.entries()) {
-          if (doc.byteOffset + doc.byteLength <= cut) expect(result.fragments[i]).toEqual(expected[i]);
-        }
-        const insideFrame = written.frameOffsets.some((at, i) => at < cut && cut < at + expected.flatMap((f) => f.frames)[i].data.length);
-        if (insideFrame) {
-          expect(result.warnings.map((w) => w.code)).toEqual(['truncated']);
-          expect(result.events.at(-1)).toBe('warning');
-          expect(result.fragments.at(-1)!.partial).toBe(true);
-        }
-        expect(result.warnings.length).toBeLessThanOrEqual(1);
-      }),
+          const expected = expectedFragments(spec, written);
+          const frames = result.fragments.flatMap((f) => f.frames);
+          const complete = written.frameBlocks.filter((block) => block.end <= cut).length;
+          expect(frames).toEqual(expected.flatMap((f) => f.frames).slice(0, complete));
+          // Documents that ended before the cut come out whole.
+          for (const [i, doc] of written.documents.entries()) {
+            if (doc.byteOffset + doc.byteLength <= cut) expect(result.fragments[i]).toEqual(expected[i]);
+          }
+          const insideFrame = written.frameOffsets.some((at, i) => at < cut && cut < at + expected.flatMap((f) => f.frames)[i].data.length);
+          if (insideFrame) {
+            expect(result.warnings.map((w) => w.code)).toEqual(['truncated']);
+            expect(result.events.at(-1)).toBe('warning');
+            expect(result.fragments.at(-1)!.partial).toBe(true);
+          }
+          expect(result.warnings.length).toBeLessThanOrEqual(1);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -349,7 +375,14 @@ describe('readFragments: malformed input', () => {
 
   it('refuses fixed-size lacing of empty frames (7 bytes must not become 256 frames)', async () => {
     const doc = simpleDoc();
-    doc.clusters[0].blocks.push({ kind: 'simple', track: 2, timeOffset: 9, keyframe: true, lacing: 'fixed', frames: Array.from({ length: 256 }, () => new Uint8Array(0)) });
+    doc.clusters[0].blocks.push({
+      kind: 'simple',
+      track: 2,
+      timeOffset: 9,
+      keyframe: true,
+      lacing: 'fixed',
+      frames: Array.from({ length: 256 }, () => new Uint8Array(0)),
+    });
     const result = await readAll(writeKvsStream({ documents: [doc] }).bytes);
     expect(result.error).toBeInstanceOf(InvalidArgumentException);
     expect((result.error as Error).message).toMatch(/empty frames/);
@@ -374,7 +407,12 @@ describe('readFragments: malformed input', () => {
       continuationToken: undefined,
       // The third block is a video key frame, so it completes the fragment of the first two (plain
       // Matroska is cut at key frames); its 256 empty fixed-laced frames are then refused.
-      clusters: [{ timecode: 0, blocks: [block(0, true, [Uint8Array.of(1)]), block(40, false, [Uint8Array.of(2)]), block(80, true, emptyFrames, 'fixed')] }],
+      clusters: [
+        {
+          timecode: 0,
+          blocks: [block(0, true, [Uint8Array.of(1)]), block(40, false, [Uint8Array.of(2)]), block(80, true, emptyFrames, 'fixed')],
+        },
+      ],
     });
     const bytes = writeKvsStream({ documents: [doc] }).bytes;
     await fc.assert(

@@ -204,7 +204,13 @@ function check(sample: Sample, fragments: MkvFragment[]): void {
   const tracks = fragments[0].tracks.map((t) => [t.number, t.codecId, t.codecPrivate?.length ?? 0]);
   expect(tracks).toEqual(sample.tracks);
   if (sample.kvs !== undefined) {
-    const got = fragments.map((f): KvsRow => [f.fragmentNumber, f.serverTimestamp, f.producerTimestamp, f.clusterTimecode, framesPerTrack(f)]);
+    const got = fragments.map((f): KvsRow => [
+      f.fragmentNumber,
+      f.serverTimestamp,
+      f.producerTimestamp,
+      f.clusterTimecode,
+      framesPerTrack(f),
+    ]);
     expect(got).toEqual(sample.kvs);
   }
   if (sample.plain !== undefined) {
@@ -218,7 +224,11 @@ function check(sample: Sample, fragments: MkvFragment[]): void {
 describe.skipIf(!present)('real KVS captures (../shared/kvs-samples/mkv)', () => {
   it('covers every sample file', async () => {
     const { readdirSync } = await import('node:fs');
-    expect(readdirSync(samples).filter((f) => f.endsWith('.mkv')).sort()).toEqual(SAMPLES.map((s) => s.file).sort());
+    expect(
+      readdirSync(samples)
+        .filter((f) => f.endsWith('.mkv'))
+        .sort(),
+    ).toEqual(SAMPLES.map((s) => s.file).sort());
   });
 
   for (const sample of SAMPLES) {
@@ -232,7 +242,8 @@ describe.skipIf(!present)('real KVS captures (../shared/kvs-samples/mkv)', () =>
         check(sample, result.fragments);
         expect(result.warnings.map((w) => w.code)).toEqual(sample.truncated === true ? ['truncated'] : []);
         expect(result.fragments.at(-1)!.partial).toBe(sample.truncated === true ? true : undefined);
-        if (sample.truncatedBlockEnd !== undefined) expect(result.warnings[0].message).toMatch(new RegExp(`should end at byte ${sample.truncatedBlockEnd}$`));
+        if (sample.truncatedBlockEnd !== undefined)
+          expect(result.warnings[0].message).toMatch(new RegExp(`should end at byte ${sample.truncatedBlockEnd}$`));
       }
       // Same bytes either way (compared with Buffer.compare: deep equality is too slow on megabytes).
       const wholeFrames = whole.fragments.flatMap((f) => f.frames);

@@ -34,7 +34,11 @@ const fixtureCases: Case[] = [
   ['H.264 video only, variable frame rate', 'h264-vfr.mkv'],
   ['H.264 + laced AAC', 'h264-aac-laced.mkv'],
   ['H.264 + laced A-law', 'h264-alaw-laced.mkv'],
-  ...(existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((f) => /^kvs-.*\.mkv$/.test(f)).map((f) => [`KVS-format fixture ${f}`, f] as const) : []),
+  ...(existsSync(FIXTURES)
+    ? readdirSync(FIXTURES)
+        .filter((f) => /^kvs-.*\.mkv$/.test(f))
+        .map((f) => [`KVS-format fixture ${f}`, f] as const)
+    : []),
 ].map(([name, file]) => ({ name, path: join(FIXTURES, file) }));
 
 const sampleCases: Case[] = [
@@ -137,7 +141,13 @@ function checkWithMp4box(label: string, fragments: CheckedFragment[], bytes: Uin
       expect(s.dts).toBeLessThanOrEqual(s.cts);
     });
     expect(track.samples.every((s, k) => Buffer.compare(s.data, frames[k].frame.data) === 0)).toBe(true);
-    if (ref) checkTimes(`mp4box ${label}`, configs[i], track.samples.map((s) => presentationSeconds(track, s)), ref);
+    if (ref)
+      checkTimes(
+        `mp4box ${label}`,
+        configs[i],
+        track.samples.map((s) => presentationSeconds(track, s)),
+        ref,
+      );
   });
 }
 
@@ -170,7 +180,12 @@ function checkWithFfmpeg(label: string, fragments: CheckedFragment[], inputPath:
       expect(p.key, `${label} ${config.kind} packet ${k} key flag`).toBe(theirs[k].key);
       expect(p.dts).toBeLessThanOrEqual(p.pts + 1e-9);
     });
-    checkTimes(`ffmpeg ${label}`, config, ours.map((p) => p.pts), ref);
+    checkTimes(
+      `ffmpeg ${label}`,
+      config,
+      ours.map((p) => p.pts),
+      ref,
+    );
   });
 }
 
@@ -183,7 +198,10 @@ async function runCase(c: Case) {
   checkWithMp4box('flat', fragments, flat.bytes(), ref);
   checkWithMp4box('fragmented', fragments, Buffer.concat(fmp4.data), ref);
   if (!ref) return;
-  const base = c.path.split('/').pop()!.replace(/\.mkv$/, '');
+  const base = c.path
+    .split('/')
+    .pop()!
+    .replace(/\.mkv$/, '');
   checkWithFfmpeg('flat', fragments, c.path, tempFile(`${base}.flat.mp4`, flat.chunks), ref);
   checkWithFfmpeg('fragmented', fragments, c.path, tempFile(`${base}.frag.mp4`, fmp4.data), ref);
 }

@@ -37,13 +37,19 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 /** Each input frame with its expected presentation time in seconds (from the clip's origin). */
 function expectedFrames(fragments: CheckedFragment[], track: number) {
   const all = fragments.flatMap((f) =>
-    f.frames.map((fr) => ({ fr, ms: (f.producerTimestamp! - fragments[0].producerTimestamp!) + (fr.timestamp - f.clusterTimecode!) })),
+    f.frames.map((fr) => ({ fr, ms: f.producerTimestamp! - fragments[0].producerTimestamp! + (fr.timestamp - f.clusterTimecode!) })),
   );
   const origin = Math.min(...fragments[0].frames.map((fr) => fr.timestamp - fragments[0].clusterTimecode!));
   return all.filter((x) => x.fr.track === track).map((x) => ({ frame: x.fr, seconds: (x.ms - origin) / 1000 }));
 }
 
-function expectSamples(parsed: ParsedMp4, trackIndex: number, expected: { frame: MkvFrame; seconds: number }[], toleranceSeconds: number, dtsNotAfterPts = true) {
+function expectSamples(
+  parsed: ParsedMp4,
+  trackIndex: number,
+  expected: { frame: MkvFrame; seconds: number }[],
+  toleranceSeconds: number,
+  dtsNotAfterPts = true,
+) {
   const track = parsed.tracks[trackIndex];
   expect(track.samples.length).toBe(expected.length);
   track.samples.forEach((s, i) => {
@@ -154,10 +160,19 @@ describe('flat clip', () => {
   });
 
   it('writes pasp and a stretched display width for non-square pixels, and hvc1 for HEVC', () => {
-    const hevc = { ...videoConfig, codec: 'hevc' as const, sampleEntry: 'hvc1' as const, codecString: 'hvc1.1.6.L93.B0', sarWidth: 4, sarHeight: 3 };
+    const hevc = {
+      ...videoConfig,
+      codec: 'hevc' as const,
+      sampleEntry: 'hvc1' as const,
+      codecString: 'hvc1.1.6.L93.B0',
+      sarWidth: 4,
+      sarHeight: 3,
+    };
     // A minimal hvcC: 23-byte header (general profile 1, level 93), no arrays.
     hevc.decoderConfig = new Uint8Array([1, 1, 0x60, 0, 0, 0, 0x90, 0, 0, 0, 0, 0, 93, 0xf0, 0, 0xfc, 0xfd, 0xf8, 0xf8, 0, 0, 0x0f, 0]);
-    const clip = buildFlatClip([fragment({ producerTimestamp: 0, frames: [frame(1, 0, true), frame(1, 40, false)], configs: [hevc] })]).bytes();
+    const clip = buildFlatClip([
+      fragment({ producerTimestamp: 0, frames: [frame(1, 0, true), frame(1, 40, false)], configs: [hevc] }),
+    ]).bytes();
     const track = parseMp4(clip).tracks[0];
     expect(track.codec.startsWith('hvc1.1.')).toBe(true);
     expect([track.width, track.height]).toEqual([320, 240]);
@@ -211,11 +226,18 @@ describe('fragmented MP4', () => {
 describe('a track missing from a segment', () => {
   const a = fragment({ producerTimestamp: 0, clusterTimecode: 0, frames: [frame(1, 0, true), frame(1, 20, false), frame(2, 0, true)] });
   const b = fragment({ producerTimestamp: 40, clusterTimecode: 977, frames: [frame(1, 977, true)] });
-  const c = fragment({ producerTimestamp: 60, clusterTimecode: 1954, frames: [frame(1, 1954, true), frame(1, 1974, false), frame(2, 1954, true)] });
+  const c = fragment({
+    producerTimestamp: 60,
+    clusterTimecode: 1954,
+    frames: [frame(1, 1954, true), frame(1, 1974, false), frame(2, 1954, true)],
+  });
 
   it('flat clip: the gap before the track resumes is absorbed by its previous sample', () => {
     const audio = parseMp4(buildFlatClip([a, b, c]).bytes()).tracks[1];
-    expect(audio.samples.map((s) => [s.dts, s.duration])).toEqual([[0, 60 * 48], [60 * 48, 1024]]);
+    expect(audio.samples.map((s) => [s.dts, s.duration])).toEqual([
+      [0, 60 * 48],
+      [60 * 48, 1024],
+    ]);
   });
 
   it.skipIf(!hasFfmpeg)('fMP4: the track resumes at its real time through tfdt (ffprobe reads it, as Chrome does)', () => {
@@ -263,7 +285,12 @@ describe('remux preserves every frame (property)', () => {
           const count = Math.max(1, Math.floor(durationMs / (1024 / 48)));
           for (let a = 0; a < count; a++) frames.push(frame(2, tc + Math.round((a * 1024) / 48), true, 20 + (a % 7)));
         }
-        const f = fragment({ producerTimestamp: startMs, clusterTimecode: tc, frames, configs: audio ? [videoConfig, aacConfig] : [videoConfig] });
+        const f = fragment({
+          producerTimestamp: startMs,
+          clusterTimecode: tc,
+          frames,
+          configs: audio ? [videoConfig, aacConfig] : [videoConfig],
+        });
         startMs += Math.ceil(durationMs) + gapMs[g];
         return f;
       });

@@ -57,11 +57,16 @@ describe('videoTimescale', () => {
 describe('rescale', () => {
   it('matches exact rational rounding wherever the result is a safe integer', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 10n ** 15n }), fc.constantFrom(1e9, 90_000, 1000), fc.constantFrom(48_000, 44_100, 90_000, 8000, 1e9), (v, from, to) => {
-        fc.pre((v * BigInt(to)) / BigInt(from) < BigInt(Number.MAX_SAFE_INTEGER));
-        const exact = (v * BigInt(to) * 2n + BigInt(from)) / (2n * BigInt(from)); // round half up
-        expect(rescale(Number(v), from, to)).toBe(Number(exact));
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 15n }),
+        fc.constantFrom(1e9, 90_000, 1000),
+        fc.constantFrom(48_000, 44_100, 90_000, 8000, 1e9),
+        (v, from, to) => {
+          fc.pre((v * BigInt(to)) / BigInt(from) < BigInt(Number.MAX_SAFE_INTEGER));
+          const exact = (v * BigInt(to) * 2n + BigInt(from)) / (2n * BigInt(from)); // round half up
+          expect(rescale(Number(v), from, to)).toBe(Number(exact));
+        },
+      ),
     );
   });
 });
@@ -70,7 +75,12 @@ describe('timeline: fragment placement', () => {
   it('places KVS fragments by producer timestamp even when cluster timecodes restart or repeat', () => {
     // Two uploads: timecodes 10014…, then 0, 0 (repeated), producer timestamps increasing.
     const f = (ts: number, tc: number) =>
-      fragment({ producerTimestamp: ts, clusterTimecode: tc, frames: [0, 33, 67].map((o, i) => frame(1, tc + o, i === 0)), configs: [videoConfig] });
+      fragment({
+        producerTimestamp: ts,
+        clusterTimecode: tc,
+        frames: [0, 33, 67].map((o, i) => frame(1, tc + o, i === 0)),
+        configs: [videoConfig],
+      });
     const { segments, tracks } = run([f(1517530105_907, 10014), f(1517530112_387, 0), f(1517530113_388, 0)]);
     expect(tracks[0].timescale).toBe(90_000);
     const v = times(segments, 1);
@@ -83,7 +93,13 @@ describe('timeline: fragment placement', () => {
 
   it('uses SERVER_TIMESTAMP when asked', () => {
     const f = (p: number, s: number) =>
-      fragment({ producerTimestamp: p, serverTimestamp: s, clusterTimecode: 0, frames: [frame(1, 0, true), frame(1, 40, false)], configs: [videoConfig] });
+      fragment({
+        producerTimestamp: p,
+        serverTimestamp: s,
+        clusterTimecode: 0,
+        frames: [frame(1, 0, true), frame(1, 40, false)],
+        configs: [videoConfig],
+      });
     const fr = [f(1000_000, 5000_000), f(1001_000, 5003_000)];
     expect(times(run(fr).segments, 1).map((s) => s.pts / 90)).toEqual([0, 40, 1000, 1040]);
     expect(times(run(fr, 'server').segments, 1).map((s) => s.pts / 90)).toEqual([0, 40, 3000, 3040]);
@@ -91,22 +107,40 @@ describe('timeline: fragment placement', () => {
 
   it('places plain Matroska by cluster timecodes (epoch-ms timecodes stay exact)', () => {
     const epoch = 1703120790149;
-    const f = (tc: number) => fragment({ fragmentNumber: null, clusterTimecode: tc, frames: [frame(1, tc, true), frame(1, tc + 33, false)], configs: [videoConfig] });
+    const f = (tc: number) =>
+      fragment({
+        fragmentNumber: null,
+        clusterTimecode: tc,
+        frames: [frame(1, tc, true), frame(1, tc + 33, false)],
+        configs: [videoConfig],
+      });
     const v = times(run([f(epoch), f(epoch + 1500), f(epoch + 3000)]).segments, 1);
     expect(v.map((s) => s.pts / 90)).toEqual([0, 33, 1500, 1533, 3000, 3033]);
   });
 
   it('starts the clip at the earliest frame of the first fragment, keeping the A/V offset', () => {
-    const f = fragment({ producerTimestamp: 5000, clusterTimecode: 100, frames: [frame(2, 100, true), frame(1, 121, true), frame(2, 121, true), frame(1, 161, false)] });
+    const f = fragment({
+      producerTimestamp: 5000,
+      clusterTimecode: 100,
+      frames: [frame(2, 100, true), frame(1, 121, true), frame(2, 121, true), frame(1, 161, false)],
+    });
     const { segments } = run([f]);
     expect(times(segments, 1).map((s) => s.pts)).toEqual([21 * 90, 61 * 90]);
     expect(times(segments, 2).map((s) => s.dts)).toEqual([0, 1024]);
   });
 
   it('shifts an overlapping fragment as a whole, keeping audio and video together and monotonic', () => {
-    const a = fragment({ producerTimestamp: 10_000, clusterTimecode: 0, frames: [frame(1, 0, true), frame(2, 0, true), frame(1, 40, false), frame(1, 80, false)] });
+    const a = fragment({
+      producerTimestamp: 10_000,
+      clusterTimecode: 0,
+      frames: [frame(1, 0, true), frame(2, 0, true), frame(1, 40, false), frame(1, 80, false)],
+    });
     // Claims to start at +50 ms although the previous fragment has frames until 80 ms.
-    const b = fragment({ producerTimestamp: 10_050, clusterTimecode: 0, frames: [frame(1, 0, true), frame(2, 0, true), frame(1, 40, false)] });
+    const b = fragment({
+      producerTimestamp: 10_050,
+      clusterTimecode: 0,
+      frames: [frame(1, 0, true), frame(2, 0, true), frame(1, 40, false)],
+    });
     const { segments } = run([a, b]);
     const v = times(segments, 1);
     const au = times(segments, 2);
@@ -119,7 +153,9 @@ describe('timeline: fragment placement', () => {
   it('rejects a track that appears after the first fragment, still delivering what came before', () => {
     const t = createTimeline();
     expect(t.push(fragment({ producerTimestamp: 0, frames: [frame(1, 0, true)], configs: [videoConfig] }))).toEqual([]);
-    expect(() => t.push(fragment({ producerTimestamp: 40, frames: [frame(1, 40, true)], configs: [videoConfig, aacConfig] }))).toThrow(InvalidCodecPrivateDataException);
+    expect(() => t.push(fragment({ producerTimestamp: 40, frames: [frame(1, 40, true)], configs: [videoConfig, aacConfig] }))).toThrow(
+      InvalidCodecPrivateDataException,
+    );
     const rest = t.end();
     expect(rest.length).toBe(1);
     expect(rest[0].runs[0].data.length).toBe(1);
@@ -130,8 +166,18 @@ describe('timeline: video decode times', () => {
   it('derives DTS from sorted PTS per key-frame run; pts − dts is what writers shift', () => {
     // Decode order I P B b P B b with a reference B (pts in frames of 40 ms), then next GOP I 7.
     const order = [0, 3, 2, 1, 6, 5, 4];
-    const f1 = fragment({ producerTimestamp: 0, clusterTimecode: 0, frames: order.map((p, i) => frame(1, p * 40, i === 0)), configs: [videoConfig] });
-    const f2 = fragment({ producerTimestamp: 280, clusterTimecode: 0, frames: [frame(1, 0, true), frame(1, 40, false)], configs: [videoConfig] });
+    const f1 = fragment({
+      producerTimestamp: 0,
+      clusterTimecode: 0,
+      frames: order.map((p, i) => frame(1, p * 40, i === 0)),
+      configs: [videoConfig],
+    });
+    const f2 = fragment({
+      producerTimestamp: 280,
+      clusterTimecode: 0,
+      frames: [frame(1, 0, true), frame(1, 40, false)],
+      configs: [videoConfig],
+    });
     const v = times(run([f1, f2]).segments, 1);
     expect(v.map((s) => s.pts / 3600)).toEqual([...order, 7, 8]);
     expect(v.map((s) => s.dts / 3600)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
@@ -142,7 +188,12 @@ describe('timeline: video decode times', () => {
   });
 
   it('never gives a zero duration, even for repeated timestamps', () => {
-    const f = fragment({ producerTimestamp: 0, clusterTimecode: 0, frames: [frame(1, 0, true), frame(1, 0, false), frame(1, 40, false)], configs: [videoConfig] });
+    const f = fragment({
+      producerTimestamp: 0,
+      clusterTimecode: 0,
+      frames: [frame(1, 0, true), frame(1, 0, false), frame(1, 40, false)],
+      configs: [videoConfig],
+    });
     const v = times(run([f]).segments, 1);
     expect(v.every((s) => s.duration > 0)).toBe(true);
     expect(v[1].dts).toBeGreaterThan(v[0].dts);
@@ -160,7 +211,8 @@ describe('timeline: video decode times', () => {
 });
 
 describe('timeline: audio', () => {
-  const fr = (frames: ReturnType<typeof frame>[], ts = 0) => fragment({ producerTimestamp: ts, clusterTimecode: 0, frames, configs: [videoConfig, aacConfig] });
+  const fr = (frames: ReturnType<typeof frame>[], ts = 0) =>
+    fragment({ producerTimestamp: ts, clusterTimecode: 0, frames, configs: [videoConfig, aacConfig] });
 
   it('AAC frames last 1024 samples; small jitter (≤ half a frame) is ignored', () => {
     const audio = [0, 21, 43, 64, 85].map((t) => frame(2, t, true));
@@ -193,8 +245,16 @@ describe('timeline: audio', () => {
   });
 
   it('G.711 durations come from the byte count', () => {
-    const f = fragment({ producerTimestamp: 0, clusterTimecode: 0, frames: [frame(1, 0, true), frame(2, 0, true, 160), frame(2, 20, true, 320)], configs: [videoConfig, alawConfig] });
+    const f = fragment({
+      producerTimestamp: 0,
+      clusterTimecode: 0,
+      frames: [frame(1, 0, true), frame(2, 0, true, 160), frame(2, 20, true, 320)],
+      configs: [videoConfig, alawConfig],
+    });
     const a = times(run([f]).segments, 2);
-    expect(a.map((s) => [s.dts, s.duration])).toEqual([[0, 160], [160, 320]]);
+    expect(a.map((s) => [s.dts, s.duration])).toEqual([
+      [0, 160],
+      [160, 320],
+    ]);
   });
 });

@@ -64,7 +64,8 @@ export async function* wavParts(fragments: FragmentSource, options: ClipOptions)
       yield* assembler.push(segment);
     }
   }
-  let failure: unknown = null;
+  /** What broke the stream, thrown once everything before it is out. */
+  let failure: { error: unknown } | null = null;
   try {
     for await (const fragment of selectFragments(fragments, options)) {
       const { fragment: checked, error } = checker.checkPartial(fragment);
@@ -72,11 +73,11 @@ export async function* wavParts(fragments: FragmentSource, options: ClipOptions)
       if (error) throw error;
     }
   } catch (error) {
-    failure = error;
+    failure = { error };
   }
   yield* assemble(timeline.end());
   if (assembler !== null) yield* (assembler as WavAssembler).end();
-  if (failure) throw failure;
+  if (failure !== null) throw failure.error;
   if (assembler === null) throw new ResourceNotFoundException('No audio frames to write: the selected fragments hold no audio');
 }
 
@@ -87,4 +88,3 @@ function audioOf(fragment: CheckedFragment): CheckedFragment {
   const frames = fragment.frames.filter((f) => configs.some((c) => c.trackNumber === f.track));
   return { ...fragment, configs, frames };
 }
-

@@ -45,7 +45,8 @@ async function* chunksFromFragments(fragments: FragmentSource, options: ClipOpti
   const checker = createCodecChecker(options);
   const transcoder = new AudioTranscoder(options.audio ?? 'copy');
   let pushed = false;
-  let failure: unknown = null;
+  /** What broke the stream, thrown once everything before it is out. */
+  let failure: { error: unknown } | null = null;
   try {
     for await (const fragment of selectFragments(fragments, options)) {
       const checked = checker.checkPartial(fragment);
@@ -59,10 +60,10 @@ async function* chunksFromFragments(fragments: FragmentSource, options: ClipOpti
       if (error) throw error;
     }
   } catch (error) {
-    failure = error;
+    failure = { error };
   }
   if (pushed) yield* muxer.end();
-  if (failure) throw failure;
+  if (failure !== null) throw failure.error;
 }
 
 /**

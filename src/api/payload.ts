@@ -20,8 +20,7 @@ export function createPayload(chunks: Uint8Array[], byteLength: number, type = '
 
 /** A ReadableStream over an (async) iterable, one chunk per pull (ReadableStream.from is not everywhere yet). */
 export function streamOf<T>(source: Iterable<T> | AsyncIterable<T>): ReadableStream<T> {
-  const iterator =
-    Symbol.asyncIterator in source ? (source as AsyncIterable<T>)[Symbol.asyncIterator]() : (source as Iterable<T>)[Symbol.iterator]();
+  const iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
   return new ReadableStream<T>({
     async pull(controller) {
       try {

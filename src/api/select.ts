@@ -149,10 +149,7 @@ function nothingSelected(plan: Plan): ResourceNotFoundException {
  * whole clip, puts them in time order (a GetMedia stream is in ingestion order, a
  * GetMediaForFragmentList one in request order) and applies the caps to that order, as GetClip does.
  */
-export function fragmentsInRange(
-  fragments: FragmentSource,
-  options: ClipOptions,
-): AsyncGenerator<MkvFragment> {
+export function fragmentsInRange(fragments: FragmentSource, options: ClipOptions): AsyncGenerator<MkvFragment> {
   return inRange(fragments, planOf(options));
 }
 
@@ -170,7 +167,11 @@ export function finishSelection<T extends MkvFragment>(fragments: T[], options: 
     const twin = kept.get(start);
     if (twin === undefined || replaces(fragment, twin, plan.rule)) kept.set(start, fragment);
     if (twin !== undefined) {
-      plan.warn({ code: 'duplicate-timestamp', message: `fragments with the same ${plan.kind} timestamp ${start}: kept ${kept.get(start)!.fragmentNumber}`, fragmentIndex: fragment.index });
+      plan.warn({
+        code: 'duplicate-timestamp',
+        message: `fragments with the same ${plan.kind} timestamp ${start}: kept ${kept.get(start)!.fragmentNumber}`,
+        fragmentIndex: fragment.index,
+      });
     }
   }
   // Fragments with no timestamp at all (plain Matroska without clusters' times) keep arrival order, after the dated ones.
@@ -199,10 +200,7 @@ const DELIVERED_MEMORY = 1000;
  * of one of the last DELIVERED_MEMORY delivered fragments is dropped with a warning, since it cannot
  * be undone. Raises ResourceNotFoundException when nothing was selected.
  */
-export async function* selectFragments(
-  fragments: FragmentSource,
-  options: ClipOptions,
-): AsyncGenerator<MkvFragment> {
+export async function* selectFragments(fragments: FragmentSource, options: ClipOptions): AsyncGenerator<MkvFragment> {
   const plan = planOf(options);
   const { kind, rule, warn } = plan;
   const admit = capper(plan);
@@ -216,11 +214,19 @@ export async function* selectFragments(
       const start = fragmentStartMs(fragment, kind);
       if (held && start !== null && start === heldStart) {
         if (replaces(fragment, held, rule)) held = fragment;
-        warn({ code: 'duplicate-timestamp', message: `fragments with the same ${kind} timestamp ${start}: kept ${held.fragmentNumber}`, fragmentIndex: fragment.index });
+        warn({
+          code: 'duplicate-timestamp',
+          message: `fragments with the same ${kind} timestamp ${start}: kept ${held.fragmentNumber}`,
+          fragmentIndex: fragment.index,
+        });
         continue;
       }
       if (start !== null && delivered.has(start)) {
-        warn({ code: 'duplicate-timestamp', message: `dropped fragment ${fragment.fragmentNumber}: its ${kind} timestamp ${start} was already delivered`, fragmentIndex: fragment.index });
+        warn({
+          code: 'duplicate-timestamp',
+          message: `dropped fragment ${fragment.fragmentNumber}: its ${kind} timestamp ${start} was already delivered`,
+          fragmentIndex: fragment.index,
+        });
         continue;
       }
       if (held) {

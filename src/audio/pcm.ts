@@ -25,7 +25,8 @@ export function interleavePcm16(channels: readonly Int16Array[], length?: number
   }
   const bytes = n * ch * 2;
   const out = output ?? new Uint8Array(bytes);
-  if (offset < 0 || offset + bytes > out.length) throw new RangeError(`interleavePcm16: ${bytes} bytes do not fit at offset ${offset} of ${out.length}`);
+  if (offset < 0 || offset + bytes > out.length)
+    throw new RangeError(`interleavePcm16: ${bytes} bytes do not fit at offset ${offset} of ${out.length}`);
   if (ch === 1 && LITTLE_ENDIAN_HOST) {
     out.set(new Uint8Array(channels[0].buffer, channels[0].byteOffset, bytes), offset);
     return out;

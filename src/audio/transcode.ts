@@ -86,14 +86,20 @@ export class AudioTranscoder {
       const rate = source.sampleRate!;
       const channels = source.channels!;
       if (rate > MAX_FLAC_RATE || channels > 8) {
-        throw new UnsupportedStreamMediaTypeException(`Track ${source.trackNumber} (${rate} Hz, ${channels} channels) cannot be written as FLAC, which holds up to ${MAX_FLAC_RATE} Hz and 8 channels`, {
-          ...placeOf(fragment),
-          track: source.trackNumber,
-        });
+        throw new UnsupportedStreamMediaTypeException(
+          `Track ${source.trackNumber} (${rate} Hz, ${channels} channels) cannot be written as FLAC, which holds up to ${MAX_FLAC_RATE} Hz and 8 channels`,
+          {
+            ...placeOf(fragment),
+            track: source.trackNumber,
+          },
+        );
       }
       const encoder = new FlacEncoder({ sampleRate: rate, channels, bitsPerSample: 16, maxBlockSize: MAX_FLAC_BLOCK });
       const metadata = dfLaPayload(encoder.declaredStreamInfo()).subarray(4);
-      const config = flacTrackConfig(source.trackNumber, rate, channels, 16, metadata, { from: source.codec, losslessFrom: source.codecString });
+      const config = flacTrackConfig(source.trackNumber, rate, channels, 16, metadata, {
+        from: source.codec,
+        losslessFrom: source.codecString,
+      });
       tracks.set(source.trackNumber, { source, encoder, config, samples: new Int16Array(0) });
       return config;
     });
@@ -103,7 +109,9 @@ export class AudioTranscoder {
 keepLayout(new AudioTranscoder('copy'));
 
 function placeOf(fragment: CheckedFragment): ErrorPlace {
-  return fragment.fragmentNumber === null ? { fragmentIndex: fragment.index } : { fragmentNumber: fragment.fragmentNumber, fragmentIndex: fragment.index };
+  return fragment.fragmentNumber === null
+    ? { fragmentIndex: fragment.index }
+    : { fragmentNumber: fragment.fragmentNumber, fragmentIndex: fragment.index };
 }
 
 /** One checked frame as one FLAC frame (the frame checks made it whole sample frames), or why not. */
@@ -129,5 +137,5 @@ function encodeFrame(track: Reencoded, frame: MkvFrame, index: number, fragment:
 /** Little-endian 16-bit samples from bytes at any alignment. */
 function readPcm16(bytes: Uint8Array, out: Int16Array): void {
   const n = bytes.length >> 1;
-  for (let i = 0; i < n; i++) out[i] = (bytes[2 * i] | (bytes[2 * i + 1] << 8)) << 16 >> 16;
+  for (let i = 0; i < n; i++) out[i] = ((bytes[2 * i] | (bytes[2 * i + 1] << 8)) << 16) >> 16;
 }

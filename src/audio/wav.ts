@@ -67,7 +67,8 @@ function writeHeader(format: WavFormat, riffSize: number, dataSize: number): Uin
 export function wavHeader(format: WavFormat, dataBytes: number): Uint8Array {
   const blockAlign = format.channels * ((format.bitsPerSample ?? 16) / 8);
   if (!Number.isInteger(dataBytes) || dataBytes < 0 || dataBytes > WAV_MAX_DATA_BYTES) throw new RangeError(`WAV: ${dataBytes} data bytes`);
-  if (dataBytes % blockAlign !== 0) throw new RangeError(`WAV: ${dataBytes} data bytes is not a whole number of ${blockAlign}-byte sample frames`);
+  if (dataBytes % blockAlign !== 0)
+    throw new RangeError(`WAV: ${dataBytes} data bytes is not a whole number of ${blockAlign}-byte sample frames`);
   return writeHeader(format, WAV_HEADER_SIZE - 8 + dataBytes, dataBytes);
 }
 

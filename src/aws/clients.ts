@@ -55,10 +55,7 @@ export async function resolveDataClients(
         if (!DataEndpoint) throw new ResourceNotFoundException(`GetDataEndpoint returned no endpoint for ${APIName}`);
         return DataEndpoint;
       });
-    const [listEndpoint, mediaEndpoint] = await Promise.all([
-      discover('LIST_FRAGMENTS'),
-      discover('GET_MEDIA_FOR_FRAGMENT_LIST'),
-    ]);
+    const [listEndpoint, mediaEndpoint] = await Promise.all([discover('LIST_FRAGMENTS'), discover('GET_MEDIA_FOR_FRAGMENT_LIST')]);
     const list = build(listEndpoint);
     const media = mediaEndpoint === listEndpoint ? list : build(mediaEndpoint);
     return { list, media, dispose };

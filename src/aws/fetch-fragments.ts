@@ -60,7 +60,10 @@ export async function* fetchFragmentsWith(sdk: ArchivedMediaSdk, input: KvsClipI
       onWarning: options.onWarning,
       onFetched: (fetched: number) => options.onProgress?.({ listed, fetched }),
     };
-    yield* downloadFragments(media, selected.map((fragment) => fragment.fragmentNumber));
+    yield* downloadFragments(
+      media,
+      selected.map((fragment) => fragment.fragmentNumber),
+    );
   } finally {
     session.close();
   }

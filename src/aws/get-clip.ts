@@ -32,8 +32,19 @@ export async function* getFragmentedMp4(input: KvsClipInput, options: GetClipOpt
 /** The offline API's options: everything that is not about fetching, plus the selector. */
 function clipOptions(input: KvsClipInput, options: GetClipOptions): ClipOptions {
   const {
-    client, kinesisVideoClient, region, endpoint, credentials, batchSize, concurrency, maxAttempts,
-    retryBaseDelayMs, retryMaxDelayMs, onRetry, onProgress, abortSignal,
+    client,
+    kinesisVideoClient,
+    region,
+    endpoint,
+    credentials,
+    batchSize,
+    concurrency,
+    maxAttempts,
+    retryBaseDelayMs,
+    retryMaxDelayMs,
+    onRetry,
+    onProgress,
+    abortSignal,
     ...clip
   } = options;
   return { ...clip, ClipFragmentSelector: input.ClipFragmentSelector };

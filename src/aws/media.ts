@@ -138,10 +138,9 @@ function downloadBatch(ctx: MediaContext, numbers: string[], counted: () => void
  * hands that fragment over at all.
  */
 async function requestOnce(ctx: MediaContext, numbers: string[], accept: (fragment: MkvFragment) => void): Promise<void> {
-  const output = await ctx.client.send(
-    new ctx.sdk.GetMediaForFragmentListCommand({ ...ctx.stream, Fragments: numbers }),
-    { abortSignal: ctx.retry.signal },
-  );
+  const output = await ctx.client.send(new ctx.sdk.GetMediaForFragmentListCommand({ ...ctx.stream, Fragments: numbers }), {
+    abortSignal: ctx.retry.signal,
+  });
   const onWarning = (warning: ReaderWarning) => {
     if (warning.code !== 'truncated') ctx.onWarning?.(warning);
   };

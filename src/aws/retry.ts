@@ -69,10 +69,11 @@ export function isRetryable(error: unknown, signal?: AbortSignal): boolean {
 
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
+    // The signal's reason is what the caller aborted with (an AbortError unless they gave one).
+    if (signal.aborted) return reject(signal.reason as Error);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal.reason);
+      reject(signal.reason as Error);
     };
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
@@ -83,11 +84,7 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Runs one request, retrying retryable failures up to maxAttempts attempts in all. */
-export async function withRetries<T>(
-  operation: KvsOperation,
-  settings: RetrySettings,
-  request: () => Promise<T>,
-): Promise<T> {
+export async function withRetries<T>(operation: KvsOperation, settings: RetrySettings, request: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await request();

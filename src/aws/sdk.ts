@@ -27,8 +27,7 @@ export function loadKinesisVideoSdk(): Promise<KinesisVideoSdk> {
 }
 
 function missingPackage(name: string, cause: unknown): InvalidArgumentException {
-  return new InvalidArgumentException(
-    `kvs-clip/aws needs the optional peer dependency ${name}: install it (npm install ${name})`,
-    { cause },
-  );
+  return new InvalidArgumentException(`kvs-clip/aws needs the optional peer dependency ${name}: install it (npm install ${name})`, {
+    cause,
+  });
 }

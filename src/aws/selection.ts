@@ -4,11 +4,7 @@
  * may repeat one across pages; GetClip takes a fragment when its *start* timestamp is ≥ Start and
  * ≤ End (docs/getclip.md).
  */
-import type {
-  Fragment,
-  FragmentSelector,
-  KinesisVideoArchivedMediaClient,
-} from '@aws-sdk/client-kinesis-video-archived-media';
+import type { Fragment, FragmentSelector, KinesisVideoArchivedMediaClient } from '@aws-sdk/client-kinesis-video-archived-media';
 import { compareFragmentNumbers, validateSelector } from '../api/index.js';
 import type { ClipFragmentSelector, TimeRange } from '../api/types.js';
 import { InvalidArgumentException } from '../errors.js';
@@ -91,7 +87,5 @@ export async function listSelectedFragments(
   } while (NextToken !== undefined);
   // Equal timestamps keep ingestion order (fragment numbers grow with it), which the offline API's
   // duplicate-timestamp rule then sees as it would in a GetMedia stream.
-  return [...byNumber.values()].sort(
-    (a, b) => a.timestamp - b.timestamp || compareFragmentNumbers(a.fragmentNumber, b.fragmentNumber),
-  );
+  return [...byNumber.values()].sort((a, b) => a.timestamp - b.timestamp || compareFragmentNumbers(a.fragmentNumber, b.fragmentNumber));
 }

@@ -1,7 +1,4 @@
-import type {
-  KinesisVideoArchivedMediaClient,
-  KinesisVideoArchivedMediaClientConfig,
-} from '@aws-sdk/client-kinesis-video-archived-media';
+import type { KinesisVideoArchivedMediaClient, KinesisVideoArchivedMediaClientConfig } from '@aws-sdk/client-kinesis-video-archived-media';
 import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import type { ClipFragmentSelector, ClipOptions } from '../api/types.js';
 import type { ReaderWarning } from '../warnings.js';

@@ -40,7 +40,8 @@ export function parseCommandArgs<T extends Options>(args: string[], options: T, 
 function parseTime(flag: string, text: string, usage: string): Date | number {
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
   const ms = /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(ms)) throw new UsageError(`${flag} must be ISO 8601 with a zone (2025-11-21T08:00:00.021Z) or epoch seconds, got ${text}`, usage);
+  if (Number.isNaN(ms))
+    throw new UsageError(`${flag} must be ISO 8601 with a zone (2025-11-21T08:00:00.021Z) or epoch seconds, got ${text}`, usage);
   return new Date(ms);
 }
 
@@ -82,7 +83,8 @@ interface ClipFlags {
 export function parseClipOptions(values: ClipFlags, usage: string, onWarning: (warning: ReaderWarning) => void): ClipOptions {
   const timestamps = parseTimestampKind(values.timestamps, usage);
   const result: ClipOptions = { timestamps, onWarning, audio: parseAudioOutput(values.audio, usage) };
-  if ((values.start === undefined) !== (values.end === undefined)) throw new UsageError('--start and --end go together (GetClip needs both)', usage);
+  if ((values.start === undefined) !== (values.end === undefined))
+    throw new UsageError('--start and --end go together (GetClip needs both)', usage);
   if (values.start !== undefined && values.end !== undefined) {
     result.ClipFragmentSelector = parseClipSelector(timestamps, values.start, values.end, usage);
   }

@@ -70,11 +70,11 @@ export const audioCommand: Command = {
       await file?.close();
       await source?.close();
     }
-    if (output !== '-') io.stderr.write(`wrote ${output} (WAV, ${format!.channels} ch, ${format!.sampleRate} Hz, ${seconds(bytes, format!)} s)\n`);
+    if (output !== '-')
+      io.stderr.write(`wrote ${output} (WAV, ${format!.channels} ch, ${format!.sampleRate} Hz, ${seconds(bytes, format!)} s)\n`);
   },
 };
 
 function seconds(bytes: number, format: WavFormat): string {
   return (bytes / 2 / format.channels / format.sampleRate).toFixed(3);
 }
-

@@ -35,7 +35,8 @@ export const clipCommand: Command = {
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, options, ['<input|->'], usage);
     if (values.output === undefined) throw new UsageError('-o <out.mp4|-> is required', usage);
-    if (await sameFile(positionals[0], values.output)) throw new UsageError(`-o ${values.output} is the input file: opening it for writing would destroy it`, usage);
+    if (await sameFile(positionals[0], values.output))
+      throw new UsageError(`-o ${values.output} is the input file: opening it for writing would destroy it`, usage);
     const progress = progressLine(io);
     const clipOptions = parseClipOptions(values, usage, (warning) => {
       progress?.clear(); // else the warning is appended to the progress text
@@ -86,7 +87,10 @@ async function sameFile(a: string, b: string): Promise<boolean> {
 
 /** Passes chunks through, telling `onBytes` the running total (for the progress line). */
 async function* counted(source: AsyncIterable<Uint8Array>, onBytes: ((total: number) => void) | undefined): AsyncGenerator<Uint8Array> {
-  if (!onBytes) return yield* source;
+  if (!onBytes) {
+    yield* source;
+    return;
+  }
   let total = 0;
   let shownAt = 0;
   for await (const chunk of source) {

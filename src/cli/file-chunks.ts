@@ -25,7 +25,7 @@ export function readFileChunks(fd: number, readChunk = FILE_READ_CHUNK, onRead?:
   const reading: { buffer: Buffer; end: number }[] = [];
 
   async function* chunks(): AsyncGenerator<Uint8Array> {
-    for (let position = 0; ; ) {
+    for (let position = 0; ;) {
       const buffer = free.pop() ?? Buffer.allocUnsafeSlow(readChunk); // its own ArrayBuffer: offsets map back to the file
       // Synchronous reads: a CLI has nothing else to do meanwhile, and it saves a thread-pool round trip per chunk.
       const bytesRead = readSync(fd, buffer, 0, readChunk, position);

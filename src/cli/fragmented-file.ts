@@ -19,7 +19,11 @@ interface FragmentedFileSettings {
  * and nothing reads the bytes before the next segment's fragment (its byteOffset) again: the buffers
  * wholly before that are reused.
  */
-export async function* fragmentedMp4OfFile(fd: number, options: ClipOptions, { readChunk, onRead }: FragmentedFileSettings = {}): AsyncGenerator<Mp4SegmentChunks> {
+export async function* fragmentedMp4OfFile(
+  fd: number,
+  options: ClipOptions,
+  { readChunk, onRead }: FragmentedFileSettings = {},
+): AsyncGenerator<Mp4SegmentChunks> {
   const file = readFileChunks(fd, readChunk, onRead);
   for await (const segment of fragmentedMp4Chunks(file.chunks, options)) {
     yield segment;

@@ -88,7 +88,8 @@ export const inspectCommand: Command = {
       if (newTracks.length > 0) {
         const streamError = checkNewTracks(fragment, newTracks, strict);
         if (streamError) report.streamError ??= streamError;
-        if (table) await write(io.stdout, trackLines(newTracks) + (streamError ? `stream: ${streamError.name}: ${streamError.message}\n` : ''));
+        if (table)
+          await write(io.stdout, trackLines(newTracks) + (streamError ? `stream: ${streamError.name}: ${streamError.message}\n` : ''));
       }
       const row = summarise(fragment);
       report.fragments.push(row);
@@ -134,14 +135,17 @@ function checkNewTracks(fragment: MkvFragment, added: InspectTrack[], strict: 'g
   const checked = tryCheckTracks(fragment, strict);
   const { failure } = checked;
   const configs =
-    failure?.track === AUDIO_TRACK ? tryCheckTracks({ ...fragment, tracks: fragment.tracks.filter((t) => t.number !== AUDIO_TRACK) }, strict).configs : checked.configs;
+    failure?.track === AUDIO_TRACK
+      ? tryCheckTracks({ ...fragment, tracks: fragment.tracks.filter((t) => t.number !== AUDIO_TRACK) }, strict).configs
+      : checked.configs;
   const failed = failure && { name: failure.name, message: failure.message };
   for (const track of added) {
     const config = configs.find((c) => c.trackNumber === track.number);
     if (failure && failure.track === track.number) track.error = failed;
     else if (config) Object.assign(track, codecFields(config));
     else if (track.number !== VIDEO_TRACK && track.number !== AUDIO_TRACK) track.unchecked = 'GetClip plays tracks 1 and 2 only';
-    else if (failure) track.unchecked = `not reached: ${failure.track === undefined ? 'the stream' : `track ${failure.track}`} failed first`;
+    else if (failure)
+      track.unchecked = `not reached: ${failure.track === undefined ? 'the stream' : `track ${failure.track}`} failed first`;
   }
   return failure && failure.track === undefined ? failed : undefined;
 }
@@ -185,7 +189,11 @@ function hex(bytes: Uint8Array): string {
 function trackLines(tracks: InspectTrack[]): string {
   return tracks
     .map((t) => {
-      const media = t.video ? ` ${t.video.width}x${t.video.height}` : t.audio ? ` ${t.audio.samplingFrequency} Hz ${t.audio.channels} ch` : '';
+      const media = t.video
+        ? ` ${t.video.width}x${t.video.height}`
+        : t.audio
+          ? ` ${t.audio.samplingFrequency} Hz ${t.audio.channels} ch`
+          : '';
       const privateData = t.codecPrivate === null ? 'no CodecPrivate' : `CodecPrivate ${t.codecPrivate.length / 2} B`;
       return `track ${t.number}: ${t.type} ${t.codecId}${media}, ${privateData} → ${verdict(t)}\n`;
     })
@@ -193,7 +201,8 @@ function trackLines(tracks: InspectTrack[]): string {
 }
 
 function verdict(t: InspectTrack): string {
-  if (t.codec !== undefined) return t.width !== undefined ? `${t.codec} ${t.width}x${t.height}` : `${t.codec} ${t.sampleRate} Hz ${t.channels} ch`;
+  if (t.codec !== undefined)
+    return t.width !== undefined ? `${t.codec} ${t.width}x${t.height}` : `${t.codec} ${t.sampleRate} Hz ${t.channels} ch`;
   if (t.error) return `${t.error.name}: ${t.error.message}`;
   return t.unchecked ?? 'not checked';
 }
@@ -210,8 +219,18 @@ function row(cells: string[]): string {
 
 function fragmentLine(f: InspectFragment): string {
   const time = (ms: number | null) => (ms === null ? '-' : Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : `${ms} ms`);
-  const frames = Object.entries(f.frames).map(([track, n]) => `${track}:${n}`).join(' ') || '-';
-  return row([String(f.index), f.fragmentNumber ?? '-', time(f.producerTimestamp), time(f.serverTimestamp), frames, String(f.bytes) + (f.partial ? '*' : '')]);
+  const frames =
+    Object.entries(f.frames)
+      .map(([track, n]) => `${track}:${n}`)
+      .join(' ') || '-';
+  return row([
+    String(f.index),
+    f.fragmentNumber ?? '-',
+    time(f.producerTimestamp),
+    time(f.serverTimestamp),
+    frames,
+    String(f.bytes) + (f.partial ? '*' : ''),
+  ]);
 }
 
 function totalsLine(fragments: InspectFragment[]): string {

@@ -105,7 +105,10 @@ async function copyPayloads(
         throw new InvalidArgumentException(`${inputPath} changed while it was being clipped (short read)`, { byteOffset: low + bytesRead });
       }
     }
-    writeAllv(out, pending.map((p) => (p instanceof Uint8Array ? p : window.subarray(p.at - low, p.at - low + p.length))));
+    writeAllv(
+      out,
+      pending.map((p) => (p instanceof Uint8Array ? p : window.subarray(p.at - low, p.at - low + p.length))),
+    );
     pending = [];
     low = Infinity;
     high = 0;

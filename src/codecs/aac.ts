@@ -12,7 +12,17 @@ const EXPLICIT_FREQUENCY = 15;
 
 /** Output channels for channelConfiguration 1..7 and 11..14 (8..10 and 15 are reserved; 0 = PCE). */
 const CHANNELS_BY_CONFIGURATION: Readonly<Record<number, number>> = {
-  1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 8, 11: 7, 12: 8, 13: 24, 14: 8,
+  1: 1,
+  2: 2,
+  3: 3,
+  4: 4,
+  5: 5,
+  6: 6,
+  7: 8,
+  11: 7,
+  12: 8,
+  13: 24,
+  14: 8,
 };
 
 /** Object types whose config is a GASpecificConfig (the AAC family a player's AAC decoder handles). */
@@ -58,7 +68,12 @@ export function parseAudioSpecificConfig(bytes: Uint8Array): AudioSpecificConfig
   let channels = CHANNELS_BY_CONFIGURATION[channelConfiguration];
   if (channels === undefined && channelConfiguration !== 0) r.fail(`has reserved channelConfiguration ${channelConfiguration}`);
   const config: AudioSpecificConfig = {
-    objectType, coreObjectType: objectType, samplingFrequencyIndex, samplingFrequency, channelConfiguration, channels: channels ?? 0,
+    objectType,
+    coreObjectType: objectType,
+    samplingFrequencyIndex,
+    samplingFrequency,
+    channelConfiguration,
+    channels: channels ?? 0,
   };
   if (objectType === AOT_SBR || objectType === AOT_PS) {
     config.sbr = true;
@@ -157,7 +172,10 @@ function readProgramConfigChannels(r: BitReader): number {
  * `sbrFrequency` is given. `channelConfiguration` 1..7: no program_config_element is written.
  */
 export function legacyAudioSpecificConfig(
-  objectType: number, samplingFrequency: number, channelConfiguration: number, sbrFrequency?: number,
+  objectType: number,
+  samplingFrequency: number,
+  channelConfiguration: number,
+  sbrFrequency?: number,
 ): Uint8Array {
   // The fields as binary digits, most significant bit first, then cut into bytes.
   const field = (value: number, bits: number): string => value.toString(2).padStart(bits, '0');

@@ -32,7 +32,7 @@ export function tilesExactly(data: Uint8Array, lengthSize: NalLengthSize): boole
  */
 export function splitLengthPrefixed(data: Uint8Array, lengthSize: NalLengthSize): { units: Uint8Array[]; fault?: string } {
   const units: Uint8Array[] = [];
-  for (let at = 0; at < data.length; ) {
+  for (let at = 0; at < data.length;) {
     if (at + lengthSize > data.length) {
       return { units, fault: `${data.length - at} byte(s) left at byte ${at}, too few for a ${lengthSize}-byte NAL length` };
     }
@@ -99,9 +99,7 @@ export function joinLengthPrefixed(units: Uint8Array[], lengthSize: NalLengthSiz
   let size = 0;
   for (const unit of units) {
     if (unit.length > limit) {
-      throw new InvalidMediaFrameException(
-        `a ${unit.length}-byte NAL unit does not fit the stream's ${lengthSize}-byte NAL length field`,
-      );
+      throw new InvalidMediaFrameException(`a ${unit.length}-byte NAL unit does not fit the stream's ${lengthSize}-byte NAL length field`);
     }
     size += lengthSize + unit.length;
   }

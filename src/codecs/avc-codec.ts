@@ -5,18 +5,39 @@
 import { equalBytes } from '../bytes.js';
 import { splitAnnexB, startsWithStartCode, type NalLengthSize } from './annexb.js';
 import {
-  AVC_NAL_PPS, AVC_NAL_SPS, AVC_NAL_SPS_EXT, avcNalType, avcProfileName, parseAvcC, parseAvcPps, parseAvcSps, TRAILER_PROFILES,
-  writeAvcC, type AvcDecoderConfig,
+  AVC_NAL_PPS,
+  AVC_NAL_SPS,
+  AVC_NAL_SPS_EXT,
+  avcNalType,
+  avcProfileName,
+  parseAvcC,
+  parseAvcPps,
+  parseAvcSps,
+  TRAILER_PROFILES,
+  writeAvcC,
+  type AvcDecoderConfig,
 } from './avc.js';
 import { avcCodecString } from './codec-string.js';
 import { oneOf, type VideoCodecDefinition, type VideoSource } from './definition.js';
 import type { TrackConfig } from './types.js';
 import {
-  checkPpsReferences, fillFromKeyFrame, inBandParameterSets, setsOfEachType, unitsOfType, videoConfig,
-  type ParameterSetKinds, type ParameterSetSource,
+  checkPpsReferences,
+  fillFromKeyFrame,
+  inBandParameterSets,
+  setsOfEachType,
+  unitsOfType,
+  videoConfig,
+  type ParameterSetKinds,
+  type ParameterSetSource,
 } from './video-config.js';
 
-const AVC: ParameterSetKinds = { codec: 'H.264', headerBytes: 1, typeOf: avcNalType, types: [AVC_NAL_SPS, AVC_NAL_PPS], names: ['SPS', 'PPS'] };
+const AVC: ParameterSetKinds = {
+  codec: 'H.264',
+  headerBytes: 1,
+  typeOf: avcNalType,
+  types: [AVC_NAL_SPS, AVC_NAL_PPS],
+  names: ['SPS', 'PPS'],
+};
 
 /** KVS's docs also print `V_MPEG/ISO/AVC`; producers following them send it. */
 const CODEC_IDS = ['V_MPEG4/ISO/AVC', 'V_MPEG/ISO/AVC'];
@@ -45,7 +66,9 @@ function avcTrackConfig(source: VideoSource): TrackConfig {
   const sets = record ? [record.sps, record.pps] : setsOfEachType(annexBUnits, AVC);
   const parameterSets: ParameterSetSource = fillFromKeyFrame(sets, AVC, source, nalLengthSize)
     ? 'first-key-frame'
-    : record ? 'codec-private' : 'annex-b-codec-private';
+    : record
+      ? 'codec-private'
+      : 'annex-b-codec-private';
   const [sps, pps] = sets;
   const parsedSps = sps.map(parseAvcSps);
   checkPpsReferences(AVC.codec, parsedSps, pps.map(parseAvcPps));

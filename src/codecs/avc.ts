@@ -77,7 +77,14 @@ export function writeAvcC(config: AvcDecoderConfig): Uint8Array {
       `${sps.length} SPS, ${pps.length} PPS and ${high?.spsExt.length ?? 0} SPS extensions do not fit an avcC (31, 255, 255 at most)`,
     );
   }
-  const out = [1, config.profileIndication, config.profileCompatibility, config.levelIndication, 0xfc | (config.nalLengthSize - 1), 0xe0 | sps.length];
+  const out = [
+    1,
+    config.profileIndication,
+    config.profileCompatibility,
+    config.levelIndication,
+    0xfc | (config.nalLengthSize - 1),
+    0xe0 | sps.length,
+  ];
   pushRecordUnits(out, sps, 'avcC');
   out.push(pps.length);
   pushRecordUnits(out, pps, 'avcC');
@@ -111,7 +118,6 @@ export interface AvcSps {
 
 /** Profiles whose SPS carries chroma_format_idc, bit depths and scaling matrices (H.264 §7.3.2.1.1). */
 const CHROMA_PROFILES = new Set([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135]);
-
 
 /** Parses an SPS NAL unit (with its 1-byte header). */
 export function parseAvcSps(nal: Uint8Array): AvcSps {
@@ -160,8 +166,21 @@ export function parseAvcSps(nal: Uint8Array): AvcSps {
   const [width, height] = readCroppedSize(r, codedWidth, codedHeight, separateColourPlane ? 0 : chromaFormatIdc, frameMbsOnly ? 1 : 2);
   const sar = readVuiSar(r);
   return {
-    profileIdc, constraintFlags, levelIdc, spsId, chromaFormatIdc, separateColourPlane, bitDepthLuma, bitDepthChroma,
-    frameMbsOnly, codedWidth, codedHeight, width, height, sarWidth: sar[0], sarHeight: sar[1],
+    profileIdc,
+    constraintFlags,
+    levelIdc,
+    spsId,
+    chromaFormatIdc,
+    separateColourPlane,
+    bitDepthLuma,
+    bitDepthChroma,
+    frameMbsOnly,
+    codedWidth,
+    codedHeight,
+    width,
+    height,
+    sarWidth: sar[0],
+    sarHeight: sar[1],
   };
 }
 

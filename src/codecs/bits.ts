@@ -103,7 +103,12 @@ export function unescapeRbsp(nal: Uint8Array): Uint8Array {
  * least `minLength` bytes and its type, `nalType`, is the `expected` one. `what` names it ("H.264 SPS").
  */
 export function rbspReader(
-  nal: Uint8Array, headerBytes: 1 | 2, nalType: number, expected: number, minLength: number, what: string,
+  nal: Uint8Array,
+  headerBytes: 1 | 2,
+  nalType: number,
+  expected: number,
+  minLength: number,
+  what: string,
 ): BitReader {
   if (nal.length < minLength || nalType !== expected) {
     throw new InvalidCodecPrivateDataException(`${what} is too short or not a NAL unit of type ${expected}`);

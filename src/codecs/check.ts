@@ -18,8 +18,11 @@
  *   no whole number of sample frames (frames.ts).
  */
 import {
-  InvalidCodecPrivateDataException, KvsClipError, UnsupportedStreamMediaTypeException,
-  type ErrorPlace, type KvsClipErrorOptions,
+  InvalidCodecPrivateDataException,
+  KvsClipError,
+  UnsupportedStreamMediaTypeException,
+  type ErrorPlace,
+  type KvsClipErrorOptions,
 } from '../errors.js';
 import { equalBytes } from '../bytes.js';
 import type { MkvFragment, MkvTrack } from '../mkv/types.js';
@@ -76,7 +79,8 @@ function describeTracks(tracks: readonly MkvTrack[]): string {
  */
 export function checkTracks(fragment: MkvFragment, options: CheckOptions = {}): TrackConfig[] {
   const configs = trackConfigs(fragment, options.strict);
-  for (const track of otherTracks(fragment.tracks, configs)) options.onWarning?.(ignoredTrackWarning(track.number, track.codecId, fragment));
+  for (const track of otherTracks(fragment.tracks, configs))
+    options.onWarning?.(ignoredTrackWarning(track.number, track.codecId, fragment));
   return configs;
 }
 
@@ -110,7 +114,9 @@ function trackConfigs(fragment: MkvFragment, strict: CheckOptions['strict']): Tr
   const place = fragmentPlace(fragment);
   const pcm = atPlace(place, () => pcmFormatFromTags(fragment.tags));
   if (isAudioOnly(fragment.tracks, strict)) {
-    return [...fragment.tracks].sort((a, b) => a.number - b.number).map((track) => audioConfig(track, pcm, { ...place, track: track.number }));
+    return [...fragment.tracks]
+      .sort((a, b) => a.number - b.number)
+      .map((track) => audioConfig(track, pcm, { ...place, track: track.number }));
   }
   const video = fragment.tracks.find((t) => t.number === VIDEO_TRACK);
   if (!video) {
@@ -151,7 +157,9 @@ function audioConfig(track: MkvTrack, pcm: PcmFormat | undefined, place: ErrorPl
     if (pcm !== undefined) return pcmTrackConfig(track, pcm);
     const codec = definitionForTrack(AUDIO_CODECS, track);
     if (!codec) {
-      throw new UnsupportedStreamMediaTypeException(`Track ${track.number} has codec ${JSON.stringify(track.codecId)}; it must be ${describeCodecs(AUDIO_CODECS)}`);
+      throw new UnsupportedStreamMediaTypeException(
+        `Track ${track.number} has codec ${JSON.stringify(track.codecId)}; it must be ${describeCodecs(AUDIO_CODECS)}`,
+      );
     }
     return codec.configure(track);
   });
@@ -237,7 +245,10 @@ class FragmentChecker implements CodecChecker {
     try {
       if (fragment.tracks.length === 0) {
         if (!clip && fragment.frames.length > 0) {
-          throw new UnsupportedStreamMediaTypeException('Fragment has frames but no Tracks, and no earlier fragment had any', fragmentPlace(fragment));
+          throw new UnsupportedStreamMediaTypeException(
+            'Fragment has frames but no Tracks, and no earlier fragment had any',
+            fragmentPlace(fragment),
+          );
         }
       } else if (!clip) {
         clip = this.#established = this.#establish(fragment);
@@ -249,7 +260,9 @@ class FragmentChecker implements CodecChecker {
       throw error;
     }
     const configs = clip?.configs ?? [];
-    const result = checkFrames(fragment.frames, configs, fragmentPlace(fragment), this.#framing, (track) => this.#warnOnce(fragment, track));
+    const result = checkFrames(fragment.frames, configs, fragmentPlace(fragment), this.#framing, (track) =>
+      this.#warnOnce(fragment, track),
+    );
     return { fragment: { ...fragment, configs, frames: result.frames }, error: result.error };
   }
 
@@ -323,12 +336,7 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolea
 }
 
 function sameConfig(a: TrackConfig, b: TrackConfig): boolean {
-  return (
-    a.codec === b.codec &&
-    a.sampleRate === b.sampleRate &&
-    a.channels === b.channels &&
-    sameBytes(a.decoderConfig, b.decoderConfig)
-  );
+  return a.codec === b.codec && a.sampleRate === b.sampleRate && a.channels === b.channels && sameBytes(a.decoderConfig, b.decoderConfig);
 }
 
 /** The parameter sets in a video config's record. */

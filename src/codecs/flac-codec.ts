@@ -19,7 +19,8 @@ export const FLAC: AudioCodecDefinition<'flac'> = {
   matchesCodecId: (codecId) => codecId === CODEC_ID,
   framing: 'flac-frames',
   configure(track) {
-    if (!track.codecPrivate || track.codecPrivate.length === 0) throw new MissingCodecPrivateDataException('A_FLAC track has no STREAMINFO in CodecPrivate');
+    if (!track.codecPrivate || track.codecPrivate.length === 0)
+      throw new MissingCodecPrivateDataException('A_FLAC track has no STREAMINFO in CodecPrivate');
     const { info, streamInfoBlock } = parseFlacCodecPrivate(track.codecPrivate);
     return flacTrackConfig(track.number, info.sampleRate, info.channels, info.bitsPerSample, streamInfoBlock, {});
   },
@@ -32,7 +33,12 @@ export const FLAC: AudioCodecDefinition<'flac'> = {
  * flagged), which the dfLa box holds after its version and flags.
  */
 export function flacTrackConfig(
-  trackNumber: number, sampleRate: number, channels: number, bitsPerSample: number, metadata: Uint8Array, details: TrackConfig['details'],
+  trackNumber: number,
+  sampleRate: number,
+  channels: number,
+  bitsPerSample: number,
+  metadata: Uint8Array,
+  details: TrackConfig['details'],
 ): TrackConfig {
   const decoderConfig = new Uint8Array(4 + metadata.length);
   decoderConfig.set(metadata, 4);

@@ -75,7 +75,8 @@ export function checkFrames(
       case 'nal-units': {
         const checked = checkNalFrame(frame, config.nalLengthSize!, framing);
         if (typeof checked === 'string') return { frames, error: frameError(index, frame, place, checked) };
-        if (checked instanceof KvsClipError) return { frames, error: frameError(index, frame, place, `is Annex-B, but ${checked.message}`, checked) };
+        if (checked instanceof KvsClipError)
+          return { frames, error: frameError(index, frame, place, `is Annex-B, but ${checked.message}`, checked) };
         frames.push(checked);
         break;
       }

@@ -9,17 +9,39 @@ import { splitAnnexB, startsWithStartCode, type NalLengthSize } from './annexb.j
 import { hevcCodecString } from './codec-string.js';
 import { oneOf, type VideoCodecDefinition, type VideoSource } from './definition.js';
 import {
-  HEVC_NAL_PPS, HEVC_NAL_SPS, HEVC_NAL_VPS, hevcLayerId, hevcNalType, hevcProfileName, hvcCHeaderFromSps, hvcCUnits, parseHevcPps,
-  parseHevcSps, parseHevcVps, parseHvcC, writeHvcC,
+  HEVC_NAL_PPS,
+  HEVC_NAL_SPS,
+  HEVC_NAL_VPS,
+  hevcLayerId,
+  hevcNalType,
+  hevcProfileName,
+  hvcCHeaderFromSps,
+  hvcCUnits,
+  parseHevcPps,
+  parseHevcSps,
+  parseHevcVps,
+  parseHvcC,
+  writeHvcC,
 } from './hevc.js';
 import type { TrackConfig } from './types.js';
 import {
-  checkPpsReferences, fillFromKeyFrame, frameNalUnits, inBandParameterSets, setsOfEachType, unitsOfType, videoConfig,
-  type ParameterSetKinds, type ParameterSetSource,
+  checkPpsReferences,
+  fillFromKeyFrame,
+  frameNalUnits,
+  inBandParameterSets,
+  setsOfEachType,
+  unitsOfType,
+  videoConfig,
+  type ParameterSetKinds,
+  type ParameterSetSource,
 } from './video-config.js';
 
 const HEVC: ParameterSetKinds = {
-  codec: 'H.265', headerBytes: 2, typeOf: hevcNalType, types: [HEVC_NAL_VPS, HEVC_NAL_SPS, HEVC_NAL_PPS], names: ['VPS', 'SPS', 'PPS'],
+  codec: 'H.265',
+  headerBytes: 2,
+  typeOf: hevcNalType,
+  types: [HEVC_NAL_VPS, HEVC_NAL_SPS, HEVC_NAL_PPS],
+  names: ['VPS', 'SPS', 'PPS'],
 };
 
 const CODEC_IDS = ['V_MPEGH/ISO/HEVC'];
@@ -48,7 +70,8 @@ function hevcTrackConfig(source: VideoSource): TrackConfig {
   if (record) {
     // A record may leave parameter sets to the frames (then the sample entry is hev1).
     sets = HEVC.types.map((type) => hvcCUnits(record, type));
-    const inBandSps = (): Uint8Array[] => unitsOfType(firstKeyFrame ? frameNalUnits(firstKeyFrame, nalLengthSize) : [], HEVC_NAL_SPS, hevcNalType);
+    const inBandSps = (): Uint8Array[] =>
+      unitsOfType(firstKeyFrame ? frameNalUnits(firstKeyFrame, nalLengthSize) : [], HEVC_NAL_SPS, hevcNalType);
     sizeSps = baseLayer(sets[1]) ?? baseLayer(inBandSps());
   } else {
     sets = setsOfEachType(codecPrivate ? splitAnnexB(codecPrivate) : [], HEVC);
@@ -66,7 +89,10 @@ function hevcTrackConfig(source: VideoSource): TrackConfig {
   // Written out for the same reasons as the avcC (reserved bits, ownership).
   const decoderConfig = record
     ? writeHvcC(record.header, record.arrays)
-    : writeHvcC(hvcCHeaderFromSps(size), HEVC.types.map((nalType, i) => ({ nalType, complete: true, units: sets[i] })));
+    : writeHvcC(
+        hvcCHeaderFromSps(size),
+        HEVC.types.map((nalType, i) => ({ nalType, complete: true, units: sets[i] })),
+      );
   // hvc1 says every parameter set is in the record; otherwise hev1 lets the frames carry them.
   const sampleEntry = sets.every((set) => set.length > 0) ? 'hvc1' : 'hev1';
   const ptl = size.profileTierLevel;

@@ -93,7 +93,12 @@ export function parseHvcC(bytes: Uint8Array): HevcDecoderConfig {
   }
   // A copy: the config outlives the input chunk.
   const header = bytes.slice(0, HEADER_SIZE - 1);
-  return { header, profileTierLevel: profileTierLevel(header.subarray(1, 13)), nalLengthSize: (lengthSizeMinusOne + 1) as NalLengthSize, arrays };
+  return {
+    header,
+    profileTierLevel: profileTierLevel(header.subarray(1, 13)),
+    nalLengthSize: (lengthSizeMinusOne + 1) as NalLengthSize,
+    arrays,
+  };
 }
 
 /**
@@ -125,7 +130,16 @@ export function writeHvcC(header: Uint8Array, arrays: readonly HevcNalArray[]): 
  */
 export function hvcCHeaderFromSps(sps: HevcSps): Uint8Array {
   return Uint8Array.from([
-    1, ...sps.profileTierLevel.bytes, 0, 0, 0, sps.chromaFormatIdc, sps.bitDepthLuma - 8, sps.bitDepthChroma - 8, 0, 0,
+    1,
+    ...sps.profileTierLevel.bytes,
+    0,
+    0,
+    0,
+    sps.chromaFormatIdc,
+    sps.bitDepthLuma - 8,
+    sps.bitDepthChroma - 8,
+    0,
+    0,
     (sps.maxSubLayers << 3) | (sps.temporalIdNesting ? 4 : 0) | 3,
   ]);
 }
@@ -201,8 +215,21 @@ export function parseHevcSps(nal: Uint8Array): HevcSps {
   r.skip(2); // sps_temporal_mvp_enabled_flag, strong_intra_smoothing_enabled_flag
   const sar = readVuiSar(r);
   return {
-    vpsId, maxSubLayers: maxSubLayersMinus1 + 1, temporalIdNesting, profileTierLevel, spsId, chromaFormatIdc, separateColourPlane,
-    codedWidth, codedHeight, width, height, bitDepthLuma, bitDepthChroma, sarWidth: sar[0], sarHeight: sar[1],
+    vpsId,
+    maxSubLayers: maxSubLayersMinus1 + 1,
+    temporalIdNesting,
+    profileTierLevel,
+    spsId,
+    chromaFormatIdc,
+    separateColourPlane,
+    codedWidth,
+    codedHeight,
+    width,
+    height,
+    bitDepthLuma,
+    bitDepthChroma,
+    sarWidth: sar[0],
+    sarHeight: sar[1],
   };
 }
 

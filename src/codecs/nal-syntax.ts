@@ -11,8 +11,14 @@ import type { BitReader } from './bits.js';
  * `type`. `name` says which units, for `fail`'s messages. Returns the units (views) and where they end.
  */
 export function readRecordUnits(
-  bytes: Uint8Array, at: number, count: number, headerBytes: number, typeOf: (nal: Uint8Array) => number, type: number,
-  name: string, fail: (problem: string) => never,
+  bytes: Uint8Array,
+  at: number,
+  count: number,
+  headerBytes: number,
+  typeOf: (nal: Uint8Array) => number,
+  type: number,
+  name: string,
+  fail: (problem: string) => never,
 ): [Uint8Array[], number] {
   const units: Uint8Array[] = [];
   for (let i = 1; i <= count; i++) {
@@ -43,8 +49,22 @@ export function pushRecordUnits(out: number[], units: readonly Uint8Array[], rec
 
 /** Table E-1: aspect_ratio_idc 1..16. */
 const SAR_TABLE: ReadonlyArray<readonly [number, number]> = [
-  [1, 1], [12, 11], [10, 11], [16, 11], [40, 33], [24, 11], [20, 11], [32, 11],
-  [80, 33], [18, 11], [15, 11], [64, 33], [160, 99], [4, 3], [3, 2], [2, 1],
+  [1, 1],
+  [12, 11],
+  [10, 11],
+  [16, 11],
+  [40, 33],
+  [24, 11],
+  [20, 11],
+  [32, 11],
+  [80, 33],
+  [18, 11],
+  [15, 11],
+  [64, 33],
+  [160, 99],
+  [4, 3],
+  [3, 2],
+  [2, 1],
 ];
 const EXTENDED_SAR = 255;
 
@@ -55,7 +75,11 @@ const EXTENDED_SAR = 255;
  * `rowsPerUnit` doubles the vertical unit for H.264 field coding.
  */
 export function readCroppedSize(
-  r: BitReader, codedWidth: number, codedHeight: number, chromaArrayType: number, rowsPerUnit: number,
+  r: BitReader,
+  codedWidth: number,
+  codedHeight: number,
+  chromaArrayType: number,
+  rowsPerUnit: number,
 ): [number, number] {
   if (!r.flag()) return [codedWidth, codedHeight];
   const unitX = chromaArrayType === 1 || chromaArrayType === 2 ? 2 : 1;

@@ -37,7 +37,9 @@ export const PCM: AudioCodecDefinition<'pcm'> = {
 export function pcmTrackConfig(track: MkvTrack, format: PcmFormat | undefined): TrackConfig {
   const bitDepth = format ? BITS : track.audio?.bitDepth;
   if (bitDepth !== BITS) {
-    throw new UnsupportedStreamMediaTypeException(`${track.codecId} track has ${bitDepth === undefined ? 'no BitDepth' : `${bitDepth}-bit samples`}; only 16-bit PCM is supported`);
+    throw new UnsupportedStreamMediaTypeException(
+      `${track.codecId} track has ${bitDepth === undefined ? 'no BitDepth' : `${bitDepth}-bit samples`}; only 16-bit PCM is supported`,
+    );
   }
   const sampleRate = format?.sampleRate ?? track.audio?.samplingFrequency ?? 0;
   const channels = format?.channels ?? track.audio?.channels ?? 1;
@@ -72,15 +74,22 @@ const MIME_TYPE_TAG = 'MimeType';
 export function pcmFormatFromTags(tags: readonly MkvTag[]): PcmFormat | undefined {
   const tag = tags.find((t) => t.name === MIME_TYPE_TAG);
   if (tag === undefined) return undefined;
-  const [type, ...parameters] = tag.value.split(';').map((part) => part.trim()).filter((part) => part !== '');
+  const [type, ...parameters] = tag.value
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
   if (type?.toLowerCase() !== 'audio/l16') {
-    throw new UnsupportedStreamMediaTypeException(`Fragment tag MimeType is ${JSON.stringify(tag.value)}; only audio/L16 (16-bit PCM) is supported`);
+    throw new UnsupportedStreamMediaTypeException(
+      `Fragment tag MimeType is ${JSON.stringify(tag.value)}; only audio/L16 (16-bit PCM) is supported`,
+    );
   }
   const values = new Map(parameters.map((p) => [p.split('=')[0].trim().toLowerCase(), p.split('=')[1]?.trim() ?? '']));
   const rate = values.get('rate');
   const channels = values.get('channels') ?? '1';
   if (rate === undefined || !/^[1-9]\d{0,9}$/.test(rate) || !/^[1-8]$/.test(channels)) {
-    throw new UnsupportedStreamMediaTypeException(`Fragment tag MimeType ${JSON.stringify(tag.value)} has no usable rate and channels (rate=<Hz>;channels=<1..8>)`);
+    throw new UnsupportedStreamMediaTypeException(
+      `Fragment tag MimeType ${JSON.stringify(tag.value)} has no usable rate and channels (rate=<Hz>;channels=<1..8>)`,
+    );
   }
   return { sampleRate: Number(rate), channels: Number(channels) };
 }

@@ -66,7 +66,11 @@ export function fillFromKeyFrame(sets: Uint8Array[][], kinds: ParameterSetKinds,
 }
 
 /** Every PPS must refer to an SPS that is present (when any is: an hvcC may leave them to the frames). */
-export function checkPpsReferences(codec: string, sps: readonly { spsId: number }[], pps: readonly { ppsId: number; spsId: number }[]): void {
+export function checkPpsReferences(
+  codec: string,
+  sps: readonly { spsId: number }[],
+  pps: readonly { ppsId: number; spsId: number }[],
+): void {
   for (const { ppsId, spsId } of pps) {
     if (sps.length > 0 && !sps.some((s) => s.spsId === spsId)) {
       throw new InvalidCodecPrivateDataException(`${codec} PPS ${ppsId} refers to SPS ${spsId}, which is not present`);
@@ -76,9 +80,17 @@ export function checkPpsReferences(codec: string, sps: readonly { spsId: number 
 
 /** The parts of a video TrackConfig every codec fills the same way: size and SAR from the SPS, counts. */
 export function videoConfig(
-  source: VideoSource, sps: AvcSps | HevcSps, decoderConfig: Uint8Array, nalLengthSize: NalLengthSize, sets: Uint8Array[][],
-  kinds: ParameterSetKinds, details: TrackConfig['details'],
-): Pick<TrackConfig, 'trackNumber' | 'kind' | 'decoderConfig' | 'nalLengthSize' | 'width' | 'height' | 'sarWidth' | 'sarHeight' | 'details'> {
+  source: VideoSource,
+  sps: AvcSps | HevcSps,
+  decoderConfig: Uint8Array,
+  nalLengthSize: NalLengthSize,
+  sets: Uint8Array[][],
+  kinds: ParameterSetKinds,
+  details: TrackConfig['details'],
+): Pick<
+  TrackConfig,
+  'trackNumber' | 'kind' | 'decoderConfig' | 'nalLengthSize' | 'width' | 'height' | 'sarWidth' | 'sarHeight' | 'details'
+> {
   const counts: TrackConfig['details'] = {};
   kinds.names.forEach((name, i) => (counts[`${name.toLowerCase()}Count`] = sets[i].length));
   return {

@@ -10,12 +10,7 @@ import { concatBytes } from '../bytes.js';
 import { keepLayout } from '../jit.js';
 
 /** Anything that yields bytes: one buffer, a stream of chunks, or an (async) iterable of chunks. */
-export type ByteSource =
-  | Uint8Array
-  | ArrayBuffer
-  | ReadableStream<Uint8Array>
-  | AsyncIterable<Uint8Array>
-  | Iterable<Uint8Array>;
+export type ByteSource = Uint8Array | ArrayBuffer | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 const EMPTY = new Uint8Array(0);
 
@@ -136,13 +131,20 @@ function chunkPuller(source: ByteSource): ChunkPuller {
   if (source instanceof Uint8Array || source instanceof ArrayBuffer) return iteratorPuller([source][Symbol.iterator]());
   if (isReadableStream(source)) {
     const reader = source.getReader();
-    return puller(() => reader.read(), () => reader.cancel(), () => reader.releaseLock());
+    return puller(
+      () => reader.read(),
+      () => reader.cancel(),
+      () => reader.releaseLock(),
+    );
   }
   return iteratorPuller(iteratorOf(source));
 }
 
 function iteratorPuller(iterator: Iterator<unknown> | AsyncIterator<unknown>): ChunkPuller {
-  return puller(() => iterator.next(), () => iterator.return?.());
+  return puller(
+    () => iterator.next(),
+    () => iterator.return?.(),
+  );
 }
 
 /**
@@ -188,9 +190,7 @@ function iteratorOf(source: unknown): Iterator<unknown> | AsyncIterator<unknown>
     const iterate = (source as Iterable<unknown>)[Symbol.iterator];
     if (typeof iterate === 'function') return iterate.call(source);
   }
-  throw new InvalidArgumentException(
-    'input must be a Uint8Array, ArrayBuffer, ReadableStream or (async) iterable of Uint8Array chunks',
-  );
+  throw new InvalidArgumentException('input must be a Uint8Array, ArrayBuffer, ReadableStream or (async) iterable of Uint8Array chunks');
 }
 
 /**

@@ -64,7 +64,14 @@ export function pushBlockFrames(
   const track = header.track;
   const lacing = header.flags & LACING_MASK;
   if (lacing === 0) {
-    frames.push({ track, timestamp: time, keyframe, duration: blockDuration ?? frameDuration, discardable, data: bytes.subarray(start + header.length, end) });
+    frames.push({
+      track,
+      timestamp: time,
+      keyframe,
+      duration: blockDuration ?? frameDuration,
+      discardable,
+      data: bytes.subarray(start + header.length, end),
+    });
     return;
   }
   // Lacing is rare (audio of some muxers): a view of the body keeps its offsets simple.
@@ -164,7 +171,8 @@ export function readBlockGroup(bytes: Uint8Array, start: number, end: number, ba
     if (id === BLOCK) {
       out.blockStart = child.bodyStart;
       out.blockEnd = child.bodyEnd;
-    } else if (id === BLOCK_DURATION) out.duration = readSafeUint(bytes, child.bodyStart, child.bodyEnd, bytesBase + child.bodyStart, 'BlockDuration');
+    } else if (id === BLOCK_DURATION)
+      out.duration = readSafeUint(bytes, child.bodyStart, child.bodyEnd, bytesBase + child.bodyStart, 'BlockDuration');
     else if (id === REFERENCE_BLOCK) out.referenced = true;
   }
   if (out.blockStart < 0) throw new EbmlError('BlockGroup without a Block', base);

@@ -238,7 +238,10 @@ export class ElementReader {
       const bodyEnd = this.#offset + this.#headerLength + size;
       const segmentEnd = this.#segmentEnd === NONE ? UNKNOWN_END : this.#segmentEnd;
       if (bodyEnd > Math.min(this.#clusterEnd, segmentEnd)) {
-        throw new EbmlError(`${elementName(id)} of ${size} bytes overruns its ${bodyEnd > this.#clusterEnd ? 'Cluster' : 'Segment'}`, this.#offset);
+        throw new EbmlError(
+          `${elementName(id)} of ${size} bytes overruns its ${bodyEnd > this.#clusterEnd ? 'Cluster' : 'Segment'}`,
+          this.#offset,
+        );
       }
     }
     if (id === ID.SIMPLE_BLOCK || id === ID.BLOCK_GROUP || id === ID.TIMECODE) return this.#readElementBody();
@@ -269,7 +272,8 @@ export class ElementReader {
   #topLevelElement(): Step {
     const { id, size } = this.#header;
     if (id === EBML_HEADER) return this.#readElementBody();
-    if (!this.#documentOpen) throw new EbmlError(`not a Matroska stream: expected an EBML header, found element ${formatId(id)}`, this.#offset);
+    if (!this.#documentOpen)
+      throw new EbmlError(`not a Matroska stream: expected an EBML header, found element ${formatId(id)}`, this.#offset);
     if (id === ID.SEGMENT) {
       // A second Segment in one document is another document without its own EBML header.
       if (this.#segmentSeen) this.#handOut(this.#assembler.startDocument(this.#offset));

@@ -15,7 +15,14 @@ import { concatBytes, MAX_U32 } from '../bytes.js';
 import type { CheckedFragment } from '../codecs/types.js';
 import { ResourceNotFoundException } from '../errors.js';
 import {
-  createTimeline, rescale, SAMPLE_DISPOSABLE, SAMPLE_SYNC, type TimedSegment, type TimedTrack, type TimelineOptions, type TrackRun,
+  createTimeline,
+  rescale,
+  SAMPLE_DISPOSABLE,
+  SAMPLE_SYNC,
+  type TimedSegment,
+  type TimedTrack,
+  type TimelineOptions,
+  type TrackRun,
 } from '../timeline/index.js';
 import { box, boxHeader, type BoxWriter, fullBox, type Part, type PartOrNothing, serialize, table, u32 } from './boxes.js';
 import { type Edit, ftyp, mvhd, trak } from './moov.js';
@@ -128,7 +135,13 @@ const ctosOf: Column = (run) => run.ctos;
 
 /** Run-length entries (count, value + add) of a per-sample column across runs (stts, ctts). */
 function runLengthTable(type: string, s: TrackSummary, entries: number, column: Column, add: number): Part {
-  return fullBox(type, 0, 0, u32(entries), table(entries, 8, (w) => writeRunLengths(w, s.runs, column, add)));
+  return fullBox(
+    type,
+    0,
+    0,
+    u32(entries),
+    table(entries, 8, (w) => writeRunLengths(w, s.runs, column, add)),
+  );
 }
 
 function writeRunLengths(w: BoxWriter, runs: readonly TrackRun[], column: Column, add: number): void {
@@ -196,13 +209,40 @@ function sampleTables(s: TrackSummary, chunkBase: { offset: number }, co64: bool
   return [
     runLengthTable('stts', s, s.sttsEntries, durationsOf, 0),
     s.maxCto + s.delay > 0 && runLengthTable('ctts', s, s.cttsEntries, ctosOf, s.delay),
-    s.syncCount < s.sampleCount && fullBox('stss', 0, 0, u32(s.syncCount), table(s.syncCount, 4, (w) => writeSyncNumbers(w, s.runs))),
+    s.syncCount < s.sampleCount &&
+      fullBox(
+        'stss',
+        0,
+        0,
+        u32(s.syncCount),
+        table(s.syncCount, 4, (w) => writeSyncNumbers(w, s.runs)),
+      ),
     // sdtp only says more than stss when some frames are known to be disposable.
-    video && s.anyDisposable && fullBox('sdtp', 0, 0, table(s.sampleCount, 1, (w) => writeDependencies(w, s.runs))),
-    fullBox('stsc', 0, 0, u32(s.stscEntries), table(s.stscEntries, 12, (w) => writeChunkRuns(w, s.runs))),
+    video &&
+      s.anyDisposable &&
+      fullBox(
+        'sdtp',
+        0,
+        0,
+        table(s.sampleCount, 1, (w) => writeDependencies(w, s.runs)),
+      ),
+    fullBox(
+      'stsc',
+      0,
+      0,
+      u32(s.stscEntries),
+      table(s.stscEntries, 12, (w) => writeChunkRuns(w, s.runs)),
+    ),
     s.constantSize > 0
       ? fullBox('stsz', 0, 0, u32(s.constantSize), u32(s.sampleCount))
-      : fullBox('stsz', 0, 0, u32(0), u32(s.sampleCount), table(s.sampleCount, 4, (w) => writeSampleSizes(w, s.runs))),
+      : fullBox(
+          'stsz',
+          0,
+          0,
+          u32(0),
+          u32(s.sampleCount),
+          table(s.sampleCount, 4, (w) => writeSampleSizes(w, s.runs)),
+        ),
     fullBox(
       co64 ? 'co64' : 'stco',
       0,

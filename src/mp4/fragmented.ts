@@ -81,12 +81,7 @@ export function initSegment(tracks: readonly TimedTrack[], delays: readonly numb
           sampleTables: EMPTY_TABLES,
         }),
       ),
-      box(
-        'mvex',
-        ...tracks.map((track) =>
-          fullBox('trex', 0, 0, u32(track.id), u32(1), u32(0), u32(0), u32(0)),
-        ),
-      ),
+      box('mvex', ...tracks.map((track) => fullBox('trex', 0, 0, u32(track.id), u32(1), u32(0), u32(0), u32(0)))),
     ),
   );
 }
@@ -132,7 +127,12 @@ class TrunRows implements Part {
     }
   }
 }
-keepLayout(new TrunRows({ trackId: 0, baseDts: 0, data: [], durations: new Uint32Array(0), ctos: new Int32Array(0), flags: new Uint8Array(0) }, { delay: 0, everySampleSync: true }));
+keepLayout(
+  new TrunRows(
+    { trackId: 0, baseDts: 0, data: [], durations: new Uint32Array(0), ctos: new Int32Array(0), flags: new Uint8Array(0) },
+    { delay: 0, everySampleSync: true },
+  ),
+);
 
 /** trun's data_offset: known only once the moof's size is, so it is set after the boxes are built. */
 class DataOffset implements Part {
@@ -149,7 +149,11 @@ keepLayout(new DataOffset());
  * mdat header) followed by views of each run's payloads: joining them is the caller's choice (the API
  * copies them into one buffer per segment; the CLI hands the views to writev).
  */
-export function mediaSegment(sequenceNumber: number, runs: readonly TrackRun[], tracks: readonly FragmentTrack[]): { chunks: Uint8Array[]; byteLength: number } {
+export function mediaSegment(
+  sequenceNumber: number,
+  runs: readonly TrackRun[],
+  tracks: readonly FragmentTrack[],
+): { chunks: Uint8Array[]; byteLength: number } {
   const dataOffsets: DataOffset[] = [];
   let payloadSize = 0;
   const trafs: Part[] = [];

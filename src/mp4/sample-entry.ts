@@ -28,7 +28,8 @@ const SAMPLE_ENTRIES: { readonly [C in Codec]: ((config: TrackConfig, trackId: n
 
 export function sampleEntry(config: TrackConfig, trackId: number): Part {
   const write = SAMPLE_ENTRIES[config.codec];
-  if (write === null) throw new UnsupportedStreamMediaTypeException(`${CODECS[config.codec].name} is not written to MP4 as is (track ${config.trackNumber})`);
+  if (write === null)
+    throw new UnsupportedStreamMediaTypeException(`${CODECS[config.codec].name} is not written to MP4 as is (track ${config.trackNumber})`);
   return write(config, trackId);
 }
 

@@ -48,7 +48,10 @@ class SegmentMuxer implements FragmentedMuxer {
         const configs = tracks.map((t) => t.config);
         this.#mime = mimeType(configs);
         this.#codecs = configs.map((c) => c.codecString);
-        const init = initSegment(tracks, this.#tracks.map((t) => t.delay));
+        const init = initSegment(
+          tracks,
+          this.#tracks.map((t) => t.delay),
+        );
         out.push({
           type: 'init',
           fragmentNumber: null,

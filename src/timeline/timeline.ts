@@ -30,14 +30,7 @@ import type { CheckedFragment } from '../codecs/types.js';
 import { InvalidCodecPrivateDataException } from '../errors.js';
 import type { MkvFrame } from '../mkv/types.js';
 import { NS_PER_MS, nsToTicks, ticksToNsCeil, videoTimescale } from './timescale.js';
-import {
-  SAMPLE_DISPOSABLE,
-  SAMPLE_SYNC,
-  type TimedSegment,
-  type TimedTrack,
-  type TimelineOptions,
-  type TrackRun,
-} from './types.js';
+import { SAMPLE_DISPOSABLE, SAMPLE_SYNC, type TimedSegment, type TimedTrack, type TimelineOptions, type TrackRun } from './types.js';
 import { keepLayout } from '../jit.js';
 
 const MIN_I32 = -0x8000_0000;
@@ -166,7 +159,8 @@ function fragmentBaseNs(t: TimelineState, fragment: CheckedFragment): number {
   const clusterTimecode = fragment.clusterTimecode ?? t.prevFragment?.clusterTimecode ?? 0;
   let baseNs: number;
   if (stamp !== null && t.stampRef !== null) baseNs = t.stampRef.baseNs + (stamp - t.stampRef.ms) * NS_PER_MS;
-  else if (t.prevFragment !== null) baseNs = t.prevFragment.baseNs + (clusterTimecode - t.prevFragment.clusterTimecode) * fragment.timecodeScale;
+  else if (t.prevFragment !== null)
+    baseNs = t.prevFragment.baseNs + (clusterTimecode - t.prevFragment.clusterTimecode) * fragment.timecodeScale;
   else baseNs = 0;
   if (stamp !== null && t.stampRef === null) t.stampRef = { ms: stamp, baseNs };
   // A fragment without a cluster says nothing about cluster time: keep the previous anchor.
@@ -292,7 +286,8 @@ function neededShiftNs(t: TimelineState, group: Group): number {
 /** The track's usual frame step: the median step of its latest run, else DefaultDuration, else 30 fps. */
 function videoStep(st: TrackState): number {
   if (st.lastSteps !== null) return median(st.lastSteps);
-  if (st.defaultDurationNs !== undefined && st.defaultDurationNs > 0) return Math.max(1, nsToTicks(st.defaultDurationNs, st.track.timescale));
+  if (st.defaultDurationNs !== undefined && st.defaultDurationNs > 0)
+    return Math.max(1, nsToTicks(st.defaultDurationNs, st.track.timescale));
   // Nothing known about the frame rate yet (single-frame segments): assume 30 fps.
   return Math.max(1, Math.round(st.track.timescale / 30));
 }
@@ -320,7 +315,7 @@ function placeVideo(st: TrackState, gt: GroupTrack, shiftNs: number): TrackRun {
   for (let i = 0; i < n; i++) pts[i] = nsToTicks(gt.times[i] + shiftNs, ts);
   // Decode times: the sorted presentation times of each run up to the next key frame.
   const dts = new Float64Array(n);
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     let end = start + 1;
     while (end < n && !gt.frames[end].keyframe) end++;
     let sorted = true;
@@ -340,7 +335,7 @@ function placeVideo(st: TrackState, gt: GroupTrack, shiftNs: number): TrackRun {
   const durations = new Uint32Array(n);
   const ctos = new Int32Array(n);
   const flags = new Uint8Array(n);
-  const data: Uint8Array[] = new Array(n);
+  const data = new Array<Uint8Array>(n);
   for (let i = 0; i < n; i++) {
     const frame = gt.frames[i];
     data[i] = frame.data;
@@ -361,7 +356,7 @@ function placeAudio(st: TrackState, gt: GroupTrack, shiftNs: number): TrackRun {
   const config = st.track.config;
   const audio = st.audio!;
   const durations = new Uint32Array(n);
-  const data: Uint8Array[] = new Array(n);
+  const data = new Array<Uint8Array>(n);
   const flags = new Uint8Array(n).fill(SAMPLE_SYNC);
 
   const t0 = nsToTicks(gt.times[0] + shiftNs, ts);

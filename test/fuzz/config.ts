@@ -30,7 +30,9 @@ export function params<T>(testDefault: number): fc.Parameters<T> {
   // counterexample shrunk so far). A run stopped before all its inputs ran fails ("Property
   // interrupted after N tests"): fewer inputs than asked must not pass as the full property.
   if (!fuzzing) {
-    p.plugins = [fc.interruptAfterTimeLimit(TEST_TIME_LIMIT_MS, { failOnInterrupt: true }) as NonNullable<fc.Parameters<T>['plugins']>[number]];
+    p.plugins = [
+      fc.interruptAfterTimeLimit(TEST_TIME_LIMIT_MS, { failOnInterrupt: true }) as NonNullable<fc.Parameters<T>['plugins']>[number],
+    ];
   }
   if (Number.isInteger(seed)) p.seed = seed;
   if (process.env.FUZZ_PATH) p.path = process.env.FUZZ_PATH;

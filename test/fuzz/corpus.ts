@@ -93,12 +93,21 @@ async function writerSeedsFrom(name: string, bytes: Uint8Array): Promise<Seed[]>
   });
   const equalSizes = audio.length > 1 && audio.every((f) => f.data.length === audio[0].data.length);
   const layouts: { suffix: string; doc: Partial<DocumentSpec>; kind: 'simple' | 'group'; lacing: Lacing; error?: StreamSpec['error'] }[] = [
-    { suffix: 'c-producer', doc: { sizeWidth: 8, docType: 'matroska\0', padStrings: true, timecodeScaleWidth: 8 }, kind: 'simple', lacing: 'none' },
+    {
+      suffix: 'c-producer',
+      doc: { sizeWidth: 8, docType: 'matroska\0', padStrings: true, timecodeScaleWidth: 8 },
+      kind: 'simple',
+      lacing: 'none',
+    },
     { suffix: 'groups-xiph', doc: { sizeWidth: 1, segmentSize: { unknown: true, width: 1 } }, kind: 'group', lacing: 'xiph' },
     { suffix: 'ebml-lacing', doc: { sizeWidth: 4, staleIndex: true, timestampSpelling: 'side' }, kind: 'simple', lacing: 'ebml' },
     {
       suffix: equalSizes ? 'fixed-lacing' : 'sized-segment',
-      doc: { sizeWidth: 2, segmentSize: { width: 8 }, fillers: { beforeInfo: { kind: 'void', length: 3 }, beforeClusters: { kind: 'crc' } } },
+      doc: {
+        sizeWidth: 2,
+        segmentSize: { width: 8 },
+        fillers: { beforeInfo: { kind: 'void', length: 3 }, beforeClusters: { kind: 'crc' } },
+      },
       kind: 'simple',
       lacing: equalSizes ? 'fixed' : 'none',
       error: { flavour: 'GetMedia', errorId: 4500, errorCode: 'KMS_ACCESS_DENIED' },
@@ -139,13 +148,17 @@ export function loadSeeds(): Promise<Seed[]> {
 
 async function buildSeeds(): Promise<Seed[]> {
   const seeds: Seed[] = [];
-  for (const file of readdirSync(FIXTURES).filter((f) => f.endsWith('.mkv')).sort()) {
+  for (const file of readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.mkv'))
+    .sort()) {
     const bytes = new Uint8Array(readFileSync(FIXTURES + file));
     seeds.push({ name: `fixture:${file}`, bytes: compact(bytes, { docs: 1, clusters: 2, blocks: 10 }), playable: true });
     seeds.push(...(await writerSeedsFrom(file, bytes)));
   }
   if (haveSamples) {
-    for (const file of readdirSync(SAMPLES).filter((f) => f.endsWith('.mkv')).sort()) {
+    for (const file of readdirSync(SAMPLES)
+      .filter((f) => f.endsWith('.mkv'))
+      .sort()) {
       const bytes = new Uint8Array(readFileSync(SAMPLES + file));
       // test_mixed_tags carries MJPEG: a seed for the reader, rejected by the codec checker.
       const playable = !file.startsWith('test_') && !file.startsWith('empty-');

@@ -71,7 +71,15 @@ describe('declared sizes never size an allocation', () => {
     // Flags 0x02 (Xiph), count 255 (256 frames), then nothing but 0xFF run-ons: no size ever ends.
     const laces = [0x02, 0xff, ...new Array<number>(255 * 256).fill(0xff)];
     const block = [0x81, 0x00, 0x00, ...laces];
-    const input = concat([EBML_HEADER, SEGMENT_UNKNOWN, CLUSTER_UNKNOWN, TIMECODE, idBytes(ID.SIMPLE_BLOCK), sizeField(block.length, 4), block]);
+    const input = concat([
+      EBML_HEADER,
+      SEGMENT_UNKNOWN,
+      CLUSTER_UNKNOWN,
+      TIMECODE,
+      idBytes(ID.SIMPLE_BLOCK),
+      sizeField(block.length, 4),
+      block,
+    ]);
     for (const result of await exercise(input, { chunks: null, kind: 'array' })) {
       if (result.error !== undefined) expect(result.error).toBeInstanceOf(KvsClipError);
       expect(result.largestAllocation).toBeLessThan(4 * input.length);

@@ -60,8 +60,17 @@ export function sourceOf(bytes: Uint8Array, delivery: Delivery): ByteSource {
 }
 
 const TYPED_ARRAYS = [
-  'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array',
-  'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array',
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
 ] as const;
 
 type Global = Record<string, unknown>;
@@ -107,7 +116,9 @@ export class AllocationWatch {
       },
     });
     this.restore.push(() => (g.Array = OriginalArray));
-    const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as { slice: (this: Uint8Array, ...args: unknown[]) => Uint8Array };
+    const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as {
+      slice: (this: Uint8Array, ...args: unknown[]) => Uint8Array;
+    };
     const slice = typedArrayPrototype.slice;
     typedArrayPrototype.slice = function (this: Uint8Array, ...args: unknown[]) {
       const copy = slice.apply(this, args);
@@ -212,7 +223,8 @@ export function violation(result: StageResult, size: number): string | undefined
     const e = error as Error;
     return `${stage} threw ${e?.name ?? typeof error}: ${e?.message}\n${e?.stack?.split('\n').slice(1, 6).join('\n')}`;
   }
-  if (result.ms > budgetMs(size)) return `${stage} took ${result.ms.toFixed(0)} ms for ${size} bytes (budget ${budgetMs(size).toFixed(0)} ms)`;
+  if (result.ms > budgetMs(size))
+    return `${stage} took ${result.ms.toFixed(0)} ms for ${size} bytes (budget ${budgetMs(size).toFixed(0)} ms)`;
   if (result.largestAllocation > allocationBound(size)) {
     return `${stage} allocated ${result.largestAllocation} bytes at once for a ${size}-byte input`;
   }

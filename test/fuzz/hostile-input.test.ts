@@ -25,14 +25,19 @@ describe('fuzz: hostile input', () => {
     'lets only typed errors escape, in time and memory proportional to the input',
     async () => {
       const seeds = await loadSeeds();
-      await assertCounted('hostile-input', RUNS, [fc.nat({ max: seeds.length - 1 }), mutations, delivery, clipOptions], async (seedIndex, list, how, options) => {
-        const seed = seeds[seedIndex];
-        noteCurrent('hostile-input', { seed: seed.name, mutations: list, delivery: how, options });
-        const input = applyMutations(seed.bytes, list);
-        const results = await exercise(input, how, options);
-        const problems = results.map((r) => violation(r, input.length)).filter((p) => p !== undefined);
-        expect(problems, `seed ${seed.name}, ${input.length} bytes`).toEqual([]);
-      });
+      await assertCounted(
+        'hostile-input',
+        RUNS,
+        [fc.nat({ max: seeds.length - 1 }), mutations, delivery, clipOptions],
+        async (seedIndex, list, how, options) => {
+          const seed = seeds[seedIndex];
+          noteCurrent('hostile-input', { seed: seed.name, mutations: list, delivery: how, options });
+          const input = applyMutations(seed.bytes, list);
+          const results = await exercise(input, how, options);
+          const problems = results.map((r) => violation(r, input.length)).filter((p) => p !== undefined);
+          expect(problems, `seed ${seed.name}, ${input.length} bytes`).toEqual([]);
+        },
+      );
     },
     timeoutFor(RUNS),
   );

@@ -17,7 +17,8 @@ import { concat, ID, idBytes, mapElements, sizeField, splice, type Element } fro
 
 export type SizeValue = 'huge' | 'over-2^53' | 'unknown' | 'zero' | { delta: number } | { value: number };
 export type IntValue = 'zero' | 'one' | 'max-safe' | 'over-2^53' | 'max-u64' | 'backwards' | { value: number };
-export type TagValue = 'digits-100k' | 'NaN' | 'Infinity' | 'negative' | 'exponent' | 'max-digits' | 'empty' | 'nul' | 'unicode-100k' | 'two-dots';
+export type TagValue =
+  'digits-100k' | 'NaN' | 'Infinity' | 'negative' | 'exponent' | 'max-digits' | 'empty' | 'nul' | 'unicode-100k' | 'two-dots';
 export type BytesEdit =
   | { kind: 'flip'; at: number; bit: number }
   | { kind: 'set'; at: number; value: number }
@@ -57,9 +58,34 @@ const INT_TARGETS: Record<IntTarget, number> = {
 
 /** IDs a mutated element may turn into: the ones readers branch on, plus reserved and unknown ones. */
 const SOME_IDS = [
-  ID.EBML, ID.SEGMENT, ID.CLUSTER, ID.SIMPLE_BLOCK, ID.BLOCK_GROUP, ID.BLOCK, ID.TIMECODE, ID.INFO, ID.TRACKS,
-  ID.TRACK_ENTRY, ID.CODEC_PRIVATE, ID.TAGS, ID.TAG, ID.SIMPLE_TAG, ID.TAG_NAME, ID.TAG_STRING, ID.CUES, ID.VOID,
-  ID.CRC32, ID.REFERENCE_BLOCK, ID.BLOCK_DURATION, 0x80, 0xff, 0x7fff, 0x4000, 0x1fffffff, 0x10000000, 0x1a45dfa2,
+  ID.EBML,
+  ID.SEGMENT,
+  ID.CLUSTER,
+  ID.SIMPLE_BLOCK,
+  ID.BLOCK_GROUP,
+  ID.BLOCK,
+  ID.TIMECODE,
+  ID.INFO,
+  ID.TRACKS,
+  ID.TRACK_ENTRY,
+  ID.CODEC_PRIVATE,
+  ID.TAGS,
+  ID.TAG,
+  ID.SIMPLE_TAG,
+  ID.TAG_NAME,
+  ID.TAG_STRING,
+  ID.CUES,
+  ID.VOID,
+  ID.CRC32,
+  ID.REFERENCE_BLOCK,
+  ID.BLOCK_DURATION,
+  0x80,
+  0xff,
+  0x7fff,
+  0x4000,
+  0x1fffffff,
+  0x10000000,
+  0x1a45dfa2,
 ];
 
 const KVS_TAG_NAMES = [
@@ -81,7 +107,9 @@ const smallBytes = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, ma
 const sizeValue: fc.Arbitrary<SizeValue> = fc.oneof(
   fc.constantFrom<SizeValue>('huge', 'over-2^53', 'unknown', 'zero'),
   fc.record({ delta: fc.integer({ min: -16, max: 16 }) }),
-  fc.record({ value: fc.oneof(fc.nat({ max: 300 }), fc.constantFrom(2 ** 31, 2 ** 32, 64 * 1024 * 1024 - 1, 64 * 1024 * 1024 + 1, 2 ** 40)) }),
+  fc.record({
+    value: fc.oneof(fc.nat({ max: 300 }), fc.constantFrom(2 ** 31, 2 ** 32, 64 * 1024 * 1024 - 1, 64 * 1024 * 1024 + 1, 2 ** 40)),
+  }),
 );
 
 const intValue: fc.Arbitrary<IntValue> = fc.oneof(
@@ -91,7 +119,11 @@ const intValue: fc.Arbitrary<IntValue> = fc.oneof(
 
 const bytesEdit: fc.Arbitrary<BytesEdit> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat({ max: 64 }), bit: fc.nat({ max: 7 }) }),
-  fc.record({ kind: fc.constant('set' as const), at: fc.nat({ max: 64 }), value: fc.constantFrom(0, 1, 0x1f, 0x7f, 0x80, 0xe0, 0xfe, 0xff) }),
+  fc.record({
+    kind: fc.constant('set' as const),
+    at: fc.nat({ max: 64 }),
+    value: fc.constantFrom(0, 1, 0x1f, 0x7f, 0x80, 0xe0, 0xfe, 0xff),
+  }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat({ max: 64 }) }),
   fc.record({ kind: fc.constant('append' as const), bytes: smallBytes }),
   fc.constant({ kind: 'annex-b' as const }),
@@ -105,11 +137,22 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('truncate' as const), at: position }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('insert' as const), at: position, bytes: smallBytes }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), at: position, length: fc.integer({ min: 1, max: 64 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('duplicate' as const), at: position, length: fc.integer({ min: 1, max: 64 }), times: fc.integer({ min: 1, max: 200 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('duplicate' as const),
+      at: position,
+      length: fc.integer({ min: 1, max: 64 }),
+      times: fc.integer({ min: 1, max: 200 }),
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('size' as const), pick, value: sizeValue, consistent: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('id' as const), pick, id: fc.constantFrom(...SOME_IDS) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('drop' as const), pick, consistent: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('repeat' as const), pick, times: fc.integer({ min: 1, max: 50 }), consistent: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('repeat' as const), pick, times: fc.integer({ min: 1, max: 50 }), consistent: fc.boolean() }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -142,7 +185,18 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     arbitrary: fc.record({
       op: fc.constant('tag' as const),
       pick,
-      value: fc.constantFrom<TagValue>('digits-100k', 'NaN', 'Infinity', 'negative', 'exponent', 'max-digits', 'empty', 'nul', 'unicode-100k', 'two-dots'),
+      value: fc.constantFrom<TagValue>(
+        'digits-100k',
+        'NaN',
+        'Infinity',
+        'negative',
+        'exponent',
+        'max-digits',
+        'empty',
+        'nul',
+        'unicode-100k',
+        'two-dots',
+      ),
       name: fc.nat({ max: KVS_TAG_NAMES.length }),
     }),
   },
@@ -156,16 +210,26 @@ const encoder = new TextEncoder();
 
 function tagText(value: TagValue): string {
   switch (value) {
-    case 'digits-100k': return '9'.repeat(100_000);
-    case 'NaN': return 'NaN';
-    case 'Infinity': return 'Infinity';
-    case 'negative': return '-1511852109.126';
-    case 'exponent': return '1e400';
-    case 'max-digits': return '9999999999999.999';
-    case 'empty': return '';
-    case 'nul': return '1511852109\0.126';
-    case 'unicode-100k': return '🎞'.repeat(25_000);
-    case 'two-dots': return '1511852109.126.5';
+    case 'digits-100k':
+      return '9'.repeat(100_000);
+    case 'NaN':
+      return 'NaN';
+    case 'Infinity':
+      return 'Infinity';
+    case 'negative':
+      return '-1511852109.126';
+    case 'exponent':
+      return '1e400';
+    case 'max-digits':
+      return '9999999999999.999';
+    case 'empty':
+      return '';
+    case 'nul':
+      return '1511852109\0.126';
+    case 'unicode-100k':
+      return '🎞'.repeat(25_000);
+    case 'two-dots':
+      return '1511852109.126.5';
   }
 }
 
@@ -187,23 +251,36 @@ function readBody(bytes: Uint8Array, e: Element): bigint {
 
 function intBody(bytes: Uint8Array, e: Element, value: IntValue, isFloat: boolean): number[] {
   if (isFloat) {
-    const floats: Record<string, number> = { zero: 0, one: -0, 'max-safe': Infinity, 'over-2^53': NaN, 'max-u64': 1e300, backwards: -48000 };
+    const floats: Record<string, number> = {
+      zero: 0,
+      one: -0,
+      'max-safe': Infinity,
+      'over-2^53': NaN,
+      'max-u64': 1e300,
+      backwards: -48000,
+    };
     const f = typeof value === 'object' ? value.value : floats[value];
     const out = new Uint8Array(8);
     new DataView(out.buffer).setFloat64(0, f);
     return [...out];
   }
   switch (value) {
-    case 'zero': return [];
-    case 'one': return [1];
-    case 'max-safe': return uintBytes(Number.MAX_SAFE_INTEGER, 8);
-    case 'over-2^53': return uintBytes(2n ** 53n + 1n, 8);
-    case 'max-u64': return uintBytes(2n ** 64n - 1n, 8);
+    case 'zero':
+      return [];
+    case 'one':
+      return [1];
+    case 'max-safe':
+      return uintBytes(Number.MAX_SAFE_INTEGER, 8);
+    case 'over-2^53':
+      return uintBytes(2n ** 53n + 1n, 8);
+    case 'max-u64':
+      return uintBytes(2n ** 64n - 1n, 8);
     case 'backwards': {
       const old = readBody(bytes, e);
       return uintBytes(old > 5000n ? old - 5000n : 0n, Math.max(1, e.end - e.bodyStart));
     }
-    default: return uintBytes(value.value, 8);
+    default:
+      return uintBytes(value.value, 8);
   }
 }
 
@@ -275,6 +352,8 @@ export function applyMutation(bytes: Uint8Array, m: Mutation, from = 0): Uint8Ar
       const piece = bytes.subarray(p, Math.min(bytes.length, p + m.length));
       return concat([bytes.subarray(0, p), ...new Array<Uint8Array>(m.times + 1).fill(piece), bytes.subarray(p + piece.length)]);
     }
+    default:
+      break; // the element-level mutations, below
   }
 
   const elements = mapElements(bytes);
@@ -283,7 +362,8 @@ export function applyMutation(bytes: Uint8Array, m: Mutation, from = 0): Uint8Ar
     const candidates = elements.filter((e) => e.start >= from && filter(e));
     return candidates.length === 0 ? undefined : candidates[m.pick % candidates.length];
   };
-  const replaceBody = (e: Element, body: ArrayLike<number>, keep: boolean): Uint8Array => splice(bytes, elements, e.bodyStart, e.end, body, keep);
+  const replaceBody = (e: Element, body: ArrayLike<number>, keep: boolean): Uint8Array =>
+    splice(bytes, elements, e.bodyStart, e.end, body, keep);
 
   switch (m.op) {
     case 'size': {
@@ -349,7 +429,7 @@ export function applyMutation(bytes: Uint8Array, m: Mutation, from = 0): Uint8Ar
           return out;
         case 'lace':
           // A byte of the lace sizes (Xiph 255-runs, EBML vints) right after the count.
-          if (flagsAt + 2 + (m.value >> 8) % 4 < e.end) out[flagsAt + 2 + ((m.value >> 8) % 4)] = m.value & 0xff;
+          if (flagsAt + 2 + ((m.value >> 8) % 4) < e.end) out[flagsAt + 2 + ((m.value >> 8) % 4)] = m.value & 0xff;
           return out;
         case 'time':
           out[e.bodyStart + trackLength] = m.value >> 8;
@@ -381,7 +461,8 @@ export function applyMutation(bytes: Uint8Array, m: Mutation, from = 0): Uint8Ar
       if (value) out = replaceBody(value, encoder.encode(tagText(m.value)), from === 0);
       if (name && m.name > 0) {
         const remapped = mapElements(out).find((x) => x.start === name.start && x.id === ID.TAG_NAME);
-        if (remapped) out = splice(out, mapElements(out), remapped.bodyStart, remapped.end, encoder.encode(KVS_TAG_NAMES[m.name - 1]), from === 0);
+        if (remapped)
+          out = splice(out, mapElements(out), remapped.bodyStart, remapped.end, encoder.encode(KVS_TAG_NAMES[m.name - 1]), from === 0);
       }
       return out;
     }

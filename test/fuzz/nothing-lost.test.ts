@@ -83,25 +83,32 @@ describe('fuzz: nothing before the damage is lost', () => {
     async () => {
       const seeds = await loadSeeds();
       let compared = 0;
-      await assertCounted('nothing-lost/readFragments', RUNS, [fc.nat({ max: seeds.length - 1 }), damage, delivery], async (seedIndex, { where, mutations }, how) => {
-        const seed = seeds[seedIndex];
-        noteCurrent('nothing-lost/readFragments', { seed: seed.name, where, mutations, delivery: how });
-        const { cut, bytes } = damaged(seed, where, mutations);
-        expect(firstDifference(bytes, seed.bytes, cut), 'the damage must leave the prefix alone').toBe(-1);
-        const prefix = await readAll(seed.bytes.subarray(0, cut));
-        const result = await readAll(sourceOf(bytes, how));
-        if (result.error !== undefined) expect(result.error).toBeInstanceOf(KvsClipError);
-        const complete = prefix.error === undefined ? prefix.fragments.slice(0, -1) : prefix.fragments;
-        expect(result.fragments.length).toBeGreaterThanOrEqual(complete.length);
-        complete.forEach((fragment, i) => expect(content(result.fragments[i]), `fragment ${i} of ${seed.name}`).toEqual(content(fragment)));
-        const last = prefix.error === undefined ? prefix.fragments.at(-1) : undefined;
-        if (complete.length > 0 || (last?.frames.length ?? 0) > 0) compared++;
-        if (last !== undefined && last.frames.length > 0) {
-          const same = result.fragments[last.index];
-          expect(same, `fragment ${last.index} of ${seed.name}, cut at ${cut}`).toBeDefined();
-          expect(same.frames.slice(0, last.frames.length).map(frameContent)).toEqual(last.frames.map(frameContent));
-        }
-      });
+      await assertCounted(
+        'nothing-lost/readFragments',
+        RUNS,
+        [fc.nat({ max: seeds.length - 1 }), damage, delivery],
+        async (seedIndex, { where, mutations }, how) => {
+          const seed = seeds[seedIndex];
+          noteCurrent('nothing-lost/readFragments', { seed: seed.name, where, mutations, delivery: how });
+          const { cut, bytes } = damaged(seed, where, mutations);
+          expect(firstDifference(bytes, seed.bytes, cut), 'the damage must leave the prefix alone').toBe(-1);
+          const prefix = await readAll(seed.bytes.subarray(0, cut));
+          const result = await readAll(sourceOf(bytes, how));
+          if (result.error !== undefined) expect(result.error).toBeInstanceOf(KvsClipError);
+          const complete = prefix.error === undefined ? prefix.fragments.slice(0, -1) : prefix.fragments;
+          expect(result.fragments.length).toBeGreaterThanOrEqual(complete.length);
+          complete.forEach((fragment, i) =>
+            expect(content(result.fragments[i]), `fragment ${i} of ${seed.name}`).toEqual(content(fragment)),
+          );
+          const last = prefix.error === undefined ? prefix.fragments.at(-1) : undefined;
+          if (complete.length > 0 || (last?.frames.length ?? 0) > 0) compared++;
+          if (last !== undefined && last.frames.length > 0) {
+            const same = result.fragments[last.index];
+            expect(same, `fragment ${last.index} of ${seed.name}, cut at ${cut}`).toBeDefined();
+            expect(same.frames.slice(0, last.frames.length).map(frameContent)).toEqual(last.frames.map(frameContent));
+          }
+        },
+      );
       expectCompared(compared, 1 / 4); // about 45 % of inputs
     },
     timeoutFor(RUNS),
@@ -112,22 +119,28 @@ describe('fuzz: nothing before the damage is lost', () => {
     async () => {
       const seeds = (await loadSeeds()).filter((seed) => seed.playable);
       let compared = 0;
-      await assertCounted('nothing-lost/fragmentedMp4', RUNS, [fc.nat({ max: seeds.length - 1 }), damage, delivery], async (seedIndex, { where, mutations }, how) => {
-        const seed = seeds[seedIndex];
-        noteCurrent('nothing-lost/fragmentedMp4', { seed: seed.name, where, mutations, delivery: how });
-        const { cut, bytes } = damaged(seed, where, mutations);
-        const prefix = await segments(seed.bytes.subarray(0, cut), { chunks: null, kind: 'array' });
-        const result = await segments(bytes, how);
-        if (result.error !== undefined) expect(result.error).toBeInstanceOf(KvsClipError);
-        if (prefix.error !== undefined) return; // the prefix itself does not play: nothing to keep
-        const stable = Math.max(0, prefix.media.length - 2);
-        if (stable > 0) compared++;
-        for (let i = 0; i < stable; i++) expect(result.media[i]?.data, `segment ${i} of ${seed.name} cut at ${cut}`).toEqual(prefix.media[i].data);
-        // Damaged tags may legitimately make a fragment a duplicate of another, which selection drops.
-        if (!result.warnings.includes('duplicate-timestamp')) {
-          expect(result.media.length, `media segments of ${seed.name} cut at ${cut}`).toBeGreaterThanOrEqual(prefix.media.length);
-        }
-      });
+      await assertCounted(
+        'nothing-lost/fragmentedMp4',
+        RUNS,
+        [fc.nat({ max: seeds.length - 1 }), damage, delivery],
+        async (seedIndex, { where, mutations }, how) => {
+          const seed = seeds[seedIndex];
+          noteCurrent('nothing-lost/fragmentedMp4', { seed: seed.name, where, mutations, delivery: how });
+          const { cut, bytes } = damaged(seed, where, mutations);
+          const prefix = await segments(seed.bytes.subarray(0, cut), { chunks: null, kind: 'array' });
+          const result = await segments(bytes, how);
+          if (result.error !== undefined) expect(result.error).toBeInstanceOf(KvsClipError);
+          if (prefix.error !== undefined) return; // the prefix itself does not play: nothing to keep
+          const stable = Math.max(0, prefix.media.length - 2);
+          if (stable > 0) compared++;
+          for (let i = 0; i < stable; i++)
+            expect(result.media[i]?.data, `segment ${i} of ${seed.name} cut at ${cut}`).toEqual(prefix.media[i].data);
+          // Damaged tags may legitimately make a fragment a duplicate of another, which selection drops.
+          if (!result.warnings.includes('duplicate-timestamp')) {
+            expect(result.media.length, `media segments of ${seed.name} cut at ${cut}`).toBeGreaterThanOrEqual(prefix.media.length);
+          }
+        },
+      );
       expectCompared(compared, 1 / 20); // about 17 % of inputs: the seeds have 2 or 3 fragments
     },
     timeoutFor(RUNS),

@@ -68,7 +68,13 @@ describe('regression 2: fixed-laced empty frames', () => {
   it('never hands out more frames than the input has bytes', async () => {
     // SimpleBlock: track 1, time 0, flags 0x84 (key, fixed lacing), count 255 → 256 frames of 0 bytes.
     const block = [0xa3, 0x85, 0x81, 0x00, 0x00, 0x84, 0xff];
-    const input = concat([EBML_HEADER, SEGMENT_UNKNOWN, CLUSTER_UNKNOWN, element(ID.TIMECODE, [0]), ...new Array<number[]>(400).fill(block)]);
+    const input = concat([
+      EBML_HEADER,
+      SEGMENT_UNKNOWN,
+      CLUSTER_UNKNOWN,
+      element(ID.TIMECODE, [0]),
+      ...new Array<number[]>(400).fill(block),
+    ]);
     let frames = 0;
     let error: unknown;
     try {
@@ -91,20 +97,25 @@ async function kvsFragments(): Promise<{ documents: DocumentSpec[] }> {
   }
   const video = first!.tracks.find((t) => t.number === 1)!;
   const frames = first!.frames.filter((f) => f.track === 1).slice(0, 3);
-  const documents = [0, 1, 2].map(
-    (n): DocumentSpec => ({
-      tracks: [{ number: 1, typeCode: 1, codecId: video.codecId, codecPrivate: video.codecPrivate, video: video.video }],
-      fragmentNumber: String(1000 + n),
-      producerTimestamp: 1_700_000_000_000 + n * 1000,
-      serverTimestamp: 1_700_000_000_500 + n * 1000,
-      clusters: [
-        {
-          timecode: n * 1000,
-          blocks: frames.map((f, i) => ({ kind: 'simple', track: 1, timeOffset: i * 40, keyframe: i === 0, lacing: 'none', frames: [f.data] })),
-        },
-      ],
-    }),
-  );
+  const documents = [0, 1, 2].map((n): DocumentSpec => ({
+    tracks: [{ number: 1, typeCode: 1, codecId: video.codecId, codecPrivate: video.codecPrivate, video: video.video }],
+    fragmentNumber: String(1000 + n),
+    producerTimestamp: 1_700_000_000_000 + n * 1000,
+    serverTimestamp: 1_700_000_000_500 + n * 1000,
+    clusters: [
+      {
+        timecode: n * 1000,
+        blocks: frames.map((f, i) => ({
+          kind: 'simple',
+          track: 1,
+          timeOffset: i * 40,
+          keyframe: i === 0,
+          lacing: 'none',
+          frames: [f.data],
+        })),
+      },
+    ],
+  }));
   return { documents };
 }
 

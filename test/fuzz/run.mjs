@@ -22,12 +22,23 @@ function parseArgs(argv) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = () => inline ?? argv[++i];
     switch (flag) {
-      case '--runs': options.runs = Number(value()); break;
-      case '--seed': options.seed = Number(value()); break;
-      case '--path': options.path = value(); break;
-      case '--only': options.only = value(); break;
-      case '--hang-seconds': options.hangSeconds = Number(value()); break;
-      case '--help': case '-h':
+      case '--runs':
+        options.runs = Number(value());
+        break;
+      case '--seed':
+        options.seed = Number(value());
+        break;
+      case '--path':
+        options.path = value();
+        break;
+      case '--only':
+        options.only = value();
+        break;
+      case '--hang-seconds':
+        options.hangSeconds = Number(value());
+        break;
+      case '--help':
+      case '-h':
         console.log('usage: npm run fuzz -- --runs N [--seed S] [--path P] [--only NAME] [--hang-seconds S]');
         process.exit(0);
         break;
@@ -83,7 +94,11 @@ child.on('exit', (code) => {
   clearInterval(watchdog);
   const seconds = (Date.now() - started) / 1000;
   const rows = existsSync(stats)
-    ? readFileSync(stats, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line))
+    ? readFileSync(stats, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line))
     : [];
   if (rows.length > 0) {
     console.log('\nfuzz: executions per property');
@@ -91,9 +106,13 @@ child.on('exit', (code) => {
     for (const row of rows) {
       total += row.executions;
       const perSecond = row.executions / (row.ms / 1000);
-      console.log(`  ${row.property.padEnd(30)} ${String(row.executions).padStart(8)} in ${(row.ms / 1000).toFixed(1).padStart(7)} s  ${perSecond.toFixed(1).padStart(8)} exec/s`);
+      console.log(
+        `  ${row.property.padEnd(30)} ${String(row.executions).padStart(8)} in ${(row.ms / 1000).toFixed(1).padStart(7)} s  ${perSecond.toFixed(1).padStart(8)} exec/s`,
+      );
     }
-    console.log(`  ${'total'.padEnd(30)} ${String(total).padStart(8)} in ${seconds.toFixed(1).padStart(7)} s  ${(total / seconds).toFixed(1).padStart(8)} exec/s (wall clock, properties run in parallel)`);
+    console.log(
+      `  ${'total'.padEnd(30)} ${String(total).padStart(8)} in ${seconds.toFixed(1).padStart(7)} s  ${(total / seconds).toFixed(1).padStart(8)} exec/s (wall clock, properties run in parallel)`,
+    );
   } else {
     console.log('\nfuzz: no property finished (see the failures above)');
   }

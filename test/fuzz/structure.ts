@@ -50,14 +50,29 @@ export const ID = {
 } as const;
 
 const MASTERS = new Set<number>([
-  ID.EBML, ID.SEGMENT, ID.SEEK_HEAD, ID.SEEK, ID.INFO, ID.TRACKS, ID.TRACK_ENTRY, ID.VIDEO, ID.AUDIO, ID.CLUSTER,
-  ID.BLOCK_GROUP, ID.CUES, ID.CUE_POINT, ID.TAGS, ID.TAG, ID.TARGETS, ID.SIMPLE_TAG, ID.CHAPTERS, ID.ATTACHMENTS,
+  ID.EBML,
+  ID.SEGMENT,
+  ID.SEEK_HEAD,
+  ID.SEEK,
+  ID.INFO,
+  ID.TRACKS,
+  ID.TRACK_ENTRY,
+  ID.VIDEO,
+  ID.AUDIO,
+  ID.CLUSTER,
+  ID.BLOCK_GROUP,
+  ID.CUES,
+  ID.CUE_POINT,
+  ID.TAGS,
+  ID.TAG,
+  ID.TARGETS,
+  ID.SIMPLE_TAG,
+  ID.CHAPTERS,
+  ID.ATTACHMENTS,
 ]);
 
 /** Segment children: each ends an unknown-size Cluster (RFC 8794 §6.2). */
-const SEGMENT_LEVEL = new Set<number>([
-  ID.SEEK_HEAD, ID.INFO, ID.TRACKS, ID.CLUSTER, ID.CUES, ID.TAGS, ID.CHAPTERS, ID.ATTACHMENTS,
-]);
+const SEGMENT_LEVEL = new Set<number>([ID.SEEK_HEAD, ID.INFO, ID.TRACKS, ID.CLUSTER, ID.CUES, ID.TAGS, ID.CHAPTERS, ID.ATTACHMENTS]);
 
 export interface Element {
   id: number;
@@ -103,7 +118,13 @@ export function mapElements(bytes: Uint8Array): Element[] {
         if (id === ID.SEGMENT) {
           element.end = walk(element.bodyStart, limit, index, depth + 1, (child) => child === ID.EBML || child === ID.SEGMENT);
         } else if (id === ID.CLUSTER) {
-          element.end = walk(element.bodyStart, limit, index, depth + 1, (child) => SEGMENT_LEVEL.has(child) || child === ID.EBML || child === ID.SEGMENT);
+          element.end = walk(
+            element.bodyStart,
+            limit,
+            index,
+            depth + 1,
+            (child) => SEGMENT_LEVEL.has(child) || child === ID.EBML || child === ID.SEGMENT,
+          );
         } else {
           element.end = limit;
           return limit;
@@ -146,7 +167,7 @@ export function concat(parts: ArrayLike<number>[]): Uint8Array {
   const out = new Uint8Array(length);
   let at = 0;
   for (const part of parts) {
-    out.set(part as ArrayLike<number>, at);
+    out.set(part, at);
     at += part.length;
   }
   return out;
@@ -157,7 +178,14 @@ export function concat(parts: ArrayLike<number>[]): Uint8Array {
  * the range gets its size field rewritten (widened when needed), so the edit reaches the layer that
  * reads the element instead of tripping the reader's size checks first.
  */
-export function splice(bytes: Uint8Array, elements: Element[], from: number, to: number, replacement: ArrayLike<number>, keepConsistent: boolean): Uint8Array {
+export function splice(
+  bytes: Uint8Array,
+  elements: Element[],
+  from: number,
+  to: number,
+  replacement: ArrayLike<number>,
+  keepConsistent: boolean,
+): Uint8Array {
   const edits: { from: number; to: number; bytes: ArrayLike<number> }[] = [{ from, to, bytes: replacement }];
   if (keepConsistent) {
     let delta = replacement.length - (to - from);

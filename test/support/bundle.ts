@@ -10,6 +10,9 @@ export const root = new URL('../..', import.meta.url).pathname;
  */
 export function bundle(entry: string, outDir: string): string {
   const tsup = join(root, 'node_modules/.bin/tsup');
-  execFileSync(tsup, ['--no-config', entry, '--format', 'esm', '--platform', 'node', '--target', 'node20', '-d', outDir, '--silent'], { cwd: root, stdio: 'pipe' });
+  execFileSync(tsup, ['--no-config', entry, '--format', 'esm', '--platform', 'node', '--target', 'node20', '-d', outDir, '--silent'], {
+    cwd: root,
+    stdio: 'pipe',
+  });
   return join(outDir, `${basename(entry, extname(entry))}.js`);
 }

@@ -41,7 +41,8 @@ export function buildCli(): BuiltCli {
   return {
     dir,
     run: (args, input) => result(spawnSync('node', [cli, ...args], { cwd: root, input, maxBuffer: 256 << 20 })),
-    shell: (line) => result(spawnSync('sh', ['-c', line], { cwd: root, env: { ...process.env, CLI: `node ${cli}` }, maxBuffer: 256 << 20 })),
+    shell: (line) =>
+      result(spawnSync('sh', ['-c', line], { cwd: root, env: { ...process.env, CLI: `node ${cli}` }, maxBuffer: 256 << 20 })),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -56,7 +57,11 @@ export interface InProcessRun {
  * Runs `argv` through runCli with `commands`, stdin from `stdin`, in-memory stdout/stderr. `tty`
  * makes stderr claim to be a terminal (what the progress line looks for).
  */
-export async function runInProcess(commands: Command[], argv: string[], options: { stdin?: Uint8Array; tty?: boolean } = {}): Promise<InProcessRun> {
+export async function runInProcess(
+  commands: Command[],
+  argv: string[],
+  options: { stdin?: Uint8Array; tty?: boolean } = {},
+): Promise<InProcessRun> {
   const stdout = new PassThrough();
   const stderr = Object.assign(new PassThrough(), options.tty ? { isTTY: true } : {});
   const out: Buffer[] = [];
@@ -75,8 +80,32 @@ export async function runInProcess(commands: Command[], argv: string[], options:
  * fixtures/kvs-h264-aac.mkv → 0 49015 95705 148552, file size 202254 (stat -c %s).
  */
 export const KVS_H264_AAC = [
-  { fragmentNumber: '91343852333181432392682062607743920146159169392', producerTimestamp: 1700000000021, serverTimestamp: 1700000000201, frames: { 1: 25, 2: 48 }, bytes: 49015 },
-  { fragmentNumber: '91343852333181432397633822764885441725874549018', producerTimestamp: 1700000001021, serverTimestamp: 1700000001238, frames: { 1: 25, 2: 47 }, bytes: 46690 },
-  { fragmentNumber: '91343852333181432402585582922026963305589928644', producerTimestamp: 1700000002021, serverTimestamp: 1700000002275, frames: { 1: 25, 2: 47 }, bytes: 52847 },
-  { fragmentNumber: '91343852333181432407537343079168484885305308270', producerTimestamp: 1700000003021, serverTimestamp: 1700000003222, frames: { 1: 25, 2: 47 }, bytes: 53702 },
+  {
+    fragmentNumber: '91343852333181432392682062607743920146159169392',
+    producerTimestamp: 1700000000021,
+    serverTimestamp: 1700000000201,
+    frames: { 1: 25, 2: 48 },
+    bytes: 49015,
+  },
+  {
+    fragmentNumber: '91343852333181432397633822764885441725874549018',
+    producerTimestamp: 1700000001021,
+    serverTimestamp: 1700000001238,
+    frames: { 1: 25, 2: 47 },
+    bytes: 46690,
+  },
+  {
+    fragmentNumber: '91343852333181432402585582922026963305589928644',
+    producerTimestamp: 1700000002021,
+    serverTimestamp: 1700000002275,
+    frames: { 1: 25, 2: 47 },
+    bytes: 52847,
+  },
+  {
+    fragmentNumber: '91343852333181432407537343079168484885305308270',
+    producerTimestamp: 1700000003021,
+    serverTimestamp: 1700000003222,
+    frames: { 1: 25, 2: 47 },
+    bytes: 53702,
+  },
 ];

@@ -74,7 +74,8 @@ const float = (body: Uint8Array): number => {
 export function tracksOf(bytes: Uint8Array): MkvTrack[][] {
   const result: MkvTrack[][] = [];
   for (let at = 0; at + 4 < bytes.length; at++) {
-    if (bytes[at] !== ID_TRACKS[0] || bytes[at + 1] !== ID_TRACKS[1] || bytes[at + 2] !== ID_TRACKS[2] || bytes[at + 3] !== ID_TRACKS[3]) continue;
+    if (bytes[at] !== ID_TRACKS[0] || bytes[at + 1] !== ID_TRACKS[1] || bytes[at + 2] !== ID_TRACKS[2] || bytes[at + 3] !== ID_TRACKS[3])
+      continue;
     const size = vint(bytes, at + 4);
     const start = at + 4 + size.length;
     const tracks: MkvTrack[] = [];

@@ -66,8 +66,22 @@ export function escapeRbsp(rbsp: Uint8Array): Uint8Array {
 }
 
 const SAR_TABLE: Array<[number, number]> = [
-  [1, 1], [12, 11], [10, 11], [16, 11], [40, 33], [24, 11], [20, 11], [32, 11],
-  [80, 33], [18, 11], [15, 11], [64, 33], [160, 99], [4, 3], [3, 2], [2, 1],
+  [1, 1],
+  [12, 11],
+  [10, 11],
+  [16, 11],
+  [40, 33],
+  [24, 11],
+  [20, 11],
+  [32, 11],
+  [80, 33],
+  [18, 11],
+  [15, 11],
+  [64, 33],
+  [160, 99],
+  [4, 3],
+  [3, 2],
+  [2, 1],
 ];
 
 /** A VUI aspect ratio: an index into Table E-1, or 255 with an explicit SAR. */
@@ -138,7 +152,11 @@ export const avcSpsArbitrary: fc.Arbitrary<AvcSpsFields> = fc
     crop: fc.option(fc.tuple(fc.nat(7), fc.nat(7), fc.nat(7), fc.nat(7))),
     sar: sarArbitrary,
   })
-  .map((f) => (AVC_CHROMA_PROFILES.includes(f.profileIdc) ? f : { ...f, chromaFormatIdc: 1, separateColourPlane: false, bitDepthLuma: 8, bitDepthChroma: 8, scalingLists: null }))
+  .map((f) =>
+    AVC_CHROMA_PROFILES.includes(f.profileIdc)
+      ? f
+      : { ...f, chromaFormatIdc: 1, separateColourPlane: false, bitDepthLuma: 8, bitDepthChroma: 8, scalingLists: null },
+  )
   .map((f) => ({ ...f, separateColourPlane: f.chromaFormatIdc === 3 && f.separateColourPlane }));
 
 /** Writes an SPS NAL unit (header 0x67) with the given fields. */
@@ -148,7 +166,9 @@ export function writeAvcSps(f: AvcSpsFields): Uint8Array {
   if (AVC_CHROMA_PROFILES.includes(f.profileIdc)) {
     w.ue(f.chromaFormatIdc);
     if (f.chromaFormatIdc === 3) w.flag(f.separateColourPlane);
-    w.ue(f.bitDepthLuma - 8).ue(f.bitDepthChroma - 8).flag(false);
+    w.ue(f.bitDepthLuma - 8)
+      .ue(f.bitDepthChroma - 8)
+      .flag(false);
     w.flag(f.scalingLists !== null);
     if (f.scalingLists) {
       const count = f.chromaFormatIdc === 3 ? 12 : 8;
@@ -177,7 +197,9 @@ export function writeAvcSps(f: AvcSpsFields): Uint8Array {
     for (const offset of f.pocCycle) w.se(offset);
   }
   w.ue(4).flag(false); // max_num_ref_frames, gaps_in_frame_num_value_allowed_flag
-  w.ue(f.widthInMbs - 1).ue(f.heightInMapUnits - 1).flag(f.frameMbsOnly);
+  w.ue(f.widthInMbs - 1)
+    .ue(f.heightInMapUnits - 1)
+    .flag(f.frameMbsOnly);
   if (!f.frameMbsOnly) w.flag(true);
   w.flag(true); // direct_8x8_inference_flag
   w.flag(f.crop !== null);
@@ -254,10 +276,13 @@ export const hevcSpsArbitrary: fc.Arbitrary<HevcSpsFields> = fc
     log2MaxPocLsb: fc.integer({ min: 4, max: 16 }),
     orderingInfoForAll: fc.boolean(),
     scalingList: fc.option(
-      fc.array(fc.record({ predict: fc.boolean(), values: fc.array(fc.integer({ min: -128, max: 127 }), { minLength: 1, maxLength: 4 }) }), {
-        minLength: 20,
-        maxLength: 20,
-      }),
+      fc.array(
+        fc.record({ predict: fc.boolean(), values: fc.array(fc.integer({ min: -128, max: 127 }), { minLength: 1, maxLength: 4 }) }),
+        {
+          minLength: 20,
+          maxLength: 20,
+        },
+      ),
     ),
     pcm: fc.boolean(),
     rps: fc.array(
@@ -289,9 +314,14 @@ export function writeHevcSps(f: HevcSpsFields): Uint8Array {
   }
   w.ue(f.spsId).ue(f.chromaFormatIdc);
   if (f.chromaFormatIdc === 3) w.flag(f.separateColourPlane);
-  w.ue(f.width).ue(f.height).flag(f.conformanceWindow !== null);
+  w.ue(f.width)
+    .ue(f.height)
+    .flag(f.conformanceWindow !== null);
   if (f.conformanceWindow) for (const offset of f.conformanceWindow) w.ue(offset);
-  w.ue(f.bitDepthLuma - 8).ue(f.bitDepthChroma - 8).ue(f.log2MaxPocLsb - 4).flag(f.orderingInfoForAll);
+  w.ue(f.bitDepthLuma - 8)
+    .ue(f.bitDepthChroma - 8)
+    .ue(f.log2MaxPocLsb - 4)
+    .flag(f.orderingInfoForAll);
   for (let i = f.orderingInfoForAll ? 0 : f.maxSubLayersMinus1; i <= f.maxSubLayersMinus1; i++) w.ue(4).ue(2).ue(0);
   w.ue(0).ue(3).ue(0).ue(3).ue(1).ue(1); // block sizes and transform hierarchy depths
   w.flag(f.scalingList !== null);
@@ -425,7 +455,9 @@ export function writeAudioSpecificConfig(fields: AudioSpecificConfigFields): Uin
   const core = fields.objectType;
   if (GA_OBJECT_TYPES.has(core)) {
     const shortFrames = fields.frameLength === 960 || fields.frameLength === 480;
-    w.bits(shortFrames ? 1 : 0, 1).bits(0, 1).bits(0, 1); // frameLengthFlag, dependsOnCoreCoder, extensionFlag
+    w.bits(shortFrames ? 1 : 0, 1)
+      .bits(0, 1)
+      .bits(0, 1); // frameLengthFlag, dependsOnCoreCoder, extensionFlag
     if (core === 6 || core === 20) w.bits(0, 3); // layerNr
     if (ER_OBJECT_TYPES.has(core)) w.bits(0, 2); // epConfig
   }

@@ -27,12 +27,22 @@ function trackSpec(track: MkvTrack): TrackSpec {
 
 export function kvsDocument(fragment: MkvFragment, index: number, count: number): DocumentSpec {
   if (fragment.timecodeScale !== 1_000_000) throw new Error('fixtures are expected in 1 ms ticks');
-  const start = fragment.frames.find((f) => f.keyframe && fragment.tracks.find((t) => t.number === f.track)?.type === 'video') ?? fragment.frames[0];
+  const start =
+    fragment.frames.find((f) => f.keyframe && fragment.tracks.find((t) => t.number === f.track)?.type === 'video') ?? fragment.frames[0];
   const timecode = EPOCH_MS + start.timestamp;
   const blocks = fragment.frames.map((frame): BlockSpec => {
     const timeOffset = EPOCH_MS + frame.timestamp - timecode;
     if (timeOffset < -32768 || timeOffset > 32767) throw new Error(`frame at ${frame.timestamp} ms is too far from its cluster`);
-    return { kind: 'simple', track: frame.track, timeOffset, keyframe: frame.keyframe, discardable: frame.discardable, lacing: 'none', frames: [frame.data], size: { width: 8 } };
+    return {
+      kind: 'simple',
+      track: frame.track,
+      timeOffset,
+      keyframe: frame.keyframe,
+      discardable: frame.discardable,
+      lacing: 'none',
+      frames: [frame.data],
+      size: { width: 8 },
+    };
   });
   const fragmentNumber = String(FIRST_FRAGMENT_NUMBER + BigInt(index) * FRAGMENT_NUMBER_STEP);
   return {

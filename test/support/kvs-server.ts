@@ -125,7 +125,11 @@ const routes: Record<string, Operation> = {
 };
 
 class ServiceError extends Error {
-  constructor(readonly status: number, readonly type: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -146,14 +150,19 @@ export async function startFakeKvs(options: FakeKvsOptions): Promise<FakeKvs> {
     const body = await readJson(request);
     const entry: LoggedRequest = { operation, body, status: 200 };
     try {
-      if (request.method !== 'POST' || !operation) throw new ServiceError(404, 'UnknownOperationException', `No route for ${request.method} ${request.url}`);
+      if (request.method !== 'POST' || !operation)
+        throw new ServiceError(404, 'UnknownOperationException', `No route for ${request.method} ${request.url}`);
       log.push(entry);
       calls[operation]++;
       if (!String(request.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) {
         throw new ServiceError(403, 'AccessDeniedException', 'Missing Authentication Token');
       }
       if (calls[operation] <= (options.throttle?.[operation] ?? 0)) {
-        throw new ServiceError(400, 'ClientLimitExceededException', 'Your request has been throttled because you have exceeded the limit of allowed client calls. Try making the call later.');
+        throw new ServiceError(
+          400,
+          'ClientLimitExceededException',
+          'Your request has been throttled because you have exceeded the limit of allowed client calls. Try making the call later.',
+        );
       }
       if (operation === 'GetDataEndpoint') {
         streamOf(body);
@@ -179,7 +188,8 @@ export async function startFakeKvs(options: FakeKvsOptions): Promise<FakeKvs> {
   }
 
   function streamOf(body: Record<string, unknown>): StoredFragment[] {
-    const name = typeof body.StreamName === 'string' ? body.StreamName : String(body.StreamARN ?? '').split('/')[1];
+    const name =
+      typeof body.StreamName === 'string' ? body.StreamName : (typeof body.StreamARN === 'string' ? body.StreamARN : '').split('/')[1];
     const fragments = name === undefined ? undefined : options.streams[name];
     if (!fragments) throw new ServiceError(404, 'ResourceNotFoundException', 'The requested stream is not found or not active.');
     return fragments;
@@ -187,8 +197,7 @@ export async function startFakeKvs(options: FakeKvsOptions): Promise<FakeKvs> {
 
   function listFragments(fragments: StoredFragment[], body: Record<string, unknown>) {
     const selector = body.FragmentSelector as
-      | { FragmentSelectorType: string; TimestampRange: { StartTimestamp: number; EndTimestamp: number } }
-      | undefined;
+      { FragmentSelectorType: string; TimestampRange: { StartTimestamp: number; EndTimestamp: number } } | undefined;
     if (!selector) throw new ServiceError(400, 'InvalidArgumentException', 'FragmentSelector is required');
     const byServer = selector.FragmentSelectorType === 'SERVER_TIMESTAMP';
     const start = selector.TimestampRange.StartTimestamp * 1000;

@@ -259,7 +259,10 @@ export function sizeField(size: number, choice: SizeChoice = {}, fallbackWidth?:
 }
 
 function element(id: number, body: Bytes, size: SizeChoice = {}, fallbackWidth?: SizeWidth, unknownAllowed = false): Bytes {
-  return new Bytes().add(idBytes(id)).add(sizeField(body.length, size, fallbackWidth, unknownAllowed)).append(body);
+  return new Bytes()
+    .add(idBytes(id))
+    .add(sizeField(body.length, size, fallbackWidth, unknownAllowed))
+    .append(body);
 }
 
 function uintBytes(value: number, width?: number): number[] {
@@ -572,7 +575,8 @@ export function expectedFragments(spec: StreamSpec, written: WrittenStream): Mkv
         const time = cluster.timecode + block.timeOffset;
         const count = block.frames.length;
         const perFrame = frameDuration.get(block.track);
-        const total = block.kind === 'group' && block.duration !== undefined ? block.duration : perFrame === undefined ? undefined : perFrame * count;
+        const total =
+          block.kind === 'group' && block.duration !== undefined ? block.duration : perFrame === undefined ? undefined : perFrame * count;
         block.frames.forEach((frame, i) => {
           const at = written.frameOffsets[frameIndex++];
           frames.push({

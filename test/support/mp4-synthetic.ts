@@ -79,7 +79,8 @@ export function fragment(spec: FragmentSpec): CheckedFragment {
   const configs = spec.configs ?? [videoConfig, aacConfig];
   return {
     index: nextIndex++,
-    fragmentNumber: spec.fragmentNumber === undefined ? '91343852333181432392682062' + String(nextIndex).padStart(3, '0') : spec.fragmentNumber,
+    fragmentNumber:
+      spec.fragmentNumber === undefined ? '91343852333181432392682062' + String(nextIndex).padStart(3, '0') : spec.fragmentNumber,
     producerTimestamp: spec.producerTimestamp === undefined ? null : spec.producerTimestamp,
     serverTimestamp: spec.serverTimestamp === undefined ? null : spec.serverTimestamp,
     timecodeScale: spec.timecodeScale ?? 1_000_000,

@@ -30,7 +30,18 @@ export interface Packet {
 export function packets(file: string): Packet[] {
   const json = execFileSync(
     'ffprobe',
-    ['-v', 'quiet', '-show_packets', '-show_data_hash', 'CRC32', '-show_entries', 'packet=stream_index,codec_type,pts_time,dts_time,duration_time,size,pos,flags,data_hash', '-of', 'json', file],
+    [
+      '-v',
+      'quiet',
+      '-show_packets',
+      '-show_data_hash',
+      'CRC32',
+      '-show_entries',
+      'packet=stream_index,codec_type,pts_time,dts_time,duration_time,size,pos,flags,data_hash',
+      '-of',
+      'json',
+      file,
+    ],
     { maxBuffer: 256 * 1024 * 1024 },
   ).toString();
   const parsed = JSON.parse(json) as { packets: Record<string, string | number>[] };

@@ -215,7 +215,14 @@ export class FlacEncoder {
     this.slab = new Uint8Array(0);
     this.slabPos = 0;
     this.header = new Uint8Array(MAX_FRAME_HEADER_SIZE);
-    this.headerFields = { variable: this.blockSize === 0, blockSize: 0, rateCode: this.rateCode, channelCode: 0, depthCode: this.depthCode, number: 0 };
+    this.headerFields = {
+      variable: this.blockSize === 0,
+      blockSize: 0,
+      rateCode: this.rateCode,
+      channelCode: 0,
+      depthCode: this.depthCode,
+      number: 0,
+    };
 
     this.frames = 0;
     this.samplesDone = 0;
@@ -252,7 +259,8 @@ export class FlacEncoder {
    *   short last block of a fixed block size stream.
    */
   encode(channels: ArrayLike<ArrayLike<number>>, length?: number): Uint8Array {
-    if (channels.length !== this.channels) throw new RangeError(`FLAC encoder: ${channels.length} channel arrays for a ${this.channels}-channel stream`);
+    if (channels.length !== this.channels)
+      throw new RangeError(`FLAC encoder: ${channels.length} channel arrays for a ${this.channels}-channel stream`);
     const n = length ?? channels[0].length;
     this.startBlock(n);
     for (let c = 0; c < this.channels; c++) {
@@ -372,7 +380,8 @@ export class FlacEncoder {
   private startBlock(n: number): void {
     if (!Number.isInteger(n) || n < 1 || n > 65535) throw new RangeError(`FLAC encoder: block size ${n} is outside 1..65535`);
     if (this.blockSize) {
-      if (this.ended) throw new RangeError(`FLAC encoder: a fixed block size stream ends with its one short block (${this.lastBlock} samples)`);
+      if (this.ended)
+        throw new RangeError(`FLAC encoder: a fixed block size stream ends with its one short block (${this.lastBlock} samples)`);
       if (n > this.blockSize) throw new RangeError(`FLAC encoder: block of ${n} samples in a stream of ${this.blockSize}-sample blocks`);
       if (n < this.blockSize) this.ended = true;
       if (this.frames >= 0x7fffffff) throw new RangeError('FLAC encoder: more than 2^31 - 1 frames');
@@ -487,7 +496,8 @@ export class FlacEncoder {
     w.bits(crc, 16);
     w.alignToByte();
     const end = w.pos;
-    if (end - start !== frameBytes) throw new Error(`FLAC encoder: wrote ${end - start} bytes for a frame counted as ${frameBytes} (internal error)`);
+    if (end - start !== frameBytes)
+      throw new Error(`FLAC encoder: wrote ${end - start} bytes for a frame counted as ${frameBytes} (internal error)`);
     this.slabPos = end;
 
     if (this.frames > 0 && this.lastBlock < this.minBlockExceptLast) this.minBlockExceptLast = this.lastBlock;
@@ -535,7 +545,8 @@ export class FlacEncoder {
     if (n > 1) {
       const order = n > 4 ? bestFixedOrder(x, n) : Math.min(n - 1, 2);
       fixedResidual(x, n, order, this.candResidual);
-      const bits = head + order * sbps + this.planner.plan(this.candResidual, n, order, this.maxPartitionOrder, this.escapes, this.candPlan);
+      const bits =
+        head + order * sbps + this.planner.plan(this.candResidual, n, order, this.maxPartitionOrder, this.escapes, this.candPlan);
       if (bits < best) {
         best = bits;
         this.take(sf, FIXED, order, bits);
@@ -612,7 +623,13 @@ export class FlacEncoder {
     const shift = quantizeCoefficients(this.lpc.coefs, (order - 1) * MAX_LPC_ORDER, order, precision, q);
     if (shift < 0) return best;
     if (!lpcResidual(x, n, order, q, shift, this.candResidual)) return best;
-    const bits = 8 + sf.wasted + order * sbps + 9 + order * precision + this.planner.plan(this.candResidual, n, order, this.maxPartitionOrder, this.escapes, this.candPlan);
+    const bits =
+      8 +
+      sf.wasted +
+      order * sbps +
+      9 +
+      order * precision +
+      this.planner.plan(this.candResidual, n, order, this.maxPartitionOrder, this.escapes, this.candPlan);
     if (bits >= best) return best;
     this.take(sf, LPC, order, bits);
     sf.precision = precision;
@@ -775,8 +792,14 @@ function lpcResidual(x: Int32Array, n: number, order: number, q: Int32Array, shi
   if (taps === 8) {
     for (let i = 8; i < n; i++) {
       const s =
-        (Math.imul(q0, x[i - 1]) + Math.imul(q1, x[i - 2]) + Math.imul(q2, x[i - 3]) + Math.imul(q3, x[i - 4]) +
-          Math.imul(q4, x[i - 5]) + Math.imul(q5, x[i - 6]) + Math.imul(q6, x[i - 7]) + Math.imul(q7, x[i - 8])) |
+        (Math.imul(q0, x[i - 1]) +
+          Math.imul(q1, x[i - 2]) +
+          Math.imul(q2, x[i - 3]) +
+          Math.imul(q3, x[i - 4]) +
+          Math.imul(q4, x[i - 5]) +
+          Math.imul(q5, x[i - 6]) +
+          Math.imul(q6, x[i - 7]) +
+          Math.imul(q7, x[i - 8])) |
         0;
       const e = x[i] - (s >> shift);
       if (e >= RESIDUAL_LIMIT || e <= -RESIDUAL_LIMIT) bad = true;
@@ -790,9 +813,18 @@ function lpcResidual(x: Int32Array, n: number, order: number, q: Int32Array, shi
   const q11 = c > 11 ? q[11] : 0;
   for (let i = 12; i < n; i++) {
     const s =
-      (Math.imul(q0, x[i - 1]) + Math.imul(q1, x[i - 2]) + Math.imul(q2, x[i - 3]) + Math.imul(q3, x[i - 4]) +
-        Math.imul(q4, x[i - 5]) + Math.imul(q5, x[i - 6]) + Math.imul(q6, x[i - 7]) + Math.imul(q7, x[i - 8]) +
-        Math.imul(q8, x[i - 9]) + Math.imul(q9, x[i - 10]) + Math.imul(q10, x[i - 11]) + Math.imul(q11, x[i - 12])) |
+      (Math.imul(q0, x[i - 1]) +
+        Math.imul(q1, x[i - 2]) +
+        Math.imul(q2, x[i - 3]) +
+        Math.imul(q3, x[i - 4]) +
+        Math.imul(q4, x[i - 5]) +
+        Math.imul(q5, x[i - 6]) +
+        Math.imul(q6, x[i - 7]) +
+        Math.imul(q7, x[i - 8]) +
+        Math.imul(q8, x[i - 9]) +
+        Math.imul(q9, x[i - 10]) +
+        Math.imul(q10, x[i - 11]) +
+        Math.imul(q11, x[i - 12])) |
       0;
     const e = x[i] - (s >> shift);
     if (e >= RESIDUAL_LIMIT || e <= -RESIDUAL_LIMIT) bad = true;

@@ -19,17 +19,28 @@ export const MAX_FRAME_HEADER_SIZE = 16;
  */
 export function sampleRateCode(rate: number): number {
   switch (rate) {
-    case 88200: return 0b0001;
-    case 176400: return 0b0010;
-    case 192000: return 0b0011;
-    case 8000: return 0b0100;
-    case 16000: return 0b0101;
-    case 22050: return 0b0110;
-    case 24000: return 0b0111;
-    case 32000: return 0b1000;
-    case 44100: return 0b1001;
-    case 48000: return 0b1010;
-    case 96000: return 0b1011;
+    case 88200:
+      return 0b0001;
+    case 176400:
+      return 0b0010;
+    case 192000:
+      return 0b0011;
+    case 8000:
+      return 0b0100;
+    case 16000:
+      return 0b0101;
+    case 22050:
+      return 0b0110;
+    case 24000:
+      return 0b0111;
+    case 32000:
+      return 0b1000;
+    case 44100:
+      return 0b1001;
+    case 48000:
+      return 0b1010;
+    case 96000:
+      return 0b1011;
   }
   if (rate % 1000 === 0 && rate / 1000 <= 255) return 0b1100 | (1 << 4) | ((rate / 1000) * 256);
   if (rate <= 65535) return 0b1101 | (2 << 4) | (rate * 256);
@@ -41,13 +52,20 @@ export function sampleRateCode(rate: number): number {
 /** Bit depth bits (§9.1.4); 0 = "see STREAMINFO" for depths without a code. */
 export function bitDepthCode(bitsPerSample: number): number {
   switch (bitsPerSample) {
-    case 8: return 0b001;
-    case 12: return 0b010;
-    case 16: return 0b100;
-    case 20: return 0b101;
-    case 24: return 0b110;
-    case 32: return 0b111;
-    default: return 0b000;
+    case 8:
+      return 0b001;
+    case 12:
+      return 0b010;
+    case 16:
+      return 0b100;
+    case 20:
+      return 0b101;
+    case 24:
+      return 0b110;
+    case 32:
+      return 0b111;
+    default:
+      return 0b000;
   }
 }
 
@@ -57,19 +75,32 @@ export function bitDepthCode(bitsPerSample: number): number {
  */
 export function blockSizeCode(n: number): number {
   switch (n) {
-    case 192: return 0b0001;
-    case 576: return 0b0010;
-    case 1152: return 0b0011;
-    case 2304: return 0b0100;
-    case 4608: return 0b0101;
-    case 256: return 0b1000;
-    case 512: return 0b1001;
-    case 1024: return 0b1010;
-    case 2048: return 0b1011;
-    case 4096: return 0b1100;
-    case 8192: return 0b1101;
-    case 16384: return 0b1110;
-    case 32768: return 0b1111;
+    case 192:
+      return 0b0001;
+    case 576:
+      return 0b0010;
+    case 1152:
+      return 0b0011;
+    case 2304:
+      return 0b0100;
+    case 4608:
+      return 0b0101;
+    case 256:
+      return 0b1000;
+    case 512:
+      return 0b1001;
+    case 1024:
+      return 0b1010;
+    case 2048:
+      return 0b1011;
+    case 4096:
+      return 0b1100;
+    case 8192:
+      return 0b1101;
+    case 16384:
+      return 0b1110;
+    case 32768:
+      return 0b1111;
   }
   return n <= 256 ? 0b0110 : 0b0111;
 }

@@ -125,7 +125,11 @@ function metadataBlocks(info: FlacStreamInfo, extra: readonly FlacMetadataBlock[
   for (const block of extra) {
     if (block.type === FlacBlockType.STREAMINFO) throw new RangeError('FLAC metadata: only one STREAMINFO block, and it comes first');
   }
-  const parts: Uint8Array[] = [prefix, metadataBlockHeader(FlacBlockType.STREAMINFO, STREAMINFO_SIZE, extra.length === 0), streamInfoBytes(info)];
+  const parts: Uint8Array[] = [
+    prefix,
+    metadataBlockHeader(FlacBlockType.STREAMINFO, STREAMINFO_SIZE, extra.length === 0),
+    streamInfoBytes(info),
+  ];
   extra.forEach((block, i) => parts.push(metadataBlockHeader(block.type, block.data.length, i === extra.length - 1), block.data));
   let size = 0;
   for (const p of parts) size += p.length;
