@@ -7,10 +7,11 @@
  * while a compiler thread rebuilds it.
  *
  * The hot code is what runs per element, frame, sample or box of every clip: ChunkReader
- * (src/ebml/chunk-reader.ts), FragmentAssembler (src/mkv/fragments.ts), BitReader
- * (src/codecs/bits.ts), FragmentChecker (src/codecs/check.ts), Timeline (src/timeline/timeline.ts),
- * SegmentMuxer (src/mp4/index.ts), BoxWriter (src/mp4/boxes.ts) and the per-sample loops of
- * src/mp4/flat.ts; and the objects made per fragment: the MkvFragment that FragmentAssembler opens,
+ * (src/ebml/chunk-reader.ts), ElementReader (src/mkv/element-reader.ts), FragmentAssembler
+ * (src/mkv/fragments.ts), BitReader (src/codecs/bits.ts), FragmentChecker (src/codecs/check.ts),
+ * AudioTranscoder and the FLAC encoder (src/audio), Timeline (src/timeline/timeline.ts),
+ * SegmentMuxer (src/mp4/segment-muxer.ts), TrunRows (src/mp4/fragmented.ts), BoxWriter
+ * (src/mp4/boxes.ts) and the per-sample loops of src/mp4/flat.ts; and the objects made per fragment: the MkvFragment that FragmentAssembler opens,
  * the MkvTrack and KvsTags literals of src/mkv/elements.ts and src/mkv/kvs-tags.ts. Code that runs
  * once per clip or per track need not follow the rules. Three rules keep the hot code compiled:
  *

@@ -8,7 +8,7 @@ import { createFragmentedMuxer } from '../../src/mp4/index.js';
 import { createTimeline } from '../../src/timeline/index.js';
 import { BitReader } from '../../src/codecs/bits.js';
 import { ChunkReader } from '../../src/ebml/index.js';
-import { FragmentAssembler } from '../../src/mkv/fragments.js';
+import { ElementReader } from '../../src/mkv/element-reader.js';
 import { BoxWriter } from '../../src/mp4/boxes.js';
 
 export { clip, fragmentedMp4 } from '../../src/index.js';
@@ -20,7 +20,9 @@ export const hotMethods: Record<string, (...args: never[]) => unknown> = {
   'ChunkReader.fill': ChunkReader.prototype.fill,
   'ChunkReader.read': ChunkReader.prototype.read,
   'ChunkReader.skip': ChunkReader.prototype.skip,
-  'FragmentAssembler.beginBlock': FragmentAssembler.prototype.beginBlock,
+  // The reader's per-element step (FragmentAssembler.beginBlock is inlined into it, so never optimised alone).
+  'ElementReader.readElement': ElementReader.prototype.readElement,
+  'ElementReader.startElement': ElementReader.prototype.startElement,
   'BitReader.bits': BitReader.prototype.bits,
   'BitReader.ue': BitReader.prototype.ue,
   'FragmentChecker.checkPartial': prototypeOf(createCodecChecker()).checkPartial,
