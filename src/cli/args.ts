@@ -67,6 +67,20 @@ export function parseClipSelector(kind: TimestampKind, start: string, end: strin
   };
 }
 
+/** The flags that choose fragments, shared by the commands that write media (parseClipOptions reads them). */
+export const SELECTION_OPTIONS = {
+  start: { type: 'string' },
+  end: { type: 'string' },
+  timestamps: { type: 'string' },
+  'max-fragments': { type: 'string' },
+  'max-bytes': { type: 'string' },
+  duplicates: { type: 'string' },
+} as const;
+
+/** Their usage text. */
+export const SELECTION_USAGE =
+  '[--start T] [--end T] [--timestamps producer|server] [--max-fragments N] [--max-bytes N] [--duplicates first-ingested|highest-fragment-number]';
+
 /** The clip options flags the media-writing commands share; each command takes the ones it offers. */
 interface ClipFlags {
   timestamps?: string;

@@ -8,24 +8,14 @@ import type { FileHandle } from 'node:fs/promises';
 import { wavParts } from '../api/index.js';
 import { wavHeader, streamingWavHeader, type WavFormat } from '../audio/wav.js';
 import { readFragments } from '../mkv/index.js';
-import { parseClipOptions, parseCommandArgs, UsageError } from './args.js';
+import { parseClipOptions, parseCommandArgs, SELECTION_OPTIONS, SELECTION_USAGE, UsageError } from './args.js';
 import { openInputFile, stdinBytes, streamFile, write } from './io.js';
 import { openOutput, writeAllv } from './output.js';
 import type { Command } from './run.js';
 
-const usage =
-  'kvs-clip audio <input|-> -o <out.wav|-> [--start T] [--end T] [--timestamps producer|server] ' +
-  '[--max-fragments N] [--max-bytes N] [--duplicates first-ingested|highest-fragment-number]';
+const usage = `kvs-clip audio <input|-> -o <out.wav|-> ${SELECTION_USAGE}`;
 
-const options = {
-  output: { type: 'string', short: 'o' },
-  start: { type: 'string' },
-  end: { type: 'string' },
-  timestamps: { type: 'string' },
-  'max-fragments': { type: 'string' },
-  'max-bytes': { type: 'string' },
-  duplicates: { type: 'string' },
-} as const;
+const options = { output: { type: 'string', short: 'o' }, ...SELECTION_OPTIONS } as const;
 
 export const audioCommand: Command = {
   name: 'audio',

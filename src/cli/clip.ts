@@ -4,26 +4,19 @@
  */
 import { stat } from 'node:fs/promises';
 import { clip, fragmentedMp4Chunks } from '../api/index.js';
-import { parseClipOptions, parseCommandArgs, UsageError } from './args.js';
+import { parseClipOptions, parseCommandArgs, SELECTION_OPTIONS, SELECTION_USAGE, UsageError } from './args.js';
 import { fragmentedMp4OfFile } from './fragmented-file.js';
 import { openInputFile, stdinBytes, streamFile } from './io.js';
 import { clipFileInTwoPasses } from './two-pass.js';
 import { progressLine, writeFlat, writeFragmented } from './output.js';
 import type { Command } from './run.js';
 
-const usage =
-  'kvs-clip clip <input|-> -o <out.mp4|-> [--fragmented] [--start T] [--end T] [--timestamps producer|server] ' +
-  '[--max-fragments N] [--max-bytes N] [--duplicates first-ingested|highest-fragment-number] [--strict] [--audio copy|flac]';
+const usage = `kvs-clip clip <input|-> -o <out.mp4|-> [--fragmented] ${SELECTION_USAGE} [--strict] [--audio copy|flac]`;
 
 const options = {
   output: { type: 'string', short: 'o' },
   fragmented: { type: 'boolean' },
-  start: { type: 'string' },
-  end: { type: 'string' },
-  timestamps: { type: 'string' },
-  'max-fragments': { type: 'string' },
-  'max-bytes': { type: 'string' },
-  duplicates: { type: 'string' },
+  ...SELECTION_OPTIONS,
   strict: { type: 'boolean' },
   audio: { type: 'string' },
 } as const;
