@@ -49,9 +49,15 @@ export async function* wavStream(input: ClipInput, options: ClipOptions = {}): A
 
 /**
  * The WAV's format once the first audio frames are placed, then its sample bytes in order. Exported
- * for the CLI, which writes the header last when its output can seek.
+ * for the CLI, which writes the header last when its output can seek, and reuses its read buffers:
+ * `onInputDone(offset)` says that no input byte before `offset` will be read again (the samples of
+ * every fragment before the one the timeline holds back have been yielded).
  */
-export async function* wavParts(fragments: FragmentSource, options: ClipOptions): AsyncGenerator<WavFormat | Uint8Array> {
+export async function* wavParts(
+  fragments: FragmentSource,
+  options: ClipOptions,
+  onInputDone?: (byteOffset: number) => void,
+): AsyncGenerator<WavFormat | Uint8Array> {
   const checker = createCodecChecker(options);
   const timeline = createTimeline({ timestamps: timestampKind(options) });
   let assembler: WavAssembler | null = null;
@@ -71,6 +77,7 @@ export async function* wavParts(fragments: FragmentSource, options: ClipOptions)
       const { fragment: checked, error } = checker.checkPartial(fragment);
       if (checked) yield* assemble(timeline.push(audioOf(checked)));
       if (error) throw error;
+      onInputDone?.(fragment.byteOffset);
     }
   } catch (error) {
     failure = { error };

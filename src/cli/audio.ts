@@ -10,6 +10,7 @@ import { wavHeader, streamingWavHeader, type WavFormat } from '../audio/wav.js';
 import { readFragments } from '../mkv/index.js';
 import { parseClipOptions, parseCommandArgs, SELECTION_OPTIONS, SELECTION_USAGE, UsageError } from './args.js';
 import { openInputFile, stdinBytes, streamFile, write } from './io.js';
+import { readFileChunks } from './file-chunks.js';
 import { openOutput, writeAllv } from './output.js';
 import type { Command } from './run.js';
 
@@ -27,7 +28,10 @@ export const audioCommand: Command = {
     const clipOptions = parseClipOptions(values, usage, (warning) => io.stderr.write(`warning: ${warning.code}: ${warning.message}\n`));
     const [input, output] = [positionals[0], values.output];
     const source = input === '-' ? undefined : await openInputFile(input);
-    const parts = wavParts(readFragments(source ? streamFile(source) : stdinBytes(io), clipOptions), clipOptions);
+    // A regular file is read into reused buffers (file-chunks.ts): memory stays flat for a call of hours.
+    const reused = source !== undefined && (await source.stat()).isFile() ? readFileChunks(source.fd) : undefined;
+    const bytesIn = reused ? reused.chunks : source ? streamFile(source) : stdinBytes(io);
+    const parts = wavParts(readFragments(bytesIn, clipOptions), clipOptions, reused && ((offset) => reused.release(offset)));
     let format: WavFormat | null = null;
     let bytes = 0;
     let file: FileHandle | undefined;
