@@ -7,7 +7,8 @@ import { readFragments } from '../mkv/index.js';
 import { createCodecChecker } from '../codecs/index.js';
 import type { CheckedFragment } from '../codecs/types.js';
 import { buildFlatClip } from '../mp4/index.js';
-import { AudioTranscoder } from '../audio/transcode.js';
+import type { AudioTranscoder } from '../audio/transcode.js';
+import { transcoderFor } from './transcoder.js';
 import { finishSelection, fragmentsInRange, timestampKind } from './select.js';
 import { createPayload } from './payload.js';
 import type { ClipInput, ClipOptions, ClipOutput, FragmentSource } from './types.js';
@@ -32,10 +33,16 @@ export async function clipFromFragments(
 ): Promise<ClipOutput> {
   const checker = createCodecChecker(options);
   // Re-encoded as the fragments arrive, before `keep` lets go of their input bytes.
-  const transcoder = new AudioTranscoder(options.audio ?? 'copy');
+  let transcoder: AudioTranscoder | null | undefined;
   const inRange: CheckedFragment[] = [];
   for await (const fragment of fragmentsInRange(fragments, options)) {
-    const { fragment: transcoded, error } = transcoder.apply(checker.check(fragment));
+    const checked = checker.check(fragment);
+    if (transcoder === undefined && checked.configs.length > 0) transcoder = await transcoderFor(options.audio ?? 'copy', checked);
+    if (!transcoder) {
+      inRange.push(keep(checked));
+      continue;
+    }
+    const { fragment: transcoded, error } = transcoder.apply(checked);
     if (error) throw error;
     inRange.push(keep(transcoded));
   }

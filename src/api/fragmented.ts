@@ -7,7 +7,8 @@ import { concatBytes } from '../bytes.js';
 import { readFragments } from '../mkv/index.js';
 import { createCodecChecker } from '../codecs/index.js';
 import { createFragmentedMuxer } from '../mp4/index.js';
-import { AudioTranscoder } from '../audio/transcode.js';
+import type { AudioTranscoder } from '../audio/transcode.js';
+import { transcoderFor } from './transcoder.js';
 import { selectFragments, timestampKind } from './select.js';
 import { streamOf } from './payload.js';
 import type { ClipInput, ClipOptions, FragmentSource, Mp4Segment, Mp4SegmentChunks } from './types.js';
@@ -43,15 +44,20 @@ export async function* fragmentedMp4Chunks(input: ClipInput, options: ClipOption
 async function* chunksFromFragments(fragments: FragmentSource, options: ClipOptions): AsyncGenerator<Mp4SegmentChunks> {
   const muxer = createFragmentedMuxer({ timestamps: timestampKind(options) });
   const checker = createCodecChecker(options);
-  const transcoder = new AudioTranscoder(options.audio ?? 'copy');
+  /** Decided by the first fragment with tracks (undefined before it). */
+  let transcoder: AudioTranscoder | null | undefined;
   let pushed = false;
   /** What broke the stream, thrown once everything before it is out. */
   let failure: { error: unknown } | null = null;
   try {
     for await (const fragment of selectFragments(fragments, options)) {
       const checked = checker.checkPartial(fragment);
+      if (transcoder === undefined && checked.fragment && checked.fragment.configs.length > 0) {
+        transcoder = await transcoderFor(options.audio ?? 'copy', checked.fragment);
+      }
       // The transcoder stops at a frame it cannot re-encode, which comes before any the checker refused.
-      const transcoded = checked.fragment && transcoder.apply(checked.fragment);
+      const transcoded =
+        checked.fragment && (transcoder ? transcoder.apply(checked.fragment) : { fragment: checked.fragment, error: null });
       if (transcoded && transcoded.fragment.frames.length > 0) {
         yield* muxer.push(transcoded.fragment);
         pushed = true;

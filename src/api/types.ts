@@ -2,9 +2,9 @@ import type { ByteSource, MkvFragment } from '../mkv/types.js';
 import type { ReaderWarning } from '../warnings.js';
 import type { CheckOptions } from '../codecs/types.js';
 import type { TimestampKind } from '../timeline/types.js';
-import type { AudioOutput } from '../audio/transcode.js';
+import type { AudioOutput } from '../audio/output.js';
 
-export type { AudioOutput } from '../audio/transcode.js';
+export type { AudioOutput } from '../audio/output.js';
 
 /** GetClip's selector, as the AWS SDK shapes it (Date or epoch seconds). */
 export interface ClipFragmentSelector {

@@ -13,9 +13,7 @@ import { keepLayout } from '../jit.js';
 import { FlacEncoder } from './flac/encoder.js';
 import { dfLaPayload } from './flac/metadata.js';
 import { expandG711 } from './g711.js';
-
-/** What becomes of audio tracks: `'copy'` (GetClip's output) or `'flac'` (G.711 as FLAC too). */
-export type AudioOutput = 'copy' | 'flac';
+import { becomesFlac, type AudioOutput } from './output.js';
 
 /** The largest block a FLAC frame holds (RFC 9639: a 16-bit block size field). */
 const MAX_FLAC_BLOCK = 65535;
@@ -34,11 +32,6 @@ export interface TranscodedFragment {
   fragment: CheckedFragment;
   /** Why a frame could not be re-encoded (the fragment then holds the frames before it), or null. */
   error: InvalidMediaFrameException | null;
-}
-
-/** Whether a track is written as FLAC under `output`. */
-export function becomesFlac(config: TrackConfig, output: AudioOutput): boolean {
-  return config.codec === 'pcm' || (output === 'flac' && (config.codec === 'alaw' || config.codec === 'ulaw'));
 }
 
 /**
