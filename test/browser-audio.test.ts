@@ -4,8 +4,8 @@
  * end. With video, every video frame is decoded; in every case Chromium's audio decoder consumes
  * every byte of the FLAC track (webkitAudioDecodedByteCount equals the FLAC payload kvs-clip wrote,
  * as mp4box.js, an independent parser, counts it), with no media or SourceBuffer error. (mp4box.js
- * warns that it over-reads 'dfLa': its parser loops while the last-block flag is set, the opposite of
- * ISO/IEC 14496-12 FLAC; the samples it lists are unaffected.)
+ * warns that it over-reads 'dfLa': its parser loops while the last-metadata-block flag is set, the
+ * opposite of Xiph's FLAC-in-ISOBMFF encapsulation; the samples it lists are unaffected.)
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

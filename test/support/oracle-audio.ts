@@ -17,8 +17,9 @@ function run(tool: string, args: string[], input?: Uint8Array): { status: number
  * s16le samples. `inputArgs` go before `-i` (a raw format, or `-` for stdin with `stdin` bytes).
  */
 export function ffmpegPcm(file: string, options: { mapping?: string; inputArgs?: string[]; stdin?: Uint8Array } = {}): Int16Array {
-  const args = ['-nostdin', '-v', 'error', ...(options.inputArgs ?? []), '-i', file, '-map', options.mapping ?? '0:a', '-f', 's16le', '-'];
-  const r = run('ffmpeg', options.stdin ? args.slice(1) : args, options.stdin);
+  const stdin = options.stdin ? [] : ['-nostdin'];
+  const args = [...stdin, '-v', 'error', ...(options.inputArgs ?? []), '-i', file, '-map', options.mapping ?? '0:a', '-f', 's16le', '-'];
+  const r = run('ffmpeg', args, options.stdin);
   if (r.status !== 0) throw new Error(`ffmpeg could not decode ${file}: ${r.stderr}`);
   return int16(r.stdout);
 }
