@@ -145,12 +145,14 @@ function writeCall(call: Call, mutate?: (frame: WrittenFrame) => Uint8Array | un
 function expectedWav(call: Call, frames: WrittenFrame[]): Int16Array {
   const width = call.tracks.reduce((n, t) => n + t.channels, 0);
   const firstChannel = call.tracks.map((_, t) => call.tracks.slice(0, t).reduce((n, x) => n + x.channels, 0));
+  // Time in the WAV is wall-clock time from the first sample.
+  const first = Math.min(...frames.map((f) => f.position));
   const end = Math.max(...frames.map((f) => f.position + f.samples.length / call.tracks[f.track - 1].channels));
-  const out = new Int16Array(end * width);
+  const out = new Int16Array((end - first) * width);
   for (const frame of frames) {
     const channels = call.tracks[frame.track - 1].channels;
     for (let i = 0; i < frame.samples.length; i++) {
-      out[(frame.position + Math.floor(i / channels)) * width + firstChannel[frame.track - 1] + (i % channels)] = frame.samples[i];
+      out[(frame.position - first + Math.floor(i / channels)) * width + firstChannel[frame.track - 1] + (i % channels)] = frame.samples[i];
     }
   }
   return out;
@@ -370,49 +372,96 @@ describe('Chime Voice Connector-like calls (one G.711 track, real producer-c fra
  * A fragment of `lengthMs` whose tracks are cut into blocks at arbitrary places, each at least 1 ms
  * long: block times are written in whole ms, and kvs-clip follows the running sample count as long
  * as a block's time is within half a block of it (ms rounding stays within that for blocks ≥ 1 ms).
+ * A track may have no block in a fragment (one side of a call silent, or an empty Cluster).
  */
 function fragmentArbitrary(trackCount: number, samplesPerMs: number) {
-  return fc.record({
-    lengthMs: fc.integer({ min: 1, max: 80 }),
-    cuts: fc.array(fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 8 }), { minLength: trackCount, maxLength: trackCount }),
-    gapMs: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 3, arbitrary: fc.integer({ min: 1, max: 300 }) }, { weight: 1, arbitrary: fc.integer({ min: 10_000, max: 12_000 }) }),
-  }).map(({ lengthMs, cuts, gapMs }) => {
-    const length = lengthMs * samplesPerMs;
-    const blocks = cuts.map((trackCuts) => {
-      const points = [...new Set(trackCuts.map((c) => Math.round((c / 1000) * length)))].sort((a, b) => a - b);
-      const sizes: number[] = [];
-      let previous = 0;
-      for (const point of points) {
-        if (point - previous < samplesPerMs || length - point < samplesPerMs) continue;
-        sizes.push(point - previous);
-        previous = point;
-      }
-      sizes.push(length - previous);
-      return sizes;
+  const trackCuts = fc.option(fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 8 }), { nil: null, freq: 6 });
+  return fc
+    .record({
+      lengthMs: fc.integer({ min: 1, max: 80 }),
+      cuts: fc.array(trackCuts, { minLength: trackCount, maxLength: trackCount }),
+      gapMs: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(0) },
+        { weight: 3, arbitrary: fc.integer({ min: 1, max: 300 }) },
+        // Longer than the WAV assembler's 10 s window.
+        { weight: 1, arbitrary: fc.integer({ min: 10_000, max: 12_000 }) },
+      ),
+    })
+    .map(({ lengthMs, cuts, gapMs }) => {
+      const length = lengthMs * samplesPerMs;
+      const blocks = cuts.map((trackCuts) => {
+        if (trackCuts === null) return [];
+        const points = [...new Set(trackCuts.map((c) => Math.round((c / 1000) * length)))].sort((a, b) => a - b);
+        const sizes: number[] = [];
+        let previous = 0;
+        for (const point of points) {
+          if (point - previous < samplesPerMs || length - point < samplesPerMs) continue;
+          sizes.push(point - previous);
+          previous = point;
+        }
+        sizes.push(length - previous);
+        return sizes;
+      });
+      return { lengthMs, blocks, gapMs };
     });
-    return { lengthMs, blocks, gapMs };
-  });
+}
+
+/**
+ * Fragment start times from lengths and gaps. A track's pause shorter than half its last block is
+ * jitter to kvs-clip (it plays the track on from its running end), not a gap: such a fragment is
+ * moved later until every track's pause is either none or more than half its last block.
+ */
+function startTimes(layout: { lengthMs: number; blocks: number[][]; gapMs: number }[], samplesPerMs: number): number[] {
+  const trackCount = layout[0].blocks.length;
+  const ends: (number | null)[] = Array.from({ length: trackCount }, () => null);
+  const lastBlock = Array.from({ length: trackCount }, () => 0);
+  const starts: number[] = [];
+  let startMs = 0;
+  for (const { lengthMs, blocks, gapMs } of layout) {
+    const isJitter = (t: number) => {
+      const pause = startMs * samplesPerMs - ends[t]!;
+      return blocks[t].length > 0 && ends[t] !== null && pause > 0 && pause <= lastBlock[t] / 2;
+    };
+    while (blocks.some((_, t) => isJitter(t))) startMs++;
+    starts.push(startMs);
+    blocks.forEach((sizes, t) => {
+      if (sizes.length === 0) return;
+      ends[t] = startMs * samplesPerMs + sizes.reduce((a, b) => a + b, 0);
+      lastBlock[t] = sizes[sizes.length - 1];
+    });
+    startMs += lengthMs + gapMs;
+  }
+  return starts;
 }
 
 const callArbitrary: fc.Arbitrary<Call> = fc
   .oneof(
-    fc.record({ kind: fc.constant('connect' as const), rate: fc.constant(8000), tracks: fc.constant<CallTrack[]>([{ codec: 'pcm', channels: 1 }, { codec: 'pcm', channels: 1 }]), codecPrivate: fc.constantFrom(undefined, AAC_LOOKING_PRIVATE) }),
-    fc.record({ kind: fc.constant('pcm' as const), rate: fc.constantFrom(8000, 16000), tracks: fc.array(fc.record({ codec: fc.constant('pcm' as const), channels: fc.integer({ min: 1, max: 2 }) }), { minLength: 1, maxLength: 2 }) }),
-    fc.record({ kind: fc.constant('chime' as const), rate: fc.constant(8000), tracks: fc.tuple(fc.record({ codec: fc.constantFrom<Law>('alaw', 'ulaw'), channels: fc.integer({ min: 1, max: 2 }) })).map((t): CallTrack[] => t) }),
+    fc.record({
+      kind: fc.constant('connect' as const),
+      rate: fc.constant(8000),
+      tracks: fc.constant<CallTrack[]>([{ codec: 'pcm', channels: 1 }, { codec: 'pcm', channels: 1 }]),
+      codecPrivate: fc.constantFrom(undefined, AAC_LOOKING_PRIVATE),
+    }),
+    fc.record({
+      kind: fc.constant('pcm' as const),
+      rate: fc.constantFrom(8000, 16000),
+      tracks: fc.array(fc.record({ codec: fc.constant('pcm' as const), channels: fc.integer({ min: 1, max: 2 }) }), { minLength: 1, maxLength: 2 }),
+    }),
+    fc.record({
+      kind: fc.constant('chime' as const),
+      rate: fc.constant(8000),
+      tracks: fc.tuple(fc.record({ codec: fc.constantFrom<Law>('alaw', 'ulaw'), channels: fc.integer({ min: 1, max: 2 }) })).map((t): CallTrack[] => t),
+    }),
   )
   .chain((base) =>
-    fc.array(fragmentArbitrary(base.tracks.length, base.rate / 1000), { minLength: 1, maxLength: 5 }).map((layout): Call => {
-      let startMs = 0;
-      const fragments = layout.map(({ lengthMs, blocks, gapMs }) => {
-        const fragment = { startMs, blocks };
-        // A gap within half of a track's last block is jitter to kvs-clip, not a gap: make it a real one.
-        const halfLast = Math.max(...blocks.map((b) => b[b.length - 1])) / 2;
-        const gap = gapMs === 0 || gapMs * (base.rate / 1000) > halfLast ? gapMs : Math.floor(halfLast / (base.rate / 1000)) + 1;
-        startMs += lengthMs + gap;
-        return fragment;
-      });
-      return { ...base, fragments };
-    }),
+    fc
+      .array(fragmentArbitrary(base.tracks.length, base.rate / 1000), { minLength: 1, maxLength: 5 })
+      // At least one frame in the call (an empty one is ResourceNotFoundException, tested elsewhere).
+      .filter((layout) => layout.some((f) => f.blocks.some((b) => b.length > 0)))
+      .map((layout): Call => {
+        const starts = startTimes(layout, base.rate / 1000);
+        return { ...base, fragments: layout.map((f, i) => ({ startMs: starts[i], blocks: f.blocks })) };
+      }),
   );
 
 describe('arbitrary fragment layouts (fast-check)', () => {
