@@ -303,7 +303,8 @@ function compare(fragment: MkvFragment, clip: Established, strict: CheckOptions[
       place,
     );
   }
-  let recheck = false;
+  // Amazon Connect's MimeType tag, not the Tracks, says what a PCM track holds: read it in every fragment.
+  let recheck = clip.configs.some((c) => c.codec === 'pcm') || fragment.tags.some((t) => t.name === 'MimeType');
   for (const track of now) {
     const first = clip.tracks.get(track.number)!;
     if (track.codecId !== first.codecId) {

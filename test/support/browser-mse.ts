@@ -1,0 +1,135 @@
+/**
+ * Headless Chromium as an MSE oracle: the system's /usr/bin/chromium driven by playwright-core (fresh
+ * profile, nothing downloaded), one page served from 127.0.0.1 that appends MP4 segments to a
+ * SourceBuffer of a <video> or <audio> element and plays them to the end. It reports what the media
+ * element decoded: video frames (getVideoPlaybackQuality) and audio bytes (webkitAudioDecodedByteCount,
+ * Chromium's count of the compressed audio bytes its decoder consumed).
+ * (test/browser.test.ts has the video-only form of this harness inline.)
+ */
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+
+export interface PlaybackRequest {
+  urls: string[];
+  mime: string;
+  element: 'video' | 'audio';
+  timeoutMs: number;
+}
+
+export interface PlaybackResult {
+  supported: boolean;
+  error: string | null;
+  ended: boolean;
+  duration: number;
+  currentTime: number;
+  buffered: [number, number][];
+  totalVideoFrames: number;
+  corruptedVideoFrames: number;
+  audioDecodedBytes: number;
+}
+
+/** Runs in the page: MSE append of every segment, then muted playback to the end. Self-contained. */
+async function playInPage({ urls, mime, element, timeoutMs }: PlaybackRequest): Promise<PlaybackResult> {
+  const result: PlaybackResult = {
+    supported: MediaSource.isTypeSupported(mime),
+    error: null,
+    ended: false,
+    duration: NaN,
+    currentTime: 0,
+    buffered: [],
+    totalVideoFrames: 0,
+    corruptedVideoFrames: 0,
+    audioDecodedBytes: 0,
+  };
+  if (!result.supported) return result;
+  const media = document.createElement(element);
+  media.muted = true;
+  document.body.appendChild(media);
+  const source = new MediaSource();
+  media.src = URL.createObjectURL(source);
+  try {
+    await new Promise((resolve) => source.addEventListener('sourceopen', resolve, { once: true }));
+    const buffer = source.addSourceBuffer(mime);
+    for (const url of urls) {
+      const data = await (await fetch(url)).arrayBuffer();
+      await new Promise<void>((resolve, reject) => {
+        buffer.addEventListener('updateend', () => resolve(), { once: true });
+        buffer.addEventListener('error', () => reject(new Error(`SourceBuffer error appending ${url}`)), { once: true });
+        buffer.appendBuffer(data);
+      });
+      if (media.error) throw new Error(`media error after ${url}: ${media.error.code} ${media.error.message}`);
+    }
+    source.endOfStream();
+    await media.play();
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not ended after ${timeoutMs} ms at ${media.currentTime}`)), timeoutMs);
+      media.addEventListener('ended', () => (clearTimeout(timer), resolve()), { once: true });
+      media.addEventListener('error', () => (clearTimeout(timer), reject(new Error(`media error ${media.error?.code} ${media.error?.message}`))), { once: true });
+    });
+    result.ended = true;
+  } catch (e) {
+    result.error = String(e);
+  }
+  if (media instanceof HTMLVideoElement) {
+    const quality = media.getVideoPlaybackQuality();
+    result.totalVideoFrames = quality.totalVideoFrames;
+    result.corruptedVideoFrames = quality.corruptedVideoFrames ?? 0;
+  }
+  result.audioDecodedBytes = (media as HTMLMediaElement & { webkitAudioDecodedByteCount: number }).webkitAudioDecodedByteCount;
+  result.duration = source.duration;
+  result.currentTime = media.currentTime;
+  for (let i = 0; i < media.buffered.length; i++) result.buffered.push([media.buffered.start(i), media.buffered.end(i)]);
+  return result;
+}
+
+export interface MsePage {
+  /** Serves each segment at a URL of its own under `name`; returns the URLs in order. */
+  serve(name: string, segments: Uint8Array[]): string[];
+  play(request: PlaybackRequest): Promise<PlaybackResult>;
+  close(): Promise<void>;
+}
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+/** Starts the local server and Chromium, and opens the page. */
+export async function openMsePage(): Promise<MsePage> {
+  const files = new Map<string, Uint8Array>();
+  const server: Server = createServer((req, res) => {
+    const body = files.get(req.url ?? '');
+    if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>kvs-clip MSE</title><body></body>');
+    else if (body) res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const page: Page = await browser.newPage();
+  await page.goto(`${base}/`);
+  return {
+    serve(name, segments) {
+      return segments.map((data, i) => {
+        const path = `/${name}/${i}`;
+        files.set(path, data);
+        return base + path;
+      });
+    },
+    play: (request) => page.evaluate(playInPage, request),
+    async close() {
+      await browser.close();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
