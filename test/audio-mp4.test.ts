@@ -11,12 +11,22 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clip, fragmentedMp4, UnsupportedStreamMediaTypeException, type ClipOptions } from '../src/index.js';
 import { haveSamples } from './support/codecs-samples.js';
-import { cameraStream, connectTags, connectTracks, EPOCH_MS, pcmTrack, s16leBytes, writeTimedStream, type TimedFragment } from './support/audio-streams.js';
+import {
+  cameraStream,
+  connectTags,
+  connectTracks,
+  EPOCH_MS,
+  pcmTrack,
+  s16leBytes,
+  writeTimedStream,
+  type TimedFragment,
+} from './support/audio-streams.js';
 import { decodedVideoHashes, ffmpegPcm, firstDifference, flacTest, hasFlac, probeStreams } from './support/oracle-audio.js';
 import { decodeErrors, hasFfmpeg, packets, tempFile, type Packet } from './support/oracle-ffmpeg.js';
 import { FIXTURES } from './support/mp4-input.js';
 
-if (!hasFfmpeg || !hasFlac) console.warn('SKIPPED: audio-mp4 needs ffmpeg, ffprobe and flac (Debian package flac); they are not all installed');
+if (!hasFfmpeg || !hasFlac)
+  console.warn('SKIPPED: audio-mp4 needs ffmpeg, ffprobe and flac (Debian package flac); they are not all installed');
 const withOracles = describe.skipIf(!hasFfmpeg || !hasFlac);
 if (!haveSamples) console.warn('SKIPPED: audio-mp4 cases on the real producer-c frames (../shared/kvs-samples is absent)');
 
@@ -55,7 +65,9 @@ async function mp4Of(input: Uint8Array, form: Form, options: ClipOptions): Promi
 function relativeTimes(list: Packet[], type: string, withDurations: boolean): { pts: number; duration?: number }[] {
   const origin = Math.min(...list.map((p) => p.pts));
   const us = (seconds: number) => Math.round(seconds * 1e6);
-  return list.filter((p) => p.codecType === type).map((p) => ({ pts: us(p.pts - origin), ...(withDurations ? { duration: us(p.duration) } : {}) }));
+  return list
+    .filter((p) => p.codecType === type)
+    .map((p) => ({ pts: us(p.pts - origin), ...(withDurations ? { duration: us(p.duration) } : {}) }));
 }
 
 const crcsOf = (list: Packet[], type: string) => list.filter((p) => p.codecType === type).map((p) => p.crc);
@@ -83,13 +95,38 @@ const written = (name: string, make: () => Uint8Array) => {
 const G711_CASES: G711Case[] = [
   { name: 'fixtures/kvs-h264-alaw.mkv', law: 'alaw', input: fixture('kvs-h264-alaw.mkv'), video: 'packets' },
   { name: 'fixtures/kvs-h264-ulaw.mkv', law: 'ulaw', input: fixture('kvs-h264-ulaw.mkv'), video: 'packets' },
-  { name: 'fixtures/h264-alaw-laced.mkv (plain Matroska, laced A-law)', law: 'alaw', input: fixture('h264-alaw-laced.mkv'), video: 'packets' },
+  {
+    name: 'fixtures/h264-alaw-laced.mkv (plain Matroska, laced A-law)',
+    law: 'alaw',
+    input: fixture('h264-alaw-laced.mkv'),
+    video: 'packets',
+  },
   ...(haveSamples
     ? ([
-        { name: 'producer-c H.264 + A-law frames, 1 fragment', law: 'alaw', input: written('cam-alaw.mkv', () => cameraStream('alaw', { video: true, fragments: 1 })), video: 'decoded' },
-        { name: 'producer-c H.264 + µ-law frames, 1 fragment', law: 'ulaw', input: written('cam-ulaw.mkv', () => cameraStream('ulaw', { video: true, fragments: 1 })), video: 'decoded' },
-        { name: 'producer-c A-law frames alone, 4 fragments', law: 'alaw', input: written('only-alaw.mkv', () => cameraStream('alaw', { video: false, fragments: 4 })), video: 'none' },
-        { name: 'producer-c µ-law frames alone, 4 fragments', law: 'ulaw', input: written('only-ulaw.mkv', () => cameraStream('ulaw', { video: false, fragments: 4 })), video: 'none' },
+        {
+          name: 'producer-c H.264 + A-law frames, 1 fragment',
+          law: 'alaw',
+          input: written('cam-alaw.mkv', () => cameraStream('alaw', { video: true, fragments: 1 })),
+          video: 'decoded',
+        },
+        {
+          name: 'producer-c H.264 + µ-law frames, 1 fragment',
+          law: 'ulaw',
+          input: written('cam-ulaw.mkv', () => cameraStream('ulaw', { video: true, fragments: 1 })),
+          video: 'decoded',
+        },
+        {
+          name: 'producer-c A-law frames alone, 4 fragments',
+          law: 'alaw',
+          input: written('only-alaw.mkv', () => cameraStream('alaw', { video: false, fragments: 4 })),
+          video: 'none',
+        },
+        {
+          name: 'producer-c µ-law frames alone, 4 fragments',
+          law: 'ulaw',
+          input: written('only-ulaw.mkv', () => cameraStream('ulaw', { video: false, fragments: 4 })),
+          video: 'none',
+        },
       ] satisfies G711Case[])
     : []),
 ];
@@ -113,7 +150,11 @@ withOracles('G.711 with audio: "flac" becomes lossless FLAC, video and timing un
           const out = await mp4Of(new Uint8Array(readFileSync(input)), form, { audio: 'flac' });
           const streams = probeStreams(out.path);
           const audio = streams.find((s) => s.codecType === 'audio')!;
-          expect({ codec: audio.codecName, rate: audio.sampleRate, channels: audio.channels }).toEqual({ codec: 'flac', rate: 8000, channels: 1 });
+          expect({ codec: audio.codecName, rate: audio.sampleRate, channels: audio.channels }).toEqual({
+            codec: 'flac',
+            rate: 8000,
+            channels: 1,
+          });
           expect(streams.map((s) => s.codecType)).toEqual(c.video === 'none' ? ['audio'] : ['video', 'audio']);
           const container = c.video === 'none' ? 'audio/mp4' : 'video/mp4';
           if (form === 'flat') expect(out.mime).toBe(container);
@@ -186,7 +227,7 @@ function testSignal(frames: number, channels: number, seed: number): Int16Array 
   for (let i = 0; i < frames; i++) {
     for (let c = 0; c < channels; c++) {
       state = (state * 1103515245 + 12345) >>> 0;
-      const noise = (state >>> 16) % 2001 - 1000;
+      const noise = ((state >>> 16) % 2001) - 1000;
       const tone = Math.sin((i * (c + 1) * 2 * Math.PI * 440) / 8000) * 30000;
       out[i * channels + c] = Math.max(-32768, Math.min(32767, Math.round(tone + noise)));
     }
@@ -204,8 +245,19 @@ interface PcmLayout {
 }
 
 /** A PCM stream of `layout` and the interleaved samples it holds, per track. */
-function pcmStream(tracks: { number: number; channels: number }[], layout: PcmLayout, trackSpecs: Parameters<typeof writeTimedStream>[0], tags?: () => TimedFragment['tagsAfterCluster']) {
-  const perTrack = tracks.map((t) => testSignal(layout.fragments.flat().reduce((a, b) => a + b, 0), t.channels, 7 + t.number));
+function pcmStream(
+  tracks: { number: number; channels: number }[],
+  layout: PcmLayout,
+  trackSpecs: Parameters<typeof writeTimedStream>[0],
+  tags?: () => TimedFragment['tagsAfterCluster'],
+) {
+  const perTrack = tracks.map((t) =>
+    testSignal(
+      layout.fragments.flat().reduce((a, b) => a + b, 0),
+      t.channels,
+      7 + t.number,
+    ),
+  );
   const used = tracks.map(() => 0);
   let startMs = EPOCH_MS;
   const fragments = layout.fragments.map((blocks): TimedFragment => {
@@ -228,7 +280,17 @@ function pcmStream(tracks: { number: number; channels: number }[], layout: PcmLa
 
 withOracles('16-bit PCM always becomes FLAC whose decode is the PCM written', () => {
   const layouts: [string, PcmLayout][] = [
-    ['A_PCM/INT/LIT mono 16 kHz', { rate: 16000, channels: 1, fragments: [[320, 480, 160, 800], [640, 320, 336]] }],
+    [
+      'A_PCM/INT/LIT mono 16 kHz',
+      {
+        rate: 16000,
+        channels: 1,
+        fragments: [
+          [320, 480, 160, 800],
+          [640, 320, 336],
+        ],
+      },
+    ],
     ['A_PCM/INT/LIT stereo 8 kHz', { rate: 8000, channels: 2, fragments: [[160, 240, 80], [400, 160], [800]] }],
   ];
   for (const [name, layout] of layouts) {
@@ -238,22 +300,37 @@ withOracles('16-bit PCM always becomes FLAC whose decode is the PCM written', ()
       ['fragmented', { audio: 'flac' }],
     ] as [Form, ClipOptions][]) {
       it(`${name}, ${form}, audio: ${options.audio ?? 'default'}`, async () => {
-        const { bytes, samples } = pcmStream([{ number: 1, channels: layout.channels }], layout, [pcmTrack(1, layout.rate, layout.channels)]);
+        const { bytes, samples } = pcmStream([{ number: 1, channels: layout.channels }], layout, [
+          pcmTrack(1, layout.rate, layout.channels),
+        ]);
         const out = await mp4Of(bytes, form, options);
         const [stream] = probeStreams(out.path);
-        expect({ codec: stream.codecName, rate: stream.sampleRate, channels: stream.channels }).toEqual({ codec: 'flac', rate: layout.rate, channels: layout.channels });
+        expect({ codec: stream.codecName, rate: stream.sampleRate, channels: stream.channels }).toEqual({
+          codec: 'flac',
+          rate: layout.rate,
+          channels: layout.channels,
+        });
         expectSamples(ffmpegPcm(out.path), samples[0]);
         expect(decodeErrors(out.path)).toBe('');
         expect(flacTest(out.path).status).toBe(0);
         // The input's frame times and durations, as ffmpeg reads them from the Matroska.
         const flat = form === 'flat';
-        expect(relativeTimes(packets(out.path), 'audio', flat)).toEqual(relativeTimes(packets(tempFile('pcm-in.mkv', bytes)), 'audio', flat));
+        expect(relativeTimes(packets(out.path), 'audio', flat)).toEqual(
+          relativeTimes(packets(tempFile('pcm-in.mkv', bytes)), 'audio', flat),
+        );
       });
     }
   }
 
   it('Amazon Connect tracks (A_AAC + MimeType audio/L16): two FLAC tracks, each the PCM written', async () => {
-    const layout: PcmLayout = { rate: 8000, channels: 1, fragments: [[320, 168, 472], [800, 160]] };
+    const layout: PcmLayout = {
+      rate: 8000,
+      channels: 1,
+      fragments: [
+        [320, 168, 472],
+        [800, 160],
+      ],
+    };
     const tracks = [1, 2].map((number) => ({ number, channels: 1 }));
     const { bytes, samples } = pcmStream(tracks, layout, connectTracks(), () => connectTags('contact-1'));
     for (const form of ['flat', 'fragmented'] as const) {

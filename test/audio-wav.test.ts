@@ -177,7 +177,7 @@ function parseWav(bytes: Uint8Array): ParsedWav {
   const ascii = (at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
   expect([ascii(0), ascii(8)]).toEqual(['RIFF', 'WAVE']);
   const wav: Partial<ParsedWav> = { riffSize: view.getUint32(4, true) };
-  for (let at = 12; at + 8 <= bytes.length; ) {
+  for (let at = 12; at + 8 <= bytes.length;) {
     const size = view.getUint32(at + 4, true);
     if (ascii(at) === 'fmt ') {
       Object.assign(wav, {
@@ -249,10 +249,22 @@ function connectCall(codecPrivate?: Uint8Array): Call {
     ],
     codecPrivate,
     fragments: [
-      { startMs: 0, blocks: [[160, 323, 85, 232], [401, 133, 266]] },
+      {
+        startMs: 0,
+        blocks: [
+          [160, 323, 85, 232],
+          [401, 133, 266],
+        ],
+      },
       { startMs: 100, blocks: [[800], [243, 237, 320]] },
       { startMs: 300, blocks: [[171, 629], [800]] },
-      { startMs: 400, blocks: [[320, 320, 160], [99, 701]] },
+      {
+        startMs: 400,
+        blocks: [
+          [320, 320, 160],
+          [99, 701],
+        ],
+      },
     ],
   };
 }
@@ -294,7 +306,12 @@ describe('Amazon Connect-like calls', () => {
     const { bytes } = writeCall(connectCall());
     const fragments = [];
     for await (const fragment of readFragments(bytes)) fragments.push(fragment);
-    expect(fragments.map((f) => f.tags.find((t) => t.name === 'ContactId')?.value)).toEqual(['contact-0', 'contact-1', 'contact-2', 'contact-3']);
+    expect(fragments.map((f) => f.tags.find((t) => t.name === 'ContactId')?.value)).toEqual([
+      'contact-0',
+      'contact-1',
+      'contact-2',
+      'contact-3',
+    ]);
     expect(fragments[0].tags).toEqual(expect.arrayContaining(connectTags('contact-0')));
     expect(fragments[0].producerTimestamp).toBe(EPOCH_MS);
   });
@@ -328,34 +345,37 @@ describe('Amazon Connect-like calls', () => {
 
 describe('Chime Voice Connector-like calls (one G.711 track, real producer-c frames)', () => {
   for (const law of ['ulaw', 'alaw'] as const) {
-    it.skipIf(!haveSamples || !hasFfmpeg)(`${law}: WAV samples are the reference expansion, placed by fragment timestamps; TransactionId per fragment`, async () => {
-      const data = sampleFrames(law === 'alaw' ? 'alaw/producer-c' : 'mulaw/producer-c', 150);
-      const second = (n: number) => Array.from({ length: n }, () => 160);
-      const call: Call = {
-        kind: 'chime',
-        rate: 8000,
-        tracks: [{ codec: law, channels: 1 }],
-        // 1 s, 1 s, then 1.5 s of nothing, then 1 s: 50 frames of 20 ms each.
-        fragments: [
-          { startMs: 0, blocks: [second(50)] },
-          { startMs: 1000, blocks: [second(50)] },
-          { startMs: 3500, blocks: [second(50)] },
-        ],
-        frameData: [data],
-      };
-      const { bytes, frames } = writeCall(call);
-      const expected = expectedWav(call, frames);
-      const wav = await wavBytes(bytes);
-      expectWav(wav, call, expected, false);
-      const path = tempFile(`chime-${law}.wav`, wav);
-      const [stream] = probeStreams(path);
-      expect(stream).toMatchObject({ codecName: 'pcm_s16le', sampleRate: 8000, channels: 1 });
-      expect(stream.duration).toBeCloseTo(4.5, 6);
-      expect(firstDifference(ffmpegPcm(path), expected)).toBeNull();
-      const transactions = [];
-      for await (const fragment of readFragments(bytes)) transactions.push(fragment.tags.find((t) => t.name === 'TransactionId')?.value);
-      expect(transactions).toEqual(['transaction-0', 'transaction-1', 'transaction-2']);
-    });
+    it.skipIf(!haveSamples || !hasFfmpeg)(
+      `${law}: WAV samples are the reference expansion, placed by fragment timestamps; TransactionId per fragment`,
+      async () => {
+        const data = sampleFrames(law === 'alaw' ? 'alaw/producer-c' : 'mulaw/producer-c', 150);
+        const second = (n: number) => Array.from({ length: n }, () => 160);
+        const call: Call = {
+          kind: 'chime',
+          rate: 8000,
+          tracks: [{ codec: law, channels: 1 }],
+          // 1 s, 1 s, then 1.5 s of nothing, then 1 s: 50 frames of 20 ms each.
+          fragments: [
+            { startMs: 0, blocks: [second(50)] },
+            { startMs: 1000, blocks: [second(50)] },
+            { startMs: 3500, blocks: [second(50)] },
+          ],
+          frameData: [data],
+        };
+        const { bytes, frames } = writeCall(call);
+        const expected = expectedWav(call, frames);
+        const wav = await wavBytes(bytes);
+        expectWav(wav, call, expected, false);
+        const path = tempFile(`chime-${law}.wav`, wav);
+        const [stream] = probeStreams(path);
+        expect(stream).toMatchObject({ codecName: 'pcm_s16le', sampleRate: 8000, channels: 1 });
+        expect(stream.duration).toBeCloseTo(4.5, 6);
+        expect(firstDifference(ffmpegPcm(path), expected)).toBeNull();
+        const transactions = [];
+        for await (const fragment of readFragments(bytes)) transactions.push(fragment.tags.find((t) => t.name === 'TransactionId')?.value);
+        expect(transactions).toEqual(['transaction-0', 'transaction-1', 'transaction-2']);
+      },
+    );
   }
 
   withFfmpeg("a camera's G.711 track (fixtures/kvs-h264-alaw.mkv): the WAV holds the audio alone, as ffmpeg decodes it", async () => {
@@ -439,18 +459,26 @@ const callArbitrary: fc.Arbitrary<Call> = fc
     fc.record({
       kind: fc.constant('connect' as const),
       rate: fc.constant(8000),
-      tracks: fc.constant<CallTrack[]>([{ codec: 'pcm', channels: 1 }, { codec: 'pcm', channels: 1 }]),
+      tracks: fc.constant<CallTrack[]>([
+        { codec: 'pcm', channels: 1 },
+        { codec: 'pcm', channels: 1 },
+      ]),
       codecPrivate: fc.constantFrom(undefined, AAC_LOOKING_PRIVATE),
     }),
     fc.record({
       kind: fc.constant('pcm' as const),
       rate: fc.constantFrom(8000, 16000),
-      tracks: fc.array(fc.record({ codec: fc.constant('pcm' as const), channels: fc.integer({ min: 1, max: 2 }) }), { minLength: 1, maxLength: 2 }),
+      tracks: fc.array(fc.record({ codec: fc.constant('pcm' as const), channels: fc.integer({ min: 1, max: 2 }) }), {
+        minLength: 1,
+        maxLength: 2,
+      }),
     }),
     fc.record({
       kind: fc.constant('chime' as const),
       rate: fc.constant(8000),
-      tracks: fc.tuple(fc.record({ codec: fc.constantFrom<Law>('alaw', 'ulaw'), channels: fc.integer({ min: 1, max: 2 }) })).map((t): CallTrack[] => t),
+      tracks: fc
+        .tuple(fc.record({ codec: fc.constantFrom<Law>('alaw', 'ulaw'), channels: fc.integer({ min: 1, max: 2 }) }))
+        .map((t): CallTrack[] => t),
     }),
   )
   .chain((base) =>
@@ -540,7 +568,9 @@ describe('bad input', () => {
     ['audio/L16 without a rate', 'audio/L16;channels=1;'],
   ] as const) {
     it(`MimeType ${name} in the first fragment: UnsupportedStreamMediaTypeException`, async () => {
-      const bytes = writeTimedStream(connectTracks(), [{ startMs: EPOCH_MS, frames: [{ track: 1, offsetMs: 0, data: new Uint8Array(320) }], tagsAfterCluster: connectTags('c', mimeType) }]);
+      const bytes = writeTimedStream(connectTracks(), [
+        { startMs: EPOCH_MS, frames: [{ track: 1, offsetMs: 0, data: new Uint8Array(320) }], tagsAfterCluster: connectTags('c', mimeType) },
+      ]);
       expect(await audioClipError(bytes)).toBeInstanceOf(UnsupportedStreamMediaTypeException);
       expect((await collect(wavStream(bytes))).error).toBeInstanceOf(UnsupportedStreamMediaTypeException);
     });
@@ -557,14 +587,31 @@ describe('bad input', () => {
       expect(await audioClipError(bytes)).toBeInstanceOf(UnsupportedStreamMediaTypeException);
       const streamed = await collect(wavStream(bytes));
       expect(streamed.error).toBeInstanceOf(UnsupportedStreamMediaTypeException);
-      expectWav(streamed.bytes, call, expectedWav(call, frames.filter((w) => w.fragment < 2)), true);
+      expectWav(
+        streamed.bytes,
+        call,
+        expectedWav(
+          call,
+          frames.filter((w) => w.fragment < 2),
+        ),
+        true,
+      );
     });
   }
 
   it('tracks of different sample rates: UnsupportedStreamMediaTypeException naming track 2', async () => {
-    const bytes = writeTimedStream([pcmTrack(1, 8000, 1), pcmTrack(2, 16000, 1)], [
-      { startMs: EPOCH_MS, frames: [{ track: 1, offsetMs: 0, data: new Uint8Array(320) }, { track: 2, offsetMs: 0, data: new Uint8Array(640) }] },
-    ]);
+    const bytes = writeTimedStream(
+      [pcmTrack(1, 8000, 1), pcmTrack(2, 16000, 1)],
+      [
+        {
+          startMs: EPOCH_MS,
+          frames: [
+            { track: 1, offsetMs: 0, data: new Uint8Array(320) },
+            { track: 2, offsetMs: 0, data: new Uint8Array(640) },
+          ],
+        },
+      ],
+    );
     const error = kvsErrorOf(await audioClipError(bytes));
     expect(error).toMatchObject({ name: 'UnsupportedStreamMediaTypeException', track: 2 });
     expect(error.message).toMatch(/Track 2/);
@@ -574,7 +621,9 @@ describe('bad input', () => {
     const camera = kvsErrorOf(await audioClipError(new Uint8Array(readFileSync(join(FIXTURES, 'kvs-h264-aac.mkv')))));
     expect(camera).toMatchObject({ name: 'UnsupportedStreamMediaTypeException', track: 2 });
     expect(camera.message).toMatch(/Track 2/);
-    const untagged = writeTimedStream(connectTracks(AAC_LOOKING_PRIVATE), [{ startMs: EPOCH_MS, frames: [{ track: 1, offsetMs: 0, data: new Uint8Array(320) }] }]);
+    const untagged = writeTimedStream(connectTracks(AAC_LOOKING_PRIVATE), [
+      { startMs: EPOCH_MS, frames: [{ track: 1, offsetMs: 0, data: new Uint8Array(320) }] },
+    ]);
     const aac = kvsErrorOf(await audioClipError(untagged));
     expect(aac).toMatchObject({ name: 'UnsupportedStreamMediaTypeException', track: 1 });
     expect(aac.message).toMatch(/Track 1/);

@@ -27,12 +27,28 @@ interface PlaybackCase {
 }
 
 const CASES: PlaybackCase[] = [
-  { name: 'fixtures/kvs-h264-alaw.mkv: H.264 + A-law', input: () => new Uint8Array(readFileSync(join(FIXTURES, 'kvs-h264-alaw.mkv'))), element: 'video' },
-  { name: 'fixtures/kvs-h264-ulaw.mkv: H.264 + µ-law', input: () => new Uint8Array(readFileSync(join(FIXTURES, 'kvs-h264-ulaw.mkv'))), element: 'video' },
+  {
+    name: 'fixtures/kvs-h264-alaw.mkv: H.264 + A-law',
+    input: () => new Uint8Array(readFileSync(join(FIXTURES, 'kvs-h264-alaw.mkv'))),
+    element: 'video',
+  },
+  {
+    name: 'fixtures/kvs-h264-ulaw.mkv: H.264 + µ-law',
+    input: () => new Uint8Array(readFileSync(join(FIXTURES, 'kvs-h264-ulaw.mkv'))),
+    element: 'video',
+  },
   ...(haveSamples
     ? ([
-        { name: 'producer-c A-law frames alone (<audio>)', input: () => cameraStream('alaw', { video: false, fragments: 2 }), element: 'audio' },
-        { name: 'producer-c µ-law frames alone (<audio>)', input: () => cameraStream('ulaw', { video: false, fragments: 2 }), element: 'audio' },
+        {
+          name: 'producer-c A-law frames alone (<audio>)',
+          input: () => cameraStream('alaw', { video: false, fragments: 2 }),
+          element: 'audio',
+        },
+        {
+          name: 'producer-c µ-law frames alone (<audio>)',
+          input: () => cameraStream('ulaw', { video: false, fragments: 2 }),
+          element: 'audio',
+        },
       ] satisfies PlaybackCase[])
     : []),
 ];
@@ -47,34 +63,42 @@ describe.skipIf(!hasChromium)("MSE playback of audio: 'flac' output in headless 
   });
 
   for (const [index, c] of CASES.entries()) {
-    it(c.name, async () => {
-      const input = c.input();
-      const segments = [];
-      for await (const segment of fragmentedMp4(input, { audio: 'flac' })) segments.push(segment);
-      const mime = segments[0].mimeType;
-      expect(mime).toMatch(c.element === 'video' ? /^video\/mp4; codecs="avc1\.[0-9a-f]{6},flac"$/ : /^audio\/mp4; codecs="flac"$/);
+    it(
+      c.name,
+      async () => {
+        const input = c.input();
+        const segments = [];
+        for await (const segment of fragmentedMp4(input, { audio: 'flac' })) segments.push(segment);
+        const mime = segments[0].mimeType;
+        expect(mime).toMatch(c.element === 'video' ? /^video\/mp4; codecs="avc1\.[0-9a-f]{6},flac"$/ : /^audio\/mp4; codecs="flac"$/);
 
-      const fmp4 = parseMp4(Buffer.concat(segments.map((s) => s.data)));
-      const flacTrack = fmp4.tracks.find((t) => t.type === 'audio')!;
-      const flacBytes = flacTrack.samples.reduce((n, s) => n + s.data.length, 0);
-      let videoFrames = 0;
-      for await (const fragment of readFragments(input)) videoFrames += fragment.frames.filter((f) => fragment.tracks.find((t) => t.number === f.track)?.type === 'video').length;
+        const fmp4 = parseMp4(Buffer.concat(segments.map((s) => s.data)));
+        const flacTrack = fmp4.tracks.find((t) => t.type === 'audio')!;
+        const flacBytes = flacTrack.samples.reduce((n, s) => n + s.data.length, 0);
+        let videoFrames = 0;
+        for await (const fragment of readFragments(input))
+          videoFrames += fragment.frames.filter((f) => fragment.tracks.find((t) => t.number === f.track)?.type === 'video').length;
 
-      const urls = browser.serve(`case-${index}`, segments.map((s) => s.data));
-      const result = await browser.play({ urls, mime, element: c.element, timeoutMs: 20_000 });
-      console.log(`${c.name}: ${mime}`, JSON.stringify({ ...result, flacBytes, videoFrames }));
-      expect(result.supported).toBe(true);
-      expect(result.error).toBeNull();
-      expect(result.ended).toBe(true);
-      expect(flacBytes).toBeGreaterThan(0);
-      expect(result.audioDecodedBytes).toBe(flacBytes);
-      expect(result.totalVideoFrames).toBe(videoFrames);
-      expect(result.corruptedVideoFrames).toBe(0);
-      expect(result.buffered.length).toBe(1);
-      const [start, end] = result.buffered[0];
-      expect(start).toBeLessThanOrEqual(0.05);
-      expect(end).toBeCloseTo(result.duration, 2);
-      expect(result.currentTime).toBeCloseTo(result.duration, 1);
-    }, 30_000);
+        const urls = browser.serve(
+          `case-${index}`,
+          segments.map((s) => s.data),
+        );
+        const result = await browser.play({ urls, mime, element: c.element, timeoutMs: 20_000 });
+        console.log(`${c.name}: ${mime}`, JSON.stringify({ ...result, flacBytes, videoFrames }));
+        expect(result.supported).toBe(true);
+        expect(result.error).toBeNull();
+        expect(result.ended).toBe(true);
+        expect(flacBytes).toBeGreaterThan(0);
+        expect(result.audioDecodedBytes).toBe(flacBytes);
+        expect(result.totalVideoFrames).toBe(videoFrames);
+        expect(result.corruptedVideoFrames).toBe(0);
+        expect(result.buffered.length).toBe(1);
+        const [start, end] = result.buffered[0];
+        expect(start).toBeLessThanOrEqual(0.05);
+        expect(end).toBeCloseTo(result.duration, 2);
+        expect(result.currentTime).toBeCloseTo(result.duration, 1);
+      },
+      30_000,
+    );
   }
 });

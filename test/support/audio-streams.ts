@@ -39,9 +39,14 @@ function fragmentNumber(index: number): string {
 export function writeTimedStream(tracks: TrackSpec[], fragments: TimedFragment[]): Uint8Array {
   const documents = fragments.map((fragment, index): DocumentSpec => {
     const frames = [...fragment.frames].sort((a, b) => a.offsetMs - b.offsetMs || a.track - b.track);
-    const blocks = frames.map(
-      (f): BlockSpec => ({ kind: 'simple', track: f.track, timeOffset: f.offsetMs, keyframe: f.keyframe ?? true, lacing: 'none', frames: [f.data] }),
-    );
+    const blocks = frames.map((f): BlockSpec => ({
+      kind: 'simple',
+      track: f.track,
+      timeOffset: f.offsetMs,
+      keyframe: f.keyframe ?? true,
+      lacing: 'none',
+      frames: [f.data],
+    }));
     return {
       timecodeScale: 1_000_000,
       tracks,
@@ -57,16 +62,37 @@ export function writeTimedStream(tracks: TrackSpec[], fragments: TimedFragment[]
 
 /** The WAVEFORMATEX of a G.711 track (format tag 6 = A-law, 7 = µ-law; one byte per sample). */
 export function g711CodecPrivate(law: Law, channels = 1, rate = 8000): Uint8Array {
-  return writeWaveFormatEx({ formatTag: law === 'alaw' ? 6 : 7, channels, samplesPerSec: rate, avgBytesPerSec: rate * channels, blockAlign: channels, bitsPerSample: 8, cbSize: 0 });
+  return writeWaveFormatEx({
+    formatTag: law === 'alaw' ? 6 : 7,
+    channels,
+    samplesPerSec: rate,
+    avgBytesPerSec: rate * channels,
+    blockAlign: channels,
+    bitsPerSample: 8,
+    cbSize: 0,
+  });
 }
 
 export function g711Track(number: number, law: Law, channels = 1, rate = 8000, name = 'AUDIO'): TrackSpec {
-  return { number, typeCode: 2, codecId: 'A_MS/ACM', name, codecPrivate: g711CodecPrivate(law, channels, rate), audio: { samplingFrequency: rate, channels, bitDepth: 8 } };
+  return {
+    number,
+    typeCode: 2,
+    codecId: 'A_MS/ACM',
+    name,
+    codecPrivate: g711CodecPrivate(law, channels, rate),
+    audio: { samplingFrequency: rate, channels, bitDepth: 8 },
+  };
 }
 
 /** Matroska's 16-bit little-endian PCM track. */
 export function pcmTrack(number: number, rate: number, channels: number): TrackSpec {
-  return { number, typeCode: 2, codecId: 'A_PCM/INT/LIT', name: 'kinesis_audio', audio: { samplingFrequency: rate, channels, bitDepth: 16 } };
+  return {
+    number,
+    typeCode: 2,
+    codecId: 'A_PCM/INT/LIT',
+    name: 'kinesis_audio',
+    audio: { samplingFrequency: rate, channels, bitDepth: 16 },
+  };
 }
 
 export const CONNECT_MIME_TYPE = 'audio/L16;rate=8000;channels=1;';
@@ -143,8 +169,12 @@ export function cameraStream(law: Law, options: { video: boolean; fragments: num
   const fragments = Array.from({ length: options.fragments }, (_, k): TimedFragment => ({
     startMs: EPOCH_MS + k * fragmentMs,
     frames: [
-      ...video.slice(k * CAMERA_GOP, (k + 1) * CAMERA_GOP).map((data, i) => ({ track: 1, offsetMs: i * VIDEO_STEP_MS, data, keyframe: i === 0 })),
-      ...audio.slice(k * audioPerFragment, (k + 1) * audioPerFragment).map((data, i) => ({ track: audioTrack, offsetMs: i * G711_FRAME_MS, data })),
+      ...video
+        .slice(k * CAMERA_GOP, (k + 1) * CAMERA_GOP)
+        .map((data, i) => ({ track: 1, offsetMs: i * VIDEO_STEP_MS, data, keyframe: i === 0 })),
+      ...audio
+        .slice(k * audioPerFragment, (k + 1) * audioPerFragment)
+        .map((data, i) => ({ track: audioTrack, offsetMs: i * G711_FRAME_MS, data })),
     ],
   }));
   const tracks: TrackSpec[] = options.video

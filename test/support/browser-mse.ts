@@ -4,7 +4,6 @@
  * SourceBuffer of a <video> or <audio> element and plays them to the end. It reports what the media
  * element decoded: video frames (getVideoPlaybackQuality) and audio bytes (webkitAudioDecodedByteCount,
  * Chromium's count of the compressed audio bytes its decoder consumed).
- * (test/browser.test.ts has the video-only form of this harness inline.)
  */
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -69,7 +68,11 @@ async function playInPage({ urls, mime, element, timeoutMs }: PlaybackRequest): 
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`not ended after ${timeoutMs} ms at ${media.currentTime}`)), timeoutMs);
       media.addEventListener('ended', () => (clearTimeout(timer), resolve()), { once: true });
-      media.addEventListener('error', () => (clearTimeout(timer), reject(new Error(`media error ${media.error?.code} ${media.error?.message}`))), { once: true });
+      media.addEventListener(
+        'error',
+        () => (clearTimeout(timer), reject(new Error(`media error ${media.error?.code} ${media.error?.message}`))),
+        { once: true },
+      );
     });
     result.ended = true;
   } catch (e) {

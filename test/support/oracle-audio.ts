@@ -49,7 +49,11 @@ export interface StreamInfo {
 
 /** ffprobe's streams of a file (`-` reads `stdin`). */
 export function probeStreams(file: string, stdin?: Uint8Array): StreamInfo[] {
-  const r = run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,codec_type,sample_rate,channels,start_time,duration', '-of', 'json', file], stdin);
+  const r = run(
+    'ffprobe',
+    ['-v', 'error', '-show_entries', 'stream=codec_name,codec_type,sample_rate,channels,start_time,duration', '-of', 'json', file],
+    stdin,
+  );
   if (r.status !== 0) throw new Error(`ffprobe could not read ${file}: ${r.stderr}`);
   const streams = (JSON.parse(r.stdout.toString('utf8')) as { streams: Record<string, string | number>[] }).streams;
   return streams.map((s) => ({
