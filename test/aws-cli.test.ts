@@ -12,19 +12,24 @@ import type { ClipFragmentSelector } from '../src/api/types.js';
 import { fetchCommand } from '../src/cli/fetch.js';
 import type { CliIo } from '../src/cli/io.js';
 import { runCli } from '../src/cli/run.js';
+import { ffmpegPcm, firstDifference } from './support/oracle-audio.js';
+import { hasFfmpeg } from './support/oracle-ffmpeg.js';
 import { captureFromPlainMatroska, splitCapture, startFakeKvs, type FakeKvs, type StoredFragment } from './support/kvs-server.js';
 
 let server: FakeKvs;
 let capture: Uint8Array;
 let fragments: StoredFragment[];
+/** A camera with G.711 A-law audio, for --audio flac. */
+let phoneCapture: Uint8Array;
 const dir = mkdtempSync(join(tmpdir(), 'kvs-clip-fetch-'));
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
   capture = await captureFromPlainMatroska(new Uint8Array(readFileSync('fixtures/h264-aac.mkv')));
   fragments = await splitCapture(capture);
+  phoneCapture = await captureFromPlainMatroska(new Uint8Array(readFileSync('fixtures/h264-alaw.mkv')));
   server = await startFakeKvs({
-    streams: { cam: fragments },
+    streams: { cam: fragments, phone: await splitCapture(phoneCapture) },
     pageSize: 2,
     shuffleSeed: 11,
     throttle: { GetMediaForFragmentList: 1 },
@@ -84,6 +89,24 @@ describe('kvs-clip fetch', () => {
     const segments: Uint8Array[] = [];
     for await (const segment of fragmentedMp4(capture, { ClipFragmentSelector: selector })) segments.push(segment.data);
     expect(readFileSync(path).equals(Buffer.concat(segments))).toBe(true);
+  });
+
+  it.skipIf(!hasFfmpeg)('--audio flac writes G.711 as FLAC: the A-law input sample for sample, as the offline API makes it', async () => {
+    const phone = await splitCapture(phoneCapture);
+    const [start, end] = [phone[0].producerTimestamp, phone[phone.length - 1].producerTimestamp];
+    const selector: ClipFragmentSelector = {
+      FragmentSelectorType: 'PRODUCER_TIMESTAMP',
+      TimestampRange: { StartTimestamp: new Date(start), EndTimestamp: new Date(end) },
+    };
+    const path = join(dir, 'phone.mp4');
+    const args = ['--start', new Date(start).toISOString(), '--end', new Date(end).toISOString(), '--audio', 'flac'];
+    const result = await run(['--stream', 'phone', '--region', 'us-east-1', '--endpoint', server.url, ...args, '-o', path]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    // ffmpeg decodes the FLAC to exactly its decode of the A-law input.
+    expect(firstDifference(ffmpegPcm(path), ffmpegPcm('fixtures/h264-alaw.mkv'))).toBeNull();
+    const offline = await clip(phoneCapture, { ClipFragmentSelector: selector, audio: 'flac' });
+    expect(readFileSync(path).equals(Buffer.from(offline.Payload.bytes()))).toBe(true);
   });
 
   it('writes to stdout with -o -', async () => {

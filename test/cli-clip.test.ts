@@ -17,6 +17,7 @@ import { buildCli, KVS_H264_AAC, runInProcess, type BuiltCli, type ProcessRun } 
 import { writeKvsStream, type DocumentSpec, type WrittenStream } from './support/kvs-writer.js';
 import { parseMp4 } from './support/oracle-mp4box.js';
 import { decodeErrors, hasFfmpeg, packets, type Packet } from './support/oracle-ffmpeg.js';
+import { ffmpegPcm, firstDifference, probeStreams } from './support/oracle-audio.js';
 
 const FIXTURE = 'fixtures/kvs-h264-aac.mkv';
 if (!hasFfmpeg) console.warn('[cli-clip] ffmpeg/ffprobe are not installed: the ffprobe/ffmpeg oracle tests and CRC checks are skipped');
@@ -553,5 +554,38 @@ describe('kvs-clip clip (in process): the progress line', () => {
       expect(run.stderr).not.toMatch(/[\r\x1b]/);
       expect(run.stderr).toMatch(/^warning: duplicate-timestamp: .*\nwrote /);
     }
+  });
+});
+
+describe('kvs-clip clip --audio flac (built CLI as a process)', () => {
+  const ALAW = 'fixtures/kvs-h264-alaw.mkv';
+
+  // The three output paths: file to file (two passes), --fragmented from a file (reused read
+  // buffers), and stdin to a file (streamed): each re-encodes the G.711 track before letting go of
+  // the input bytes, so the FLAC must decode to exactly ffmpeg's decode of the A-law input.
+  withFfmpeg('G.711 becomes FLAC that decodes to the A-law input on every output path; video packets unchanged', () => {
+    const expected = ffmpegPcm(ALAW, { mapping: '0:a' });
+    const inputVideo = crcs(packets(ALAW), 'video');
+    for (const [name, args, stdin] of [
+      ['flat.mp4', [ALAW], undefined],
+      ['fragmented.mp4', [ALAW, '--fragmented'], undefined],
+      ['stdin.mp4', ['-'], readFileSync(ALAW)],
+    ] as const) {
+      const path = out(`flac-${name}`);
+      const run = cli.run(['clip', ...args, '-o', path, '--audio', 'flac'], stdin && new Uint8Array(stdin));
+      expect(run.status, run.stderr).toBe(0);
+      expect(probeStreams(path).map((s) => s.codecName)).toEqual(['h264', 'flac']);
+      expect(firstDifference(ffmpegPcm(path, { mapping: '0:a' }), expected)).toBeNull();
+      expect(crcs(packets(path), 'video')).toEqual(inputVideo);
+      expect(decodeErrors(path)).toBe('');
+    }
+  });
+
+  it('--audio with another value is a usage error (exit 2), and writes nothing', () => {
+    const path = out('flac-usage.mp4');
+    const run = cli.run(['clip', ALAW, '-o', path, '--audio', 'opus']);
+    expect(run.status).toBe(2);
+    expect(firstLine(run)).toBe('UsageError: --audio must be copy or flac, got opus');
+    expect(existsSync(path)).toBe(false);
   });
 });
