@@ -70,3 +70,15 @@ export function deinterleavePcm16(bytes: Uint8Array, channels: number, littleEnd
   }
   return out;
 }
+
+/**
+ * Little-endian 16-bit samples (`s16le`, channels left interleaved) into `output`, from bytes at any
+ * alignment: a Matroska frame is a view anywhere in its chunk.
+ *
+ * @param bytes The samples' bytes; a trailing odd byte is ignored.
+ * @param output At least `bytes.length / 2` samples long.
+ */
+export function readPcm16le(bytes: Uint8Array, output: Int16Array): void {
+  const n = bytes.length >> 1;
+  for (let i = 0; i < n; i++) output[i] = ((bytes[2 * i] | (bytes[2 * i + 1] << 8)) << 16) >> 16;
+}

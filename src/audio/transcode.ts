@@ -12,15 +12,15 @@ import type { MkvFrame } from '../mkv/types.js';
 import { keepLayout } from '../jit.js';
 import { FlacEncoder } from './flac/encoder.js';
 import { dfLaPayload } from './flac/metadata.js';
-import { expandG711 } from './g711.js';
 import { becomesFlac, type AudioOutput } from './output.js';
+import { readPcm16le } from './pcm.js';
 
 /** The largest block a FLAC frame holds (RFC 9639: a 16-bit block size field). */
 const MAX_FLAC_BLOCK = 65535;
 /** The highest rate a FLAC STREAMINFO can state (20 bits). */
 const MAX_FLAC_RATE = 0xfffff;
 
-/** A track that is re-encoded: its encoder, its FLAC config, and a reusable sample buffer. */
+/** A track that is re-encoded: its encoder, its FLAC config, and a reusable buffer for PCM samples. */
 interface Reencoded {
   source: TrackConfig;
   encoder: FlacEncoder;
@@ -119,16 +119,9 @@ function encodeFrame(track: Reencoded, frame: MkvFrame, index: number, fragment:
       { ...placeOf(fragment), track: source.trackNumber },
     );
   }
-  if (track.samples.length < count) track.samples = new Int16Array(Math.max(count, 2 * track.samples.length));
-  const samples = track.samples;
-  if (source.codec === 'pcm') readPcm16(frame.data, samples);
-  else expandG711(source.codec === 'alaw' ? 'alaw' : 'ulaw', frame.data, samples);
   // The encoder hands out views of its own slabs; each frame's bytes stay valid (slabs are not reused).
-  return encoder.encodeInterleaved(samples, length);
-}
-
-/** Little-endian 16-bit samples from bytes at any alignment. */
-function readPcm16(bytes: Uint8Array, out: Int16Array): void {
-  const n = bytes.length >> 1;
-  for (let i = 0; i < n; i++) out[i] = ((bytes[2 * i] | (bytes[2 * i + 1] << 8)) << 16) >> 16;
+  if (source.codec !== 'pcm') return encoder.encodeG711(source.codec === 'alaw' ? 'alaw' : 'ulaw', frame.data, length);
+  if (track.samples.length < count) track.samples = new Int16Array(Math.max(count, 2 * track.samples.length));
+  readPcm16le(frame.data, track.samples);
+  return encoder.encodeInterleaved(track.samples, length);
 }

@@ -11,6 +11,7 @@ import type { TrackConfig } from '../codecs/types.js';
 import { UnsupportedStreamMediaTypeException } from '../errors.js';
 import type { TimedSegment, TimedTrack } from '../timeline/types.js';
 import { expandG711 } from './g711.js';
+import { readPcm16le } from './pcm.js';
 import type { WavFormat } from './wav.js';
 
 /** How much audio the window holds before it is emitted: a bound on memory, whatever the gaps. */
@@ -111,9 +112,8 @@ export class WavAssembler {
     const frames = Math.min(count / channels, duration);
     if (this.#scratch.length < count) this.#scratch = new Int16Array(count);
     const samples = this.#scratch;
-    if (config.codec === 'pcm') {
-      for (let i = 0; i < count; i++) samples[i] = ((data[2 * i] | (data[2 * i + 1] << 8)) << 16) >> 16;
-    } else expandG711(config.codec === 'alaw' ? 'alaw' : 'ulaw', data, samples);
+    if (config.codec === 'pcm') readPcm16le(data, samples);
+    else expandG711(config.codec === 'alaw' ? 'alaw' : 'ulaw', data, samples);
     const start = Math.max(position, this.#emitted);
     const skip = start - position;
     if (skip >= frames) return; // already emitted: a track that arrived too late for its place

@@ -2,41 +2,40 @@
  * MSB-first bit writer for FLAC frames: a 32-bit accumulator flushed as big-endian words into a
  * growable byte buffer.
  *
- * `acc` holds the pending bits in its low `32 - free` bits; whatever sits above them is left over
- * from earlier values and falls off the top when the word is completed (`acc << free`), so values
- * never need masking against the accumulator. Capacity is reserved up front (`reserve`) by callers
+ * The accumulator holds the pending bits in its low `32 - free` bits; whatever sits above them is
+ * left over from earlier values and falls off the top when the word is completed (`acc << free`),
+ * so values never need masking against the accumulator. Capacity is reserved up front (`reserve`) by callers
  * that know their size, so the hot loops write without bounds checks: a write past the end of a
  * typed array is silently dropped by JavaScript, and the encoder compares the final position with
  * the size it computed before writing.
  */
 export class BitWriter {
   /** The buffer; replaced by a larger one when `reserve` grows it. */
-  bytes: Uint8Array;
+  declare bytes: Uint8Array;
   /** Index of the next whole byte (bits still in the accumulator are not counted). */
-  pos: number;
-  private acc: number;
-  private free: number;
+  declare pos: number;
+  /** [0]: the accumulator; [1]: free bits in it (1..32). */
+  declare private readonly state: Int32Array;
 
   constructor(capacity = 4096) {
     this.bytes = new Uint8Array(capacity);
     this.pos = 0;
-    this.acc = 0;
-    this.free = 32;
+    this.state = Int32Array.of(0, 32);
   }
 
   /** Starts again at byte 0 (the buffer is kept). */
   reset(): void {
     this.pos = 0;
-    this.acc = 0;
-    this.free = 32;
+    this.state[0] = 0;
+    this.state[1] = 32;
   }
 
   /** Continues in `bytes` at byte `pos` (the caller guarantees the room), with nothing pending. */
   start(bytes: Uint8Array, pos: number): void {
     this.bytes = bytes;
     this.pos = pos;
-    this.acc = 0;
-    this.free = 32;
+    this.state[0] = 0;
+    this.state[1] = 32;
   }
 
   /** Makes room for `byteCount` more bytes after the current position (plus the accumulator). */
@@ -50,10 +49,10 @@ export class BitWriter {
 
   /** Bits written so far, including the ones still in the accumulator. */
   get bitLength(): number {
-    return this.pos * 8 + (32 - this.free);
+    return this.pos * 8 + (32 - this.state[1]);
   }
 
-  /** Writes a whole byte; only valid while byte-aligned (frame headers). */
+  /** Writes 8 bits (the frame header's bytes). */
   byte(value: number): void {
     this.bits(value & 0xff, 8);
   }
@@ -71,13 +70,14 @@ export class BitWriter {
     }
     if (n === 0) return;
     const v = value & ((1 << n) - 1);
-    let free = this.free;
+    const state = this.state;
+    const free = state[1];
     if (n < free) {
-      this.acc = (this.acc << n) | v;
-      free -= n;
+      state[0] = (state[0] << n) | v;
+      state[1] = free - n;
     } else {
       const rest = n - free;
-      const word = (this.acc << free) | (v >>> rest);
+      const word = (state[0] << free) | (v >>> rest);
       const b = this.bytes;
       const p = this.pos;
       b[p] = word >>> 24;
@@ -85,10 +85,9 @@ export class BitWriter {
       b[p + 2] = word >>> 8;
       b[p + 3] = word;
       this.pos = p + 4;
-      this.acc = v;
-      free = 32 - rest;
+      state[0] = v;
+      state[1] = 32 - rest;
     }
-    this.free = free;
   }
 
   /** Writes `count` zero bits. */
@@ -111,8 +110,9 @@ export class BitWriter {
       for (let i = start; i < end; i++) this.bits(x[i], n);
       return;
     }
-    let acc = this.acc;
-    let free = this.free;
+    const state = this.state;
+    let acc = state[0];
+    let free = state[1];
     let p = this.pos;
     const b = this.bytes;
     for (let i = start; i < end; i++) {
@@ -132,8 +132,8 @@ export class BitWriter {
         free = 32 - rest;
       }
     }
-    this.acc = acc;
-    this.free = free;
+    state[0] = acc;
+    state[1] = free;
     this.pos = p;
   }
 
@@ -143,8 +143,9 @@ export class BitWriter {
    * a one) followed by the low k bits of u. Callers guarantee |r| < 2^30.
    */
   riceRun(r: Int32Array, start: number, end: number, k: number): void {
-    let acc = this.acc;
-    let free = this.free;
+    const state = this.state;
+    let acc = state[0];
+    let free = state[1];
     let p = this.pos;
     const b = this.bytes;
     const mask = (1 << k) - 1;
@@ -191,16 +192,17 @@ export class BitWriter {
         free = 32 - rest;
       }
     }
-    this.acc = acc;
-    this.free = free;
+    state[0] = acc;
+    state[1] = free;
     this.pos = p;
   }
 
   /** Pads with zero bits to a byte boundary and writes out the accumulator; `pos` is then exact. */
   alignToByte(): void {
-    const pending = 32 - this.free;
+    const state = this.state;
+    const pending = 32 - state[1];
     if (pending === 0) return;
-    const word = this.acc << this.free;
+    const word = state[0] << state[1];
     const b = this.bytes;
     let p = this.pos;
     b[p++] = word >>> 24;
@@ -208,7 +210,7 @@ export class BitWriter {
     if (pending > 16) b[p++] = word >>> 8;
     if (pending > 24) b[p++] = word;
     this.pos = p;
-    this.acc = 0;
-    this.free = 32;
+    state[0] = 0;
+    state[1] = 32;
   }
 }

@@ -14,22 +14,14 @@
  * channels the encoder also tries left/side, right/side and mid/side and keeps the smallest pair.
  *
  * The exact size of every subframe is counted before anything is written, so a frame is written
- * once, into a buffer of its exact size. Working memory belongs to the encoder and is reused: after
- * the first frames, encoding allocates only the returned frame.
+ * once, straight to its place in a 64 KiB slab that the following frames share. Working memory (the
+ * {@link Workspace}) is one per module and reused: after the first frames, encoding allocates only
+ * the view it returns (and a new slab every 64 KiB of output).
  */
 import { ALAW_TO_PCM16, ULAW_TO_PCM16, type G711Law } from '../g711.js';
 import { BitWriter } from './bit-writer.js';
 import { crc16 } from './crc.js';
-import {
-  bitDepthCode,
-  LEFT_SIDE,
-  MAX_FRAME_HEADER_SIZE,
-  MID_SIDE,
-  RIGHT_SIDE,
-  sampleRateCode,
-  writeFrameHeader,
-  type FrameHeaderFields,
-} from './frame-header.js';
+import { bitDepthCode, LEFT_SIDE, MAX_FRAME_HEADER_SIZE, MID_SIDE, RIGHT_SIDE, sampleRateCode, writeFrameHeader } from './frame-header.js';
 import { LpcAnalyzer, MAX_LPC_ORDER, quantizeCoefficients } from './lpc.js';
 import type { FlacStreamInfo } from './metadata.js';
 import { MAX_PARTITION_ORDER, RicePlan, RicePlanner } from './rice.js';
@@ -56,7 +48,7 @@ export interface FlacEncoderOptions {
   maxBlockSize?: number;
   /** Highest LPC order tried, 0..32 (default 8; 0 = fixed predictors only; above 12 leaves the subset at ≤ 48 kHz). */
   maxLpcOrder?: number;
-  /** LPC coefficient precision in bits, 5..15 (default: from the block size, 7 at 160 samples up to 13). */
+  /** LPC coefficient precision in bits, 5..15 (default: from the block size, 6 at 160 samples up to 13). */
   lpcPrecision?: number;
   /** Try every LPC order up to the maximum instead of the one with the smallest estimate (slower). */
   exhaustiveLpcSearch?: boolean;
@@ -64,7 +56,7 @@ export interface FlacEncoderOptions {
   maxPartitionOrder?: number;
   /**
    * Escaped (unencoded) residual partitions when smaller than Rice codes (default true). RFC 9639
-   * App. B.5 notes some minor decoders mishandle them; libFLAC and ffmpeg (Chrome, Firefox) do not.
+   * Appendix C.4 notes some decoders mishandle them; libFLAC and ffmpeg (Chrome, Firefox) do not.
    */
   escapeCodes?: boolean;
   /** Try left/side, right/side and mid/side for two channels (default true). */
@@ -84,23 +76,29 @@ const RESIDUAL_LIMIT = 0x40000000;
 
 /** One channel's candidate subframe: the samples it codes and how. */
 class Subframe {
-  kind: number;
+  declare kind: number;
   /** Bits per sample of the input to this subframe (bps, or bps + 1 for a side channel). */
-  inputBits: number;
+  declare inputBits: number;
   /** Wasted bits (k of §9.2.2) and the bits per sample left after removing them. */
-  wasted: number;
-  sampleBits: number;
-  order: number;
-  precision: number;
-  shift: number;
-  constant: number;
+  declare wasted: number;
+  declare sampleBits: number;
+  declare order: number;
+  declare precision: number;
+  declare shift: number;
+  declare constant: number;
+  /**
+   * OR of all samples (their common trailing zero bits are the wasted bits) and OR of each sample
+   * XOR the first (0 when all are equal), gathered by whatever loop filled `samples`.
+   */
+  declare or: number;
+  declare diff: number;
   /** Exact size in bits. */
-  bits: number;
+  declare bits: number;
   /** The samples (shifted right by `wasted` once analysed). */
-  samples: Int32Array;
-  residual: Int32Array;
-  plan: RicePlan;
-  readonly coefs: Int32Array;
+  declare samples: Int32Array;
+  declare residual: Int32Array;
+  declare plan: RicePlan;
+  declare readonly coefs: Int32Array;
 
   constructor(capacity: number) {
     this.kind = VERBATIM;
@@ -111,6 +109,8 @@ class Subframe {
     this.precision = 0;
     this.shift = 0;
     this.constant = 0;
+    this.or = 0;
+    this.diff = 0;
     this.bits = 0;
     this.samples = new Int32Array(capacity);
     this.residual = new Int32Array(capacity);
@@ -126,9 +126,12 @@ function checkOption(name: string, value: number, min: number, max: number): num
   return value;
 }
 
-/** Default LPC precision for a block size: about log2(n), 7 bits at 160 samples, 12 at 4096. */
+/**
+ * Default LPC precision for a block size: floor(log2(n)) - 1, so 6 bits at 160 samples, 11 at 4096
+ * (measured on speech-like signals at 160..4096 samples: within 0.5% of the best fixed choice).
+ */
 function defaultPrecision(n: number): number {
-  const p = 31 - Math.clz32(n);
+  const p = 30 - Math.clz32(n);
   return p < 5 ? 5 : p > 13 ? 13 : p;
 }
 
@@ -136,6 +139,65 @@ function defaultPrecision(n: number): number {
 function ceilLog2(v: number): number {
   return v <= 1 ? 0 : 32 - Math.clz32(v - 1);
 }
+
+/**
+ * The encoder's working memory: subframe candidates, residual and Rice planning buffers, LPC
+ * analysis, the bit writer. Nothing in it outlives one `encode` call, so one instance serves every
+ * encoder of the module (calls never interleave: they are synchronous). An encoder then costs little
+ * more than its output slab, and these objects, with the code V8 optimised for them, live for good
+ * (see {@link lastEncoder} for why that matters).
+ */
+class Workspace {
+  /** Subframes: one per channel, plus mid and side when trying stereo decorrelation. */
+  declare slots: Subframe[];
+  declare capacity: number;
+  /** Candidate under evaluation, swapped into a slot when it wins. */
+  declare candResidual: Int32Array;
+  declare candPlan: RicePlan;
+  declare readonly candCoefs: Int32Array;
+  declare readonly planner: RicePlanner;
+  /** [0]: mean folded residual of the last LPC candidate (0 when it was not computed). */
+  declare readonly lastLpcMean: Float64Array;
+  declare readonly lpc: LpcAnalyzer;
+  declare readonly writer: BitWriter;
+  declare readonly header: Uint8Array;
+
+  constructor() {
+    this.slots = [];
+    this.capacity = 0;
+    this.candResidual = new Int32Array(0);
+    this.candPlan = new RicePlan();
+    this.candCoefs = new Int32Array(MAX_LPC_ORDER);
+    this.planner = new RicePlanner();
+    this.lastLpcMean = new Float64Array(1);
+    this.lpc = new LpcAnalyzer(0.5);
+    this.writer = new BitWriter(0);
+    this.header = new Uint8Array(MAX_FRAME_HEADER_SIZE);
+  }
+
+  /** Makes sure there are `count` subframes of at least `n` samples. */
+  ensure(count: number, n: number): void {
+    if (n > this.capacity) {
+      const capacity = Math.max(n, Math.min(65535, this.capacity * 2), 256);
+      this.slots = [];
+      this.candResidual = new Int32Array(capacity);
+      this.capacity = capacity;
+    }
+    while (this.slots.length < count) this.slots.push(new Subframe(this.capacity));
+  }
+}
+
+const workspace = new Workspace();
+
+/**
+ * The encoder that wrote the latest frame, kept until another one does (with its current slab, at
+ * most 64 KiB). When no encoder that had encoded was alive at a full garbage collection, V8
+ * deoptimised every encoder function ("weak objects") and the next clip ran 4-7x the CPU time until
+ * it re-optimised (measured: one encoder per clip, a collection between clips, 160-sample A-law
+ * frames). An idle encoder made when the module loads did not prevent it; keeping the latest one
+ * does. The same concern as src/jit.ts, handled locally.
+ */
+const lastEncoder: FlacEncoder[] = [];
 
 /**
  * Encodes blocks of PCM samples into FLAC frames, one frame per call, for a stream whose STREAMINFO
@@ -150,44 +212,34 @@ function ceilLog2(v: number): number {
  * ```
  */
 export class FlacEncoder {
-  readonly sampleRate: number;
-  readonly channels: number;
-  readonly bitsPerSample: number;
+  declare readonly sampleRate: number;
+  declare readonly channels: number;
+  declare readonly bitsPerSample: number;
   /** The fixed block size, or 0 for a variable block size stream. */
-  readonly blockSize: number;
-  private readonly maxBlock: number;
-  private readonly maxLpcOrder: number;
-  private readonly lpcPrecision: number;
-  private readonly exhaustive: boolean;
-  private readonly maxPartitionOrder: number;
-  private readonly escapes: boolean;
-  private readonly decorrelate: boolean;
-  private readonly rateCode: number;
-  private readonly depthCode: number;
+  declare readonly blockSize: number;
+  declare private readonly maxBlock: number;
+  declare private readonly maxLpcOrder: number;
+  declare private readonly lpcPrecision: number;
+  declare private readonly exhaustive: boolean;
+  declare private readonly maxPartitionOrder: number;
+  declare private readonly escapes: boolean;
+  declare private readonly decorrelate: boolean;
+  declare private readonly rateCode: number;
+  declare private readonly depthCode: number;
 
-  /** Subframes: one per channel, plus mid and side when trying stereo decorrelation. */
-  private slots: Subframe[];
-  private capacity: number;
-  /** Candidate under evaluation, swapped into a slot when it wins. */
-  private candResidual: Int32Array;
-  private candPlan: RicePlan;
-  private readonly candCoefs: Int32Array;
-  private readonly planner: RicePlanner;
-  private readonly lpc: LpcAnalyzer;
-  private readonly writer: BitWriter;
-  private slab: Uint8Array;
-  private slabPos: number;
-  private readonly header: Uint8Array;
-  private readonly headerFields: FrameHeaderFields;
+  /** Working memory, shared by every encoder (see {@link Workspace}). */
+  declare private readonly ws: Workspace;
+  declare private slab: Uint8Array;
+  declare private slabPos: number;
 
-  private frames: number;
-  private samplesDone: number;
-  private lastBlock: number;
-  private minBlockExceptLast: number;
-  private maxBlockSeen: number;
-  private minFrameBytes: number;
-  private maxFrameBytes: number;
-  private ended: boolean;
+  declare private frames: number;
+  declare private samplesDone: number;
+  declare private lastBlock: number;
+  declare private minBlockExceptLast: number;
+  declare private maxBlockSeen: number;
+  declare private minFrameBytes: number;
+  declare private maxFrameBytes: number;
+  declare private ended: boolean;
 
   constructor(options: FlacEncoderOptions) {
     this.sampleRate = checkOption('sample rate', options.sampleRate, 1, 0xfffff);
@@ -204,25 +256,9 @@ export class FlacEncoder {
     this.rateCode = sampleRateCode(this.sampleRate);
     this.depthCode = bitDepthCode(this.bitsPerSample);
 
-    this.capacity = 0;
-    this.slots = [];
-    this.candResidual = new Int32Array(0);
-    this.candPlan = new RicePlan();
-    this.candCoefs = new Int32Array(MAX_LPC_ORDER);
-    this.planner = new RicePlanner();
-    this.lpc = new LpcAnalyzer(0.5);
-    this.writer = new BitWriter(0);
+    this.ws = workspace;
     this.slab = new Uint8Array(0);
     this.slabPos = 0;
-    this.header = new Uint8Array(MAX_FRAME_HEADER_SIZE);
-    this.headerFields = {
-      variable: this.blockSize === 0,
-      blockSize: 0,
-      rateCode: this.rateCode,
-      channelCode: 0,
-      depthCode: this.depthCode,
-      number: 0,
-    };
 
     this.frames = 0;
     this.samplesDone = 0;
@@ -266,7 +302,7 @@ export class FlacEncoder {
     for (let c = 0; c < this.channels; c++) {
       const src = channels[c];
       if (src.length < n) throw new RangeError(`FLAC encoder: channel ${c} has ${src.length} samples, the block ${n}`);
-      this.load(src, 0, 1, n, this.slots[c].samples);
+      this.load(src, 0, 1, n, this.ws.slots[c]);
     }
     return this.finishBlock(n);
   }
@@ -284,7 +320,7 @@ export class FlacEncoder {
     const n = length ?? Math.floor(samples.length / ch);
     if (samples.length < n * ch) throw new RangeError(`FLAC encoder: ${samples.length} interleaved samples for ${n} × ${ch}`);
     this.startBlock(n);
-    for (let c = 0; c < ch; c++) this.load(samples, c, ch, n, this.slots[c].samples);
+    for (let c = 0; c < ch; c++) this.load(samples, c, ch, n, this.ws.slots[c]);
     return this.finishBlock(n);
   }
 
@@ -306,8 +342,19 @@ export class FlacEncoder {
     this.startBlock(n);
     const table = law === 'alaw' ? ALAW_TO_PCM16 : ULAW_TO_PCM16;
     for (let c = 0; c < ch; c++) {
-      const dst = this.slots[c].samples;
-      for (let i = 0, j = c; i < n; i++, j += ch) dst[i] = table[bytes[j]];
+      const sf = this.ws.slots[c];
+      const dst = sf.samples;
+      const v0 = table[bytes[c]];
+      let or = 0;
+      let diff = 0;
+      for (let i = 0, j = c; i < n; i++, j += ch) {
+        const v = table[bytes[j]];
+        dst[i] = v;
+        or |= v;
+        diff |= v ^ v0;
+      }
+      sf.or = or;
+      sf.diff = diff;
     }
     return this.finishBlock(n);
   }
@@ -368,13 +415,7 @@ export class FlacEncoder {
   }
 
   private grow(n: number): void {
-    if (n <= this.capacity) return;
-    const capacity = Math.max(n, Math.min(65535, this.capacity * 2));
-    const count = this.decorrelate ? 4 : this.channels;
-    this.slots = [];
-    for (let i = 0; i < count; i++) this.slots.push(new Subframe(capacity));
-    this.candResidual = new Int32Array(capacity);
-    this.capacity = capacity;
+    this.ws.ensure(this.decorrelate ? 4 : this.channels, n);
   }
 
   private startBlock(n: number): void {
@@ -383,7 +424,6 @@ export class FlacEncoder {
       if (this.ended)
         throw new RangeError(`FLAC encoder: a fixed block size stream ends with its one short block (${this.lastBlock} samples)`);
       if (n > this.blockSize) throw new RangeError(`FLAC encoder: block of ${n} samples in a stream of ${this.blockSize}-sample blocks`);
-      if (n < this.blockSize) this.ended = true;
       if (this.frames >= 0x7fffffff) throw new RangeError('FLAC encoder: more than 2^31 - 1 frames');
     } else {
       if (n > this.maxBlock) throw new RangeError(`FLAC encoder: block of ${n} samples, larger than the stated maximum ${this.maxBlock}`);
@@ -392,11 +432,22 @@ export class FlacEncoder {
     this.grow(n);
   }
 
-  /** Copies samples `src[first + i * step]` into `dst`, checking they fit the bit depth. */
-  private load(src: ArrayLike<number>, first: number, step: number, n: number, dst: Int32Array): void {
+  /** Copies samples `src[first + i * step]` into `sf.samples`, checking they fit the bit depth. */
+  private load(src: ArrayLike<number>, first: number, step: number, n: number, sf: Subframe): void {
     const bps = this.bitsPerSample;
+    const dst = sf.samples;
+    const v0 = src[first] | 0;
+    let or = 0;
+    let diff = 0;
     if (src instanceof Int16Array && bps >= 16) {
-      for (let i = 0, j = first; i < n; i++, j += step) dst[i] = src[j];
+      for (let i = 0, j = first; i < n; i++, j += step) {
+        const v = src[j];
+        dst[i] = v;
+        or |= v;
+        diff |= v ^ v0;
+      }
+      sf.or = or;
+      sf.diff = diff;
       return;
     }
     const hi = 2 ** (bps - 1) - 1;
@@ -404,9 +455,13 @@ export class FlacEncoder {
     let bad = false;
     for (let i = 0, j = first; i < n; i++, j += step) {
       const v = src[j];
-      if (!(v >= lo && v <= hi)) bad = true;
+      if ((v | 0) !== v || v < lo || v > hi) bad = true;
       dst[i] = v;
+      or |= v;
+      diff |= v ^ v0;
     }
+    sf.or = or;
+    sf.diff = diff;
     if (bad) {
       for (let i = 0, j = first; i < n; i++, j += step) {
         const v = src[j];
@@ -417,7 +472,7 @@ export class FlacEncoder {
 
   private finishBlock(n: number): Uint8Array {
     const bps = this.bitsPerSample;
-    const slots = this.slots;
+    const slots = this.ws.slots;
     let channelCode = this.channels - 1;
     let first = 0;
     let second = 1;
@@ -426,12 +481,28 @@ export class FlacEncoder {
       const right = slots[1].samples;
       const mid = slots[2].samples;
       const side = slots[3].samples;
+      const m0 = (left[0] + right[0]) >> 1;
+      const s0 = left[0] - right[0];
+      let mOr = 0;
+      let mDiff = 0;
+      let sOr = 0;
+      let sDiff = 0;
       for (let i = 0; i < n; i++) {
         const l = left[i];
         const r = right[i];
-        mid[i] = (l + r) >> 1;
-        side[i] = l - r;
+        const m = (l + r) >> 1;
+        const d = l - r;
+        mid[i] = m;
+        side[i] = d;
+        mOr |= m;
+        mDiff |= m ^ m0;
+        sOr |= d;
+        sDiff |= d ^ s0;
       }
+      slots[2].or = mOr;
+      slots[2].diff = mDiff;
+      slots[3].or = sOr;
+      slots[3].diff = sDiff;
       this.analyze(slots[0], n, bps);
       this.analyze(slots[1], n, bps);
       this.analyze(slots[2], n, bps);
@@ -462,11 +533,8 @@ export class FlacEncoder {
     }
 
     // Exact frame size, then one write into a buffer of that size.
-    const h = this.headerFields;
-    h.blockSize = n;
-    h.channelCode = channelCode;
-    h.number = this.blockSize ? this.frames : this.samplesDone;
-    const headerLength = writeFrameHeader(this.header, h);
+    const number = this.blockSize ? this.frames : this.samplesDone;
+    const headerLength = writeFrameHeader(this.ws.header, this.blockSize === 0, n, this.rateCode, channelCode, this.depthCode, number);
     let bits = 0;
     if (this.decorrelate) {
       bits = slots[first].bits + slots[second].bits;
@@ -482,9 +550,9 @@ export class FlacEncoder {
       this.slabPos = 0;
     }
     const start = this.slabPos;
-    const w = this.writer;
+    const w = this.ws.writer;
     w.start(this.slab, start);
-    for (let i = 0; i < headerLength; i++) w.byte(this.header[i]);
+    for (let i = 0; i < headerLength; i++) w.byte(this.ws.header[i]);
     if (this.decorrelate) {
       this.writeSubframe(slots[first], n);
       this.writeSubframe(slots[second], n);
@@ -505,8 +573,10 @@ export class FlacEncoder {
     if (n > this.maxBlockSeen) this.maxBlockSeen = n;
     if (frameBytes < this.minFrameBytes) this.minFrameBytes = frameBytes;
     if (frameBytes > this.maxFrameBytes) this.maxFrameBytes = frameBytes;
+    if (n < this.blockSize) this.ended = true;
     this.frames++;
     this.samplesDone += n;
+    lastEncoder[0] = this;
     return this.slab.subarray(start, end);
   }
 
@@ -515,14 +585,8 @@ export class FlacEncoder {
     const x = sf.samples;
     sf.inputBits = inputBits;
     const v0 = x[0];
-    let or = 0;
-    let diff = 0;
-    for (let i = 0; i < n; i++) {
-      const v = x[i];
-      or |= v;
-      diff |= v ^ v0;
-    }
-    if (diff === 0) {
+    const or = sf.or;
+    if (sf.diff === 0) {
       sf.kind = CONSTANT;
       sf.constant = v0;
       sf.wasted = 0;
@@ -531,7 +595,14 @@ export class FlacEncoder {
       return;
     }
     const wasted = 31 - Math.clz32(or & -or);
-    if (wasted > 0) for (let i = 0; i < n; i++) x[i] >>= wasted;
+    // The fixed order search shifts the wasted bits out as it reads (one pass instead of two).
+    let fixedOrder: number;
+    if (n > 4) {
+      fixedOrder = shiftAndChooseFixedOrder(x, n, wasted);
+    } else {
+      if (wasted > 0) for (let i = 0; i < n; i++) x[i] >>= wasted;
+      fixedOrder = Math.min(n - 1, 2);
+    }
     const sbps = inputBits - wasted;
     sf.wasted = wasted;
     sf.sampleBits = sbps;
@@ -543,10 +614,11 @@ export class FlacEncoder {
 
     // FIXED: the order whose residual magnitudes sum smallest.
     if (n > 1) {
-      const order = n > 4 ? bestFixedOrder(x, n) : Math.min(n - 1, 2);
-      fixedResidual(x, n, order, this.candResidual);
-      const bits =
-        head + order * sbps + this.planner.plan(this.candResidual, n, order, this.maxPartitionOrder, this.escapes, this.candPlan);
+      const order = fixedOrder;
+      const planner = this.ws.planner;
+      planner.layout(n, order, this.maxPartitionOrder);
+      fixedResidual(x, n, order, this.ws.candResidual, planner);
+      const bits = head + order * sbps + planner.choose(n, order, this.escapes, this.ws.candPlan);
       if (bits < best) {
         best = bits;
         this.take(sf, FIXED, order, bits);
@@ -556,19 +628,27 @@ export class FlacEncoder {
     // LPC.
     const maxOrder = Math.min(this.maxLpcOrder, n - 1);
     if (maxOrder > 0 && n >= 8) {
-      const reached = this.lpc.analyze(x, n, maxOrder);
+      const reached = this.ws.lpc.analyze(x, n, maxOrder);
       if (reached > 0) {
         if (this.exhaustive) {
-          for (let o = 1; o <= reached; o++) best = this.tryLpc(sf, x, n, o, best);
+          for (let o = 1; o <= reached; o++) best = this.tryLpc(sf, x, n, o, best, this.lpcPrecision || defaultPrecision(n));
         } else {
-          best = this.tryLpc(sf, x, n, this.estimateLpcOrder(n, reached, sbps), best);
+          const order = this.estimateLpcOrder(n, reached, sbps);
+          const precision = this.lpcPrecision || defaultPrecision(n);
+          best = this.tryLpc(sf, x, n, order, best, precision);
+          // When quantising the coefficients cost far more than the unquantised predictor promised
+          // (pure tones, whose poles sit on the unit circle, need precise coefficients), try again
+          // with the finest precision. Residual scale from Levinson: sqrt(error / n).
+          if (!this.lpcPrecision && precision < 15 && this.ws.lastLpcMean[0] > 4 * Math.sqrt(this.ws.lpc.error[order] / n) + 4) {
+            this.tryLpc(sf, x, n, order, best, 15); // the last candidate: `sf` keeps whichever is smaller
+          }
         }
       }
     }
 
     if (sf.kind === FIXED || sf.kind === LPC) {
       const overhead = head + sf.order * sf.sampleBits + (sf.kind === LPC ? 9 + sf.order * sf.precision : 0);
-      const exact = overhead + this.planner.refine(sf.residual, n, sf.order, this.escapes, sf.plan);
+      const exact = overhead + this.ws.planner.refine(sf.residual, n, sf.order, this.escapes, sf.plan);
       if (exact >= verbatim) {
         sf.kind = VERBATIM;
         sf.bits = verbatim;
@@ -584,16 +664,16 @@ export class FlacEncoder {
     sf.order = order;
     sf.bits = bits;
     const r = sf.residual;
-    sf.residual = this.candResidual;
-    this.candResidual = r;
+    sf.residual = this.ws.candResidual;
+    this.ws.candResidual = r;
     const p = sf.plan;
-    sf.plan = this.candPlan;
-    this.candPlan = p;
+    sf.plan = this.ws.candPlan;
+    this.ws.candPlan = p;
   }
 
   /** The LPC order with the smallest estimated subframe (residual bits from the Levinson error). */
   private estimateLpcOrder(n: number, reached: number, sbps: number): number {
-    const error = this.lpc.error;
+    const error = this.ws.lpc.error;
     const precision = this.lpcPrecision || defaultPrecision(n);
     // Residual variance ≈ error / n (the window's loss of energy is the same for every order, so it
     // does not change the choice); a Laplacian residual costs about log2(σ) + 1.5 bits per sample.
@@ -612,24 +692,23 @@ export class FlacEncoder {
   }
 
   /** Quantises the order-`order` predictor, computes its residual and keeps it when smaller. */
-  private tryLpc(sf: Subframe, x: Int32Array, n: number, order: number, best: number): number {
+  private tryLpc(sf: Subframe, x: Int32Array, n: number, order: number, best: number, wanted: number): number {
+    this.ws.lastLpcMean[0] = 0;
     const sbps = sf.sampleBits;
     // Every prediction sum must fit 32 bits: sbps + precision + ceil(log2(order)) ≤ 32 (RFC 9639 A.3).
-    let precision = this.lpcPrecision || defaultPrecision(n);
     const room = 32 - sbps - ceilLog2(order);
-    if (precision > room) precision = room;
+    const precision = wanted > room ? room : wanted;
     if (precision < 2) return best;
-    const q = this.candCoefs;
-    const shift = quantizeCoefficients(this.lpc.coefs, (order - 1) * MAX_LPC_ORDER, order, precision, q);
+    const q = this.ws.candCoefs;
+    const shift = quantizeCoefficients(this.ws.lpc.coefs, (order - 1) * MAX_LPC_ORDER, order, precision, q);
     if (shift < 0) return best;
-    if (!lpcResidual(x, n, order, q, shift, this.candResidual)) return best;
-    const bits =
-      8 +
-      sf.wasted +
-      order * sbps +
-      9 +
-      order * precision +
-      this.planner.plan(this.candResidual, n, order, this.maxPartitionOrder, this.escapes, this.candPlan);
+    const planner = this.ws.planner;
+    planner.layout(n, order, this.maxPartitionOrder);
+    if (!lpcResidual(x, n, order, q, shift, this.ws.candResidual, planner)) return best;
+    let total = 0;
+    for (let j = 0, parts = 1 << planner.top; j < parts; j++) total += planner.sums[j];
+    this.ws.lastLpcMean[0] = total / (n - order);
+    const bits = 8 + sf.wasted + order * sbps + 9 + order * precision + planner.choose(n, order, this.escapes, this.ws.candPlan);
     if (bits >= best) return best;
     this.take(sf, LPC, order, bits);
     sf.precision = precision;
@@ -639,7 +718,7 @@ export class FlacEncoder {
   }
 
   private writeSubframe(sf: Subframe, n: number): void {
-    const w = this.writer;
+    const w = this.ws.writer;
     const kind = sf.kind;
     const type = kind === CONSTANT ? 0 : kind === VERBATIM ? 1 : kind === FIXED ? 8 + sf.order : 31 + sf.order;
     // 0 pad bit, 6 type bits, wasted-bits flag, then wasted - 1 in unary.
@@ -692,21 +771,27 @@ export class FlacEncoder {
 }
 
 /**
- * Fixed predictor order (0..4) with the smallest sum of residual magnitudes over x[4, n), all five
- * computed in one pass from running differences (n > 4).
+ * Shifts `wasted` zero bits out of x[0, n) in place and returns the fixed predictor order (0..4)
+ * with the smallest sum of residual magnitudes over x[4, n), all five computed in one pass from
+ * running differences (n > 4).
  */
-function bestFixedOrder(x: Int32Array, n: number): number {
+function shiftAndChooseFixedOrder(x: Int32Array, n: number, wasted: number): number {
+  const x0 = (x[0] >>= wasted);
+  const x1 = (x[1] >>= wasted);
+  const x2 = (x[2] >>= wasted);
+  const x3 = (x[3] >>= wasted);
   let e0 = 0;
   let e1 = 0;
   let e2 = 0;
   let e3 = 0;
   let e4 = 0;
-  let last = x[3];
-  let d1 = last - x[2];
-  let d2 = d1 - (x[2] - x[1]);
-  let d3 = d2 - (x[2] - 2 * x[1] + x[0]);
+  let last = x3;
+  let d1 = x3 - x2;
+  let d2 = d1 - (x2 - x1);
+  let d3 = d2 - (x2 - 2 * x1 + x0);
   for (let i = 4; i < n; i++) {
-    const v = x[i];
+    const v = x[i] >> wasted;
+    x[i] = v;
     const r1 = v - last;
     const r2 = r1 - d1;
     const r3 = r2 - d2;
@@ -740,33 +825,77 @@ function bestFixedOrder(x: Int32Array, n: number): number {
   return order;
 }
 
-/** Residual of fixed predictor `order` for x[order, n) (RFC 9639 §9.2.5). */
-function fixedResidual(x: Int32Array, n: number, order: number, r: Int32Array): void {
-  switch (order) {
-    case 0:
-      for (let i = 0; i < n; i++) r[i] = x[i];
-      break;
-    case 1:
-      for (let i = 1; i < n; i++) r[i] = x[i] - x[i - 1];
-      break;
-    case 2:
-      for (let i = 2; i < n; i++) r[i] = x[i] - 2 * x[i - 1] + x[i - 2];
-      break;
-    case 3:
-      for (let i = 3; i < n; i++) r[i] = x[i] - 3 * x[i - 1] + 3 * x[i - 2] - x[i - 3];
-      break;
-    default:
-      for (let i = 4; i < n; i++) r[i] = x[i] - 4 * x[i - 1] + 6 * x[i - 2] - 4 * x[i - 3] + x[i - 4];
+/**
+ * Residual of fixed predictor `order` for x[order, n) (RFC 9639 §9.2.5), folding each residual into
+ * the planner's partition sums as it goes (the planner's layout is set).
+ */
+function fixedResidual(x: Int32Array, n: number, order: number, r: Int32Array, planner: RicePlanner): void {
+  const size = planner.size;
+  const sums = planner.sums;
+  const ors = planner.ors;
+  let i = order;
+  for (let j = 0, end = size; end <= n; j++, end += size) {
+    let s = 0;
+    let o = 0;
+    switch (order) {
+      case 0:
+        for (; i < end; i++) {
+          const e = x[i];
+          r[i] = e;
+          const u = (e << 1) ^ (e >> 31);
+          s += u;
+          o |= u;
+        }
+        break;
+      case 1:
+        for (; i < end; i++) {
+          const e = x[i] - x[i - 1];
+          r[i] = e;
+          const u = (e << 1) ^ (e >> 31);
+          s += u;
+          o |= u;
+        }
+        break;
+      case 2:
+        for (; i < end; i++) {
+          const e = x[i] - 2 * x[i - 1] + x[i - 2];
+          r[i] = e;
+          const u = (e << 1) ^ (e >> 31);
+          s += u;
+          o |= u;
+        }
+        break;
+      case 3:
+        for (; i < end; i++) {
+          const e = x[i] - 3 * x[i - 1] + 3 * x[i - 2] - x[i - 3];
+          r[i] = e;
+          const u = (e << 1) ^ (e >> 31);
+          s += u;
+          o |= u;
+        }
+        break;
+      default:
+        for (; i < end; i++) {
+          const e = x[i] - 4 * x[i - 1] + 6 * x[i - 2] - 4 * x[i - 3] + x[i - 4];
+          r[i] = e;
+          const u = (e << 1) ^ (e >> 31);
+          s += u;
+          o |= u;
+        }
+    }
+    sums[j] = s;
+    ors[j] = o;
   }
 }
 
 /**
- * Residual of an LPC predictor: r[i] = x[i] - ((Σ q[j]·x[i-1-j]) >> shift). The precision is chosen
- * so that the true sum fits 32 bits, so int32 arithmetic that wraps (Math.imul, | 0) gives it exactly:
- * the wrapped result equals the true sum modulo 2^32. Returns false when a residual reaches 2^30
- * (never for sane predictors).
+ * Residual of an LPC predictor: r[i] = x[i] - ((Σ q[j]·x[i-1-j]) >> shift), folded into the
+ * planner's partition sums as it goes (the planner's layout is set). The precision is chosen so that
+ * the true sum fits 32 bits, so int32 arithmetic that wraps (Math.imul, | 0) gives it exactly: the
+ * wrapped result equals the true sum modulo 2^32. Returns false when a residual reaches 2^30 (never
+ * for sane predictors).
  */
-function lpcResidual(x: Int32Array, n: number, order: number, q: Int32Array, shift: number, r: Int32Array): boolean {
+function lpcResidual(x: Int32Array, n: number, order: number, q: Int32Array, shift: number, r: Int32Array, planner: RicePlanner): boolean {
   let bad = false;
   // Unrolled bodies for orders up to 8 and up to 12, with the unused taps' coefficients 0; the first
   // samples (where the unrolled body would read before x[0]) and higher orders take the loop.
@@ -779,7 +908,6 @@ function lpcResidual(x: Int32Array, n: number, order: number, q: Int32Array, shi
     if (e >= RESIDUAL_LIMIT || e <= -RESIDUAL_LIMIT) bad = true;
     r[i] = e;
   }
-  if (split === n) return !bad;
   const c = order;
   const q0 = q[0];
   const q1 = c > 1 ? q[1] : 0;
@@ -789,46 +917,69 @@ function lpcResidual(x: Int32Array, n: number, order: number, q: Int32Array, shi
   const q5 = c > 5 ? q[5] : 0;
   const q6 = c > 6 ? q[6] : 0;
   const q7 = c > 7 ? q[7] : 0;
-  if (taps === 8) {
-    for (let i = 8; i < n; i++) {
-      const s =
-        (Math.imul(q0, x[i - 1]) +
-          Math.imul(q1, x[i - 2]) +
-          Math.imul(q2, x[i - 3]) +
-          Math.imul(q3, x[i - 4]) +
-          Math.imul(q4, x[i - 5]) +
-          Math.imul(q5, x[i - 6]) +
-          Math.imul(q6, x[i - 7]) +
-          Math.imul(q7, x[i - 8])) |
-        0;
-      const e = x[i] - (s >> shift);
-      if (e >= RESIDUAL_LIMIT || e <= -RESIDUAL_LIMIT) bad = true;
-      r[i] = e;
-    }
-    return !bad;
-  }
-  const q8 = q[8];
+  const q8 = c > 8 ? q[8] : 0;
   const q9 = c > 9 ? q[9] : 0;
   const q10 = c > 10 ? q[10] : 0;
   const q11 = c > 11 ? q[11] : 0;
-  for (let i = 12; i < n; i++) {
-    const s =
-      (Math.imul(q0, x[i - 1]) +
-        Math.imul(q1, x[i - 2]) +
-        Math.imul(q2, x[i - 3]) +
-        Math.imul(q3, x[i - 4]) +
-        Math.imul(q4, x[i - 5]) +
-        Math.imul(q5, x[i - 6]) +
-        Math.imul(q6, x[i - 7]) +
-        Math.imul(q7, x[i - 8]) +
-        Math.imul(q8, x[i - 9]) +
-        Math.imul(q9, x[i - 10]) +
-        Math.imul(q10, x[i - 11]) +
-        Math.imul(q11, x[i - 12])) |
-      0;
-    const e = x[i] - (s >> shift);
-    if (e >= RESIDUAL_LIMIT || e <= -RESIDUAL_LIMIT) bad = true;
-    r[i] = e;
+  const size = planner.size;
+  const sums = planner.sums;
+  const ors = planner.ors;
+  let i = order;
+  for (let j = 0, end = size; end <= n; j++, end += size) {
+    let s = 0;
+    let o = 0;
+    // Residuals the loop above computed: only fold them.
+    for (const stop = end < split ? end : split; i < stop; i++) {
+      const e = r[i];
+      const u = (e << 1) ^ (e >> 31);
+      s += u;
+      o |= u;
+    }
+    if (taps === 8) {
+      for (; i < end; i++) {
+        const p =
+          (Math.imul(q0, x[i - 1]) +
+            Math.imul(q1, x[i - 2]) +
+            Math.imul(q2, x[i - 3]) +
+            Math.imul(q3, x[i - 4]) +
+            Math.imul(q4, x[i - 5]) +
+            Math.imul(q5, x[i - 6]) +
+            Math.imul(q6, x[i - 7]) +
+            Math.imul(q7, x[i - 8])) |
+          0;
+        const e = x[i] - (p >> shift);
+        if (e >= RESIDUAL_LIMIT || e <= -RESIDUAL_LIMIT) bad = true;
+        r[i] = e;
+        const u = (e << 1) ^ (e >> 31);
+        s += u;
+        o |= u;
+      }
+    } else if (taps === 12) {
+      for (; i < end; i++) {
+        const p =
+          (Math.imul(q0, x[i - 1]) +
+            Math.imul(q1, x[i - 2]) +
+            Math.imul(q2, x[i - 3]) +
+            Math.imul(q3, x[i - 4]) +
+            Math.imul(q4, x[i - 5]) +
+            Math.imul(q5, x[i - 6]) +
+            Math.imul(q6, x[i - 7]) +
+            Math.imul(q7, x[i - 8]) +
+            Math.imul(q8, x[i - 9]) +
+            Math.imul(q9, x[i - 10]) +
+            Math.imul(q10, x[i - 11]) +
+            Math.imul(q11, x[i - 12])) |
+          0;
+        const e = x[i] - (p >> shift);
+        if (e >= RESIDUAL_LIMIT || e <= -RESIDUAL_LIMIT) bad = true;
+        r[i] = e;
+        const u = (e << 1) ^ (e >> 31);
+        s += u;
+        o |= u;
+      }
+    }
+    sums[j] = s;
+    ors[j] = o;
   }
   return !bad;
 }

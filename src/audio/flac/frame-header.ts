@@ -131,37 +131,39 @@ export function writeCodedNumber(out: Uint8Array, pos: number, value: number): n
   return pos + length;
 }
 
-/** What a frame header says. */
-export interface FrameHeaderFields {
-  /** true: variable block size stream, `number` is a sample number; false: a frame number. */
-  variable: boolean;
-  blockSize: number;
-  /** From {@link sampleRateCode}. */
-  rateCode: number;
-  /** 0..7 (channels - 1) for independent channels, or LEFT_SIDE / RIGHT_SIDE / MID_SIDE. */
-  channelCode: number;
-  /** From {@link bitDepthCode}. */
-  depthCode: number;
-  /** Frame number (fixed) or number of the first sample (variable). */
-  number: number;
-}
-
-/** Writes the whole header, CRC-8 included, at `out[0]`; returns its length. */
-export function writeFrameHeader(out: Uint8Array, h: FrameHeaderFields): number {
-  const sizeCode = blockSizeCode(h.blockSize);
+/**
+ * Writes a whole frame header, CRC-8 included, at `out[0]`; returns its length.
+ *
+ * @param variable true: variable block size stream, `number` is a sample number; false: fixed, a frame number.
+ * @param blockSize Samples per channel in the frame (1..65535).
+ * @param rateCode From {@link sampleRateCode}.
+ * @param channelCode 0..7 (channels - 1) for independent channels, or LEFT_SIDE / RIGHT_SIDE / MID_SIDE.
+ * @param depthCode From {@link bitDepthCode}.
+ * @param number Frame number (fixed) or number of the first sample (variable).
+ */
+export function writeFrameHeader(
+  out: Uint8Array,
+  variable: boolean,
+  blockSize: number,
+  rateCode: number,
+  channelCode: number,
+  depthCode: number,
+  number: number,
+): number {
+  const sizeCode = blockSizeCode(blockSize);
   out[0] = 0xff;
-  out[1] = h.variable ? 0xf9 : 0xf8;
-  out[2] = (sizeCode << 4) | (h.rateCode & 0x0f);
-  out[3] = (h.channelCode << 4) | (h.depthCode << 1);
-  let pos = writeCodedNumber(out, 4, h.number);
+  out[1] = variable ? 0xf9 : 0xf8;
+  out[2] = (sizeCode << 4) | (rateCode & 0x0f);
+  out[3] = (channelCode << 4) | (depthCode << 1);
+  let pos = writeCodedNumber(out, 4, number);
   if (sizeCode === 0b0110) {
-    out[pos++] = h.blockSize - 1;
+    out[pos++] = blockSize - 1;
   } else if (sizeCode === 0b0111) {
-    out[pos++] = (h.blockSize - 1) >> 8;
-    out[pos++] = h.blockSize - 1;
+    out[pos++] = (blockSize - 1) >> 8;
+    out[pos++] = blockSize - 1;
   }
-  const rateBytes = (h.rateCode >> 4) & 0x0f;
-  const rateValue = Math.floor(h.rateCode / 256);
+  const rateBytes = (rateCode >> 4) & 0x0f;
+  const rateValue = Math.floor(rateCode / 256);
   if (rateBytes === 1) {
     out[pos++] = rateValue;
   } else if (rateBytes === 2) {

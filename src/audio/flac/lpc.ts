@@ -29,18 +29,21 @@ export function tukeyWindow(n: number, p: number, out: Float64Array = new Float6
  * block size changes, which for KVS audio is rare: every frame of a stream usually has the same).
  */
 export class LpcAnalyzer {
-  private window: Float64Array;
-  private windowSize: number;
-  private windowed: Float64Array;
+  declare private window: Float64Array;
+  declare private windowSize: number;
+  declare private windowed: Float64Array;
   /** Autocorrelation, lags 0..maxOrder. */
-  readonly autoc: Float64Array;
+  declare readonly autoc: Float64Array;
   /** Coefficients of order o (1-based) at `coefs[(o - 1) * MAX_LPC_ORDER + j]`, j < o. */
-  readonly coefs: Float64Array;
+  declare readonly coefs: Float64Array;
   /** Prediction error energy after each order (index = order). */
-  readonly error: Float64Array;
-  private readonly tmp: Float64Array;
+  declare readonly error: Float64Array;
+  declare private readonly tmp: Float64Array;
 
-  constructor(private readonly taper = 0.5) {
+  declare private readonly taper: number;
+
+  constructor(taper = 0.5) {
+    this.taper = taper;
     this.window = new Float64Array(0);
     this.windowSize = -1;
     this.windowed = new Float64Array(0);

@@ -3,11 +3,12 @@
  * parameter or an escape (fixed-width two's complement, possibly 0 bits when every residual of the
  * partition is 0), with 4-bit parameters unless a parameter above 14 pays for the 5-bit form.
  *
- * `plan` estimates from sums of folded residuals: one pass over the residual collects, for the
- * finest partitioning allowed, the sum and the bitwise OR of the folded values of each partition;
- * coarser partitionings are the pairwise merges. `refine` then counts the exact size of the chosen
- * plan, trying the Rice parameters next to each estimate, so the encoder knows every frame's size
- * in bits before writing it.
+ * Estimates come from sums of folded residuals: `layout` picks the finest partitioning allowed, one
+ * pass over the residual (`accumulate`, or the encoder's residual loops, which fold as they compute)
+ * collects the sum and the bitwise OR of the folded values of each of its partitions, and `choose`
+ * evaluates every coarser partitioning as pairwise merges of those. `refine` then counts the exact
+ * size of the chosen plan, trying the Rice parameters next to each estimate, so the encoder knows
+ * every frame's size in bits before writing it. (`plan` = layout + accumulate + choose.)
  */
 
 /** Highest partition order allowed in the streamable subset (RFC 9639 §7). */
@@ -15,7 +16,7 @@ export const MAX_PARTITION_ORDER = 8;
 const MAX_PARTITIONS = 1 << MAX_PARTITION_ORDER;
 /**
  * Partitions are not split below this many samples: each costs a 4-bit parameter, and on 160-sample
- * telephone frames splitting to 10 or 5 samples saved nothing measurable while doubling the search.
+ * telephone frames splitting to 10 or 5 samples saved 0.02% while doubling the search.
  */
 const MIN_PARTITION_SIZE = 16;
 const ESCAPE = -1;
@@ -23,15 +24,15 @@ const ESCAPE = -1;
 /** How one residual is coded, with its size in bits. */
 export class RicePlan {
   /** Partition order (partitions = 2^order). */
-  partitionOrder: number;
+  declare partitionOrder: number;
   /** 0: 4-bit Rice parameters (escape 0b1111), 1: 5-bit (escape 0b11111). */
-  method: number;
+  declare method: number;
   /** Rice parameter of each partition, or -1 for an escaped partition. */
-  readonly params: Int32Array;
+  declare readonly params: Int32Array;
   /** Bits per residual of each escaped partition (0..31). */
-  readonly rawBits: Int32Array;
+  declare readonly rawBits: Int32Array;
   /** Size of the coded residual in bits, from the coding method field to the last partition. */
-  bits: number;
+  declare bits: number;
 
   constructor() {
     this.partitionOrder = 0;
@@ -67,34 +68,48 @@ function estimateParam(sum: number, count: number): number {
 
 /** Plans Rice coding; keeps the per-level working memory between calls. */
 export class RicePlanner {
-  private readonly sums: Float64Array;
-  private readonly ors: Int32Array;
+  /**
+   * Per partition of the finest level: sum and bitwise OR of the folded residuals. Filled by
+   * {@link RicePlanner.accumulate}, or directly by residual loops that fold as they go (encoder.ts).
+   */
+  declare readonly sums: Float64Array;
+  declare readonly ors: Int32Array;
+  /** Finest partition order of the current layout, and its partition size. */
+  declare top: number;
+  declare size: number;
   /** Parameters per level: level p at [p * MAX_PARTITIONS, …). */
-  private readonly levelParams: Int32Array;
-  private readonly levelRaw: Int32Array;
+  declare private readonly levelParams: Int32Array;
+  declare private readonly levelRaw: Int32Array;
 
   constructor() {
     this.sums = new Float64Array(MAX_PARTITIONS);
     this.ors = new Int32Array(MAX_PARTITIONS);
+    this.top = 0;
+    this.size = 0;
     this.levelParams = new Int32Array((MAX_PARTITION_ORDER + 1) * MAX_PARTITIONS);
     this.levelRaw = new Int32Array((MAX_PARTITION_ORDER + 1) * MAX_PARTITIONS);
   }
 
   /**
-   * Estimates the best coding of `r[order, n)` (the first `order` samples are warm-up) and stores it
-   * in `plan`; returns the estimated size in bits. Residuals must satisfy |r| < 2^30.
+   * Sets the finest partitioning for a block of `n` with predictor order `order`: the highest order
+   * ≤ `maxPartitionOrder` that divides `n`, leaves partitions longer than `order` (RFC 9639 §9.2.7)
+   * and not shorter than {@link MIN_PARTITION_SIZE}. Returns the partition size.
    */
-  plan(r: Int32Array, n: number, order: number, maxPartitionOrder: number, escapes: boolean, plan: RicePlan): number {
+  layout(n: number, order: number, maxPartitionOrder: number): number {
     let top = maxPartitionOrder;
     while (top > 0 && ((n & ((1 << top) - 1)) !== 0 || n >> top <= order || n >> top < MIN_PARTITION_SIZE)) top--;
+    this.top = top;
+    this.size = n >> top;
+    return this.size;
+  }
 
+  /** Fills `sums` and `ors` from the residual `r[order, n)` for the current layout. */
+  accumulate(r: Int32Array, n: number, order: number): void {
     const sums = this.sums;
     const ors = this.ors;
-    const size = n >> top;
-    const parts = 1 << top;
+    const size = this.size;
     let i = order;
-    for (let j = 0; j < parts; j++) {
-      const end = (j + 1) * size;
+    for (let j = 0, end = size; end <= n; j++, end += size) {
       let s = 0;
       let o = 0;
       for (; i < end; i++) {
@@ -106,7 +121,26 @@ export class RicePlanner {
       sums[j] = s;
       ors[j] = o;
     }
+  }
 
+  /**
+   * Estimates the best coding of `r[order, n)` (the first `order` samples are warm-up) and stores it
+   * in `plan`; returns the estimated size in bits. Residuals must satisfy |r| < 2^30.
+   */
+  plan(r: Int32Array, n: number, order: number, maxPartitionOrder: number, escapes: boolean, plan: RicePlan): number {
+    this.layout(n, order, maxPartitionOrder);
+    this.accumulate(r, n, order);
+    return this.choose(n, order, escapes, plan);
+  }
+
+  /**
+   * The level search of {@link RicePlanner.plan}, from `sums` and `ors` already filled for the
+   * current layout (they are consumed: merged in place into coarser levels).
+   */
+  choose(n: number, order: number, escapes: boolean, plan: RicePlan): number {
+    const top = this.top;
+    const sums = this.sums;
+    const ors = this.ors;
     let bestBits = Infinity;
     let bestLevel = 0;
     let bestMethod = 0;
@@ -158,6 +192,8 @@ export class RicePlanner {
       }
     }
 
+    // Whole bits: the estimate is fractional, and integer fields keep one representation in V8.
+    bestBits = Math.ceil(bestBits);
     plan.partitionOrder = bestLevel;
     plan.method = bestMethod;
     plan.bits = bestBits;
