@@ -178,9 +178,16 @@ export class ElementReader {
     return DONE;
   }
 
-  /** After END: the last fragment, marked partial when the input ended inside its Segment. */
+  /**
+   * After END: the last fragment, marked partial when the input ended inside its Segment. When it
+   * ended inside a top-level element (the next document's EBML header), that element's bytes are not
+   * the fragment's: it ends where the element began.
+   */
   finish(): MkvFragment | null {
-    return this.#assembler.finish(this.#input.offset, this.#truncation !== null && this.#segmentEnd !== NONE);
+    const truncation = this.#truncation;
+    const insideSegment = truncation !== null && this.#segmentEnd !== NONE;
+    const end = truncation !== null && !insideSegment ? truncation.offset : this.#input.offset;
+    return this.#assembler.finish(end, insideSegment);
   }
 
   /** After the last fragment (`last`, from finish): the 'truncated' warning, if the input ended early. */
