@@ -108,7 +108,7 @@ describe('fMP4 of a file read into reused buffers equals fragmentedMp4() of the 
         expect(expected.filter((s) => s.type === 'media').length).toBeGreaterThan(1);
         expect(await fromFile(input, {}, readChunk)).toEqual(expected);
       }),
-      { numRuns: 15 },
+      { numRuns: 8 },
     );
   });
 
