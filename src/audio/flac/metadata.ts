@@ -3,6 +3,7 @@
  * native `.flac` stream (`fLaC` + metadata, §6) and the body of the ISO BMFF `dfLa` box
  * (FLAC-in-ISOBMFF §3.3.2).
  */
+import { concatBytes } from '../../bytes.js';
 
 /** The fields of a STREAMINFO block. */
 export interface FlacStreamInfo {
@@ -133,13 +134,7 @@ function metadataBlocks(info: FlacStreamInfo, extra: readonly FlacMetadataBlock[
   extra.forEach((block, i) => parts.push(metadataBlockHeader(block.type, block.data.length, i === extra.length - 1), block.data));
   let size = 0;
   for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts, size);
 }
 
 /**
