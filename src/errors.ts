@@ -15,6 +15,13 @@ export interface ErrorPlace {
   byteOffset?: number;
 }
 
+/** Where a fragment is: its index in the input and, when it carried one, its KVS fragment number. */
+export function fragmentPlace(fragment: { index: number; fragmentNumber: string | null }): ErrorPlace {
+  return fragment.fragmentNumber === null
+    ? { fragmentIndex: fragment.index }
+    : { fragmentNumber: fragment.fragmentNumber, fragmentIndex: fragment.index };
+}
+
 export interface KvsClipErrorOptions extends ErrorPlace {
   cause?: unknown;
 }

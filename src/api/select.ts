@@ -1,4 +1,4 @@
-import { InvalidArgumentException, ResourceNotFoundException } from '../errors.js';
+import { fragmentPlace, InvalidArgumentException, ResourceNotFoundException } from '../errors.js';
 import type { MkvFragment } from '../mkv/types.js';
 import type { ReaderWarning } from '../warnings.js';
 import type { TimestampKind } from '../timeline/types.js';
@@ -102,10 +102,7 @@ async function* inRange(fragments: FragmentSource, { range, kind }: Plan): Async
     if (range) {
       const start = fragmentStartMs(fragment, kind);
       if (start === null) {
-        throw new InvalidArgumentException(`fragment has no ${kind} timestamp to select by`, {
-          fragmentIndex: fragment.index,
-          ...(fragment.fragmentNumber ? { fragmentNumber: fragment.fragmentNumber } : {}),
-        });
+        throw new InvalidArgumentException(`fragment has no ${kind} timestamp to select by`, fragmentPlace(fragment));
       }
       if (start < range.startMs || start > range.endMs) continue;
     }

@@ -7,7 +7,7 @@
  */
 import { flacTrackConfig } from '../codecs/flac-codec.js';
 import type { CheckedFragment, TrackConfig } from '../codecs/types.js';
-import { InvalidMediaFrameException, UnsupportedStreamMediaTypeException, type ErrorPlace } from '../errors.js';
+import { fragmentPlace, InvalidMediaFrameException, UnsupportedStreamMediaTypeException } from '../errors.js';
 import type { MkvFrame } from '../mkv/types.js';
 import { keepLayout } from '../jit.js';
 import { FlacEncoder } from './flac/encoder.js';
@@ -82,7 +82,7 @@ export class AudioTranscoder {
         throw new UnsupportedStreamMediaTypeException(
           `Track ${source.trackNumber} (${rate} Hz, ${channels} channels) cannot be written as FLAC, which holds up to ${MAX_FLAC_RATE} Hz and 8 channels`,
           {
-            ...placeOf(fragment),
+            ...fragmentPlace(fragment),
             track: source.trackNumber,
           },
         );
@@ -101,12 +101,6 @@ export class AudioTranscoder {
 }
 keepLayout(new AudioTranscoder('copy'));
 
-function placeOf(fragment: CheckedFragment): ErrorPlace {
-  return fragment.fragmentNumber === null
-    ? { fragmentIndex: fragment.index }
-    : { fragmentNumber: fragment.fragmentNumber, fragmentIndex: fragment.index };
-}
-
 /** One checked frame as one FLAC frame (the frame checks made it whole sample frames), or why not. */
 function encodeFrame(track: Reencoded, frame: MkvFrame, index: number, fragment: CheckedFragment): Uint8Array | InvalidMediaFrameException {
   const { source, encoder } = track;
@@ -116,7 +110,7 @@ function encodeFrame(track: Reencoded, frame: MkvFrame, index: number, fragment:
   if (length > MAX_FLAC_BLOCK) {
     return new InvalidMediaFrameException(
       `Frame #${index} of the fragment (timestamp ${frame.timestamp}) holds ${length} samples per channel; a FLAC frame holds at most ${MAX_FLAC_BLOCK}`,
-      { ...placeOf(fragment), track: source.trackNumber },
+      { ...fragmentPlace(fragment), track: source.trackNumber },
     );
   }
   // The encoder hands out views of its own slabs; each frame's bytes stay valid (slabs are not reused).

@@ -18,6 +18,7 @@
  *   no whole number of sample frames (frames.ts).
  */
 import {
+  fragmentPlace,
   InvalidCodecPrivateDataException,
   KvsClipError,
   UnsupportedStreamMediaTypeException,
@@ -46,12 +47,6 @@ function isAudio(track: MkvTrack): boolean {
 
 function isVideo(track: MkvTrack): boolean {
   return definitionsForCodecId(VIDEO_CODECS, track.codecId).length > 0;
-}
-
-function fragmentPlace(fragment: MkvFragment): ErrorPlace {
-  return fragment.fragmentNumber === null
-    ? { fragmentIndex: fragment.index }
-    : { fragmentNumber: fragment.fragmentNumber, fragmentIndex: fragment.index };
 }
 
 /** Runs `build`, giving a KVS error raised without a place (by a parser) the track and fragment. */

@@ -27,7 +27,7 @@ import type { AudioCodecDefinition } from '../codecs/definition.js';
 import { MAX_U32 } from '../bytes.js';
 import { CODECS } from '../codecs/registry.js';
 import type { CheckedFragment } from '../codecs/types.js';
-import { InvalidCodecPrivateDataException } from '../errors.js';
+import { fragmentPlace, InvalidCodecPrivateDataException } from '../errors.js';
 import type { MkvFrame } from '../mkv/types.js';
 import { NS_PER_MS, nsToTicks, ticksToNsCeil, videoTimescale } from './timescale.js';
 import { SAMPLE_DISPOSABLE, SAMPLE_SYNC, type TimedSegment, type TimedTrack, type TimelineOptions, type TrackRun } from './types.js';
@@ -186,7 +186,7 @@ function push(t: TimelineState, fragment: CheckedFragment): TimedSegment[] {
     if (!t.slotOf.has(config.trackNumber)) {
       throw new InvalidCodecPrivateDataException(
         `Track ${config.trackNumber} is not in the first fragment; tracks must not change within one clip`,
-        { fragmentNumber: fragment.fragmentNumber ?? undefined, fragmentIndex: fragment.index, track: config.trackNumber },
+        { ...fragmentPlace(fragment), track: config.trackNumber },
       );
     }
   }
