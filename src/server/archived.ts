@@ -1,0 +1,168 @@
+/**
+ * The archived-media operations (kinesis-video-archived-media 2017-09-30): ListFragments,
+ * GetMediaForFragmentList and GetClip over a folder's stream (docs/server.md#operations).
+ */
+import { clip, compareFragmentNumbers, validateSelector } from '../api/index.js';
+import type { ClipFragmentSelector } from '../api/types.js';
+import { InvalidArgumentException } from '../errors.js';
+import { kvsTags, UNKNOWN_SIZE_SEGMENT } from './ebml-write.js';
+import { listTags, type StoredFragment, type StreamCatalog, type StreamIndex } from './catalog.js';
+import { ServiceError } from './errors.js';
+import { boundedInteger, decodeToken, encodeToken, streamNameOf, timestampMs, type Body } from './request.js';
+
+/** GetClip's limits (docs/getclip.md): at most 200 fragments and 100 MB of media per clip. */
+export const GET_CLIP_MAX_FRAGMENTS = 200;
+export const GET_CLIP_MAX_BYTES = 100 * 1024 * 1024;
+
+/** A media body to send: its parts, their total, and where a fragment starts (for cutting one in half). */
+export interface MediaBody {
+  contentType: string;
+  parts: Uint8Array[];
+  /** Index into `parts` of the first part of each fragment. */
+  fragmentStarts: number[];
+}
+
+function invalid(message: string): ServiceError {
+  return new ServiceError('InvalidArgumentException', message);
+}
+
+interface Range {
+  byServer: boolean;
+  startMs: number;
+  endMs: number;
+}
+
+function rangeOf(selector: unknown, member: string): Range | null {
+  if (selector === undefined || selector === null) return null;
+  const { FragmentSelectorType: type, TimestampRange: range } = selector as {
+    FragmentSelectorType?: unknown;
+    TimestampRange?: Record<string, unknown>;
+  };
+  if (type !== 'PRODUCER_TIMESTAMP' && type !== 'SERVER_TIMESTAMP') {
+    throw invalid(
+      `1 validation error detected: Value '${String(type).slice(0, 60)}' at '${member}.fragmentSelectorType' failed to satisfy constraint: ` +
+        'Member must satisfy enum value set: [PRODUCER_TIMESTAMP, SERVER_TIMESTAMP]',
+    );
+  }
+  if (typeof range !== 'object' || range === null) throw invalid(`${member}.TimestampRange is required.`);
+  const startMs = timestampMs(range.StartTimestamp, 'TimestampRange.StartTimestamp');
+  const endMs = timestampMs(range.EndTimestamp, 'TimestampRange.EndTimestamp');
+  if (endMs < startMs) throw invalid('The EndTimestamp must not be earlier than the StartTimestamp.');
+  return { byServer: type === 'SERVER_TIMESTAMP', startMs, endMs };
+}
+
+/** Like the service: every fragment that overlaps the range, not only those starting in it (docs/server.md#listfragments). */
+function overlaps(fragment: StoredFragment, range: Range | null): boolean {
+  if (!range) return true;
+  const begin = range.byServer ? fragment.serverMs : fragment.producerMs;
+  return begin <= range.endMs && begin + fragment.durationMs >= range.startMs;
+}
+
+function isPageToken(value: unknown): value is { after: string } {
+  return typeof value === 'object' && value !== null && typeof (value as { after?: unknown }).after === 'string';
+}
+
+export async function listFragments(body: Body, catalog: StreamCatalog) {
+  const index = await catalog.open(streamNameOf(body));
+  const max = boundedInteger(body, 'MaxResults', 1, 1000, 1000);
+  const token = decodeToken(body.NextToken, isPageToken);
+  const range = rangeOf(body.FragmentSelector, 'fragmentSelector');
+  const after = token?.after;
+  const matching = index.fragments.filter(
+    (fragment) => overlaps(fragment, range) && (after === undefined || compareFragmentNumbers(fragment.fragmentNumber, after) > 0),
+  );
+  const page = matching.slice(0, max);
+  return {
+    Fragments: page.map((fragment) => ({
+      FragmentNumber: fragment.fragmentNumber,
+      FragmentSizeInBytes: fragment.sizeInBytes,
+      ProducerTimestamp: fragment.producerMs / 1000,
+      ServerTimestamp: fragment.serverMs / 1000,
+      FragmentLengthInMilliseconds: fragment.durationMs,
+    })),
+    ...(matching.length > max && { NextToken: encodeToken({ after: page[page.length - 1].fragmentNumber }) }),
+  };
+}
+
+/**
+ * In place of a fragment that is not in the stream: a document of KVS's in-band exception tags
+ * (docs/kvs-mkv.md#in-band-errors). The reference calls the code "the integer code of the
+ * exception" without listing codes; we send 4000, GetMedia's code for "requested fragment not found".
+ */
+function missingFragment(index: StreamIndex, fragmentNumber: string): Uint8Array[] {
+  const ebmlHeader = index.fragments[0].head[0];
+  return [
+    ebmlHeader,
+    UNKNOWN_SIZE_SEGMENT,
+    kvsTags([
+      ['AWS_KINESISVIDEO_FRAGMENT_NUMBER', fragmentNumber],
+      ['AWS_KINESISVIDEO_EXCEPTION_ERROR_CODE', '4000'],
+      ['AWS_KINESISVIDEO_EXCEPTION_MESSAGE', `Requested fragment ${fragmentNumber} is not found.`],
+    ]),
+  ];
+}
+
+export async function getMediaForFragmentList(body: Body, catalog: StreamCatalog): Promise<MediaBody> {
+  const index = await catalog.open(streamNameOf(body));
+  const numbers = body.Fragments;
+  if (!Array.isArray(numbers) || numbers.length < 1 || numbers.length > 1000) {
+    throw invalid(
+      "1 validation error detected: Value at 'fragments' failed to satisfy constraint: Member must have length between 1 and 1000",
+    );
+  }
+  for (const number of numbers) {
+    if (typeof number !== 'string' || !/^[0-9]{1,128}$/.test(number)) {
+      throw invalid(
+        `Value '${String(number).slice(0, 140)}' at 'fragments' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[0-9]+$`,
+      );
+    }
+  }
+  const found = (numbers as string[]).map((number) => index.byNumber.get(number));
+  if (found.every((position) => position === undefined)) {
+    throw new ServiceError('ResourceNotFoundException', 'None of the requested fragments is in the stream.');
+  }
+  const parts: Uint8Array[] = [];
+  const fragmentStarts: number[] = [];
+  (numbers as string[]).forEach((number, i) => {
+    fragmentStarts.push(parts.length);
+    const position = found[i];
+    if (position === undefined) {
+      parts.push(...missingFragment(index, number));
+      return;
+    }
+    const fragment = index.fragments[position];
+    parts.push(...fragment.head, listTags(fragment), ...fragment.body);
+  });
+  return { contentType: 'video/webm', parts, fragmentStarts };
+}
+
+export async function getClip(body: Body, catalog: StreamCatalog): Promise<MediaBody> {
+  const index = await catalog.open(streamNameOf(body));
+  const selector = body.ClipFragmentSelector as Record<string, unknown> | undefined;
+  if (typeof selector !== 'object' || selector === null) throw invalid('ClipFragmentSelector is required.');
+  const range = rangeOf(selector, 'clipFragmentSelector');
+  const clipSelector: ClipFragmentSelector = {
+    FragmentSelectorType: range!.byServer ? 'SERVER_TIMESTAMP' : 'PRODUCER_TIMESTAMP',
+    TimestampRange: { StartTimestamp: new Date(range!.startMs), EndTimestamp: new Date(range!.endMs) },
+  };
+  try {
+    validateSelector(clipSelector); // GetClip's own rules (24 hours at most, End after Start)
+  } catch (error) {
+    if (error instanceof InvalidArgumentException) throw invalid(error.message);
+    throw error;
+  }
+  // The fragments that start in the range, as GetMediaForFragmentList would send them; `clip` selects again by the same rule.
+  const chunks = index.fragments
+    .filter((fragment) => {
+      const start = range!.byServer ? fragment.serverMs : fragment.producerMs;
+      return start >= range!.startMs && start <= range!.endMs;
+    })
+    .flatMap((fragment) => [...fragment.head, listTags(fragment), ...fragment.body]);
+  if (chunks.length === 0) throw new ServiceError('ResourceNotFoundException', 'No fragments found in the stream for the clip time range.');
+  const output = await clip(chunks, {
+    ClipFragmentSelector: clipSelector,
+    maxFragments: GET_CLIP_MAX_FRAGMENTS,
+    maxBytes: GET_CLIP_MAX_BYTES,
+  });
+  return { contentType: output.ContentType, parts: output.Payload.chunks(), fragmentStarts: [0] };
+}

@@ -1,0 +1,209 @@
+/**
+ * The streams a folder holds (docs/server.md#streams-and-files): each regular file `<name>.mkv`
+ * directly in the folder is the stream `<name>`. A name is checked against KVS's StreamName pattern
+ * before it comes near the file system, and symbolic links are not followed, so nothing outside the
+ * folder is ever read. Each file is indexed once per (size, mtime) into fragments with their
+ * numbers, timestamps and the parts the APIs re-assemble (documents.ts).
+ */
+import { readdir, readFile, lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readFragments } from '../mkv/index.js';
+import type { MkvFragment } from '../mkv/types.js';
+import { kvsTags, tagSeconds } from './ebml-write.js';
+import { splitDocument } from './documents.js';
+import { ServiceError } from './errors.js';
+
+/** StreamName in the service model: 1–256 of `[a-zA-Z0-9_.-]` (botocore kinesisvideo/2017-09-30). */
+const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,256}$/;
+
+/** Epoch ms of 2020-01-01T00:00:00Z: where the made-up timeline of a plain Matroska file starts. */
+export const PLAIN_EPOCH_MS = Date.UTC(2020, 0, 1);
+
+export interface StoredFragment {
+  /** Decimal string, increasing with position in the file. */
+  fragmentNumber: string;
+  /** Epoch ms. */
+  producerMs: number;
+  serverMs: number;
+  durationMs: number;
+  /** EBML header, unknown-size Segment header, Info, Tracks, producer Tags (shared by fragments of one document). */
+  head: Uint8Array[];
+  /** The fragment's cluster(s) and what follows them in its document, KVS tags removed. */
+  body: Uint8Array[];
+  /** Bytes of the fragment as GetMediaForFragmentList sends it (FragmentSizeInBytes). */
+  sizeInBytes: number;
+}
+
+export interface StreamIndex {
+  name: string;
+  /** Whether the file carried KVS tags (else fragment numbers and timestamps are made up). */
+  tagged: boolean;
+  fragments: StoredFragment[];
+  /** Fragment number → index in `fragments`. */
+  byNumber: Map<string, number>;
+  /** File size and mtime this index was built from. */
+  size: number;
+  mtimeMs: number;
+}
+
+/** The tags GetMediaForFragmentList writes before a fragment's cluster: the `_SIDE_` spelling (docs/kvs-mkv.md#tags). */
+export function listTags(fragment: StoredFragment): Uint8Array {
+  return kvsTags([
+    ['AWS_KINESISVIDEO_FRAGMENT_NUMBER', fragment.fragmentNumber],
+    ['AWS_KINESISVIDEO_SERVER_SIDE_TIMESTAMP', tagSeconds(fragment.serverMs)],
+    ['AWS_KINESISVIDEO_PRODUCER_SIDE_TIMESTAMP', tagSeconds(fragment.producerMs)],
+  ]);
+}
+
+export class StreamCatalog {
+  private readonly indexes = new Map<string, Promise<StreamIndex>>();
+
+  constructor(readonly dir: string) {}
+
+  /** Names of the streams in the folder, sorted. */
+  async names(): Promise<string[]> {
+    const entries = await readdir(this.dir, { withFileTypes: true });
+    return entries
+      .filter((entry) => entry.isFile() && entry.name.endsWith('.mkv'))
+      .map((entry) => entry.name.slice(0, -'.mkv'.length))
+      .filter((name) => STREAM_NAME.test(name))
+      .sort();
+  }
+
+  /** The stream's index, rebuilt when its file changed; ResourceNotFoundException when there is no such stream. */
+  async open(name: string): Promise<StreamIndex> {
+    if (!STREAM_NAME.test(name)) {
+      throw new ServiceError(
+        'InvalidArgumentException',
+        `1 validation error detected: Value '${name.slice(0, 300)}' at 'streamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+`,
+      );
+    }
+    const path = join(this.dir, `${name}.mkv`);
+    const stats = await lstat(path).catch(() => null);
+    if (!stats?.isFile()) throw new ServiceError('ResourceNotFoundException', `The requested stream ${name} is not found or not active.`);
+    const cached = this.indexes.get(name);
+    if (cached) {
+      const index = await cached.catch(() => null);
+      if (index && index.size === stats.size && index.mtimeMs === stats.mtimeMs) return index;
+    }
+    const building = readFile(path).then((bytes) =>
+      indexFile(name, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), stats),
+    );
+    this.indexes.set(name, building);
+    return building;
+  }
+}
+
+interface Span {
+  startMs: number;
+  endMs: number;
+}
+
+/** Start and end in ms (of the file's own clock) of the frames whose bytes lie in [from, to) of `bytes`. */
+function frameSpan(fragment: MkvFragment): Span | null {
+  let start = Infinity;
+  let end = -Infinity;
+  const msPerTick = fragment.timecodeScale / 1e6;
+  for (const frame of fragment.frames) {
+    start = Math.min(start, frame.timestamp * msPerTick);
+    end = Math.max(end, (frame.timestamp + (frame.duration ?? 0)) * msPerTick);
+  }
+  return start === Infinity ? null : { startMs: start, endMs: end };
+}
+
+/** A fragment lasts until the next one starts; the last one as long as its frames. */
+function durations(starts: number[], lastSpanMs: number): number[] {
+  return starts.map((start, i) => Math.max(0, Math.round(i + 1 < starts.length ? starts[i + 1] - start : lastSpanMs)));
+}
+
+function stored(head: Uint8Array[], body: Uint8Array[], meta: Omit<StoredFragment, 'head' | 'body' | 'sizeInBytes'>): StoredFragment {
+  const fragment = { ...meta, head, body, sizeInBytes: 0 };
+  const parts = [...head, listTags(fragment), ...body];
+  fragment.sizeInBytes = parts.reduce((sum, part) => sum + part.byteLength, 0);
+  return fragment;
+}
+
+async function indexFile(name: string, bytes: Uint8Array, stats: { size: number; mtimeMs: number }): Promise<StreamIndex> {
+  const read: MkvFragment[] = [];
+  let truncated = false;
+  try {
+    for await (const fragment of readFragments(bytes, { onWarning: (warning) => (truncated ||= warning.code === 'truncated') })) {
+      if (!fragment.partial) read.push(fragment);
+    }
+  } catch {
+    truncated = true; // a file being written, or damaged: the fragments before the bad spot are served
+  }
+  // The last fragment of a file still being appended to may lack its end: held back until it is complete.
+  if (truncated) read.pop();
+  const tagged = read.length > 0 && read[0].fragmentNumber !== null;
+  const fragments = tagged ? taggedFragments(bytes, read) : plainFragments(bytes, read);
+  return {
+    name,
+    tagged,
+    fragments,
+    byNumber: new Map(fragments.map((f, i) => [f.fragmentNumber, i])),
+    ...stats,
+    size: stats.size,
+    mtimeMs: stats.mtimeMs,
+  };
+}
+
+/** A KVS capture: one fragment per tagged fragment the reader found, numbers and timestamps from its tags. */
+function taggedFragments(bytes: Uint8Array, read: MkvFragment[]): StoredFragment[] {
+  const kept: { fragment: MkvFragment; head: Uint8Array[]; body: Uint8Array[]; span: Span }[] = [];
+  let head: Uint8Array[] = [];
+  for (const fragment of read) {
+    const parts = splitDocument(bytes, fragment.byteOffset, fragment.byteOffset + fragment.byteLength);
+    if (parts.head.length > 0) head = parts.head; // fragments merged into one Segment share its head
+    const span = frameSpan(fragment);
+    if (fragment.fragmentNumber === null || span === null) continue;
+    kept.push({ fragment, head, body: parts.clusters.flat(), span });
+  }
+  const starts = kept.map(({ fragment, span }) => fragment.producerTimestamp ?? span.startMs);
+  const lengths = durations(starts, kept.length > 0 ? kept[kept.length - 1].span.endMs - kept[kept.length - 1].span.startMs : 0);
+  return kept.map(({ fragment, head: shared, body, span }, i) => {
+    const producerMs = fragment.producerTimestamp ?? Math.round(span.startMs);
+    return stored(shared, body, {
+      fragmentNumber: fragment.fragmentNumber!,
+      producerMs,
+      serverMs: fragment.serverTimestamp ?? producerMs,
+      durationMs: lengths[i],
+    });
+  });
+}
+
+/**
+ * A plain Matroska file: one fragment per Cluster (that holds frames), numbered and timed as
+ * docs/server.md#plain-matroska-files says.
+ */
+function plainFragments(bytes: Uint8Array, read: MkvFragment[]): StoredFragment[] {
+  const { head, clusters } = splitDocument(bytes);
+  // Which cluster holds a frame: frames are views of `bytes`, clusters are views too, both in file order.
+  const starts = clusters.map((parts) => parts[0].byteOffset);
+  const spans: (Span | null)[] = clusters.map(() => null);
+  let c = 0;
+  for (const fragment of read) {
+    const msPerTick = fragment.timecodeScale / 1e6;
+    for (const frame of fragment.frames) {
+      while (c + 1 < starts.length && frame.data.byteOffset >= starts[c + 1]) c++;
+      const startMs = frame.timestamp * msPerTick;
+      const endMs = (frame.timestamp + (frame.duration ?? 0)) * msPerTick;
+      const span = spans[c];
+      spans[c] = span ? { startMs: Math.min(span.startMs, startMs), endMs: Math.max(span.endMs, endMs) } : { startMs, endMs };
+    }
+  }
+  const kept = clusters.flatMap((body, i) => (spans[i] ? [{ body, span: spans[i] }] : []));
+  const lengths = durations(
+    kept.map(({ span }) => span.startMs),
+    kept.length > 0 ? kept[kept.length - 1].span.endMs - kept[kept.length - 1].span.startMs : 0,
+  );
+  return kept.map(({ body, span }, i) => {
+    const producerMs = PLAIN_EPOCH_MS + Math.round(span.startMs);
+    return stored(head, body, { fragmentNumber: plainFragmentNumber(i), producerMs, serverMs: producerMs, durationMs: lengths[i] });
+  });
+}
+
+/** 47 digits like the service's, increasing with the cluster's position: `91343852333181432` then the index in 30 digits. */
+export function plainFragmentNumber(index: number): string {
+  return `91343852333181432${String(index).padStart(30, '0')}`;
+}
