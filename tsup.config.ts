@@ -13,6 +13,15 @@ export default defineConfig([
     external: ['@aws-sdk/client-kinesis-video-archived-media', '@aws-sdk/client-kinesis-video'],
   },
   {
+    // Node-only entry: the local KVS endpoint (node:http, node:fs), kept out of the browser-safe ones.
+    entry: { server: 'src/server/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'node20',
+    platform: 'node',
+  },
+  {
     entry: { cli: 'src/cli/main.ts' },
     format: ['esm'],
     target: 'node20',

@@ -7,6 +7,7 @@ import { fetchCommand } from './fetch.js';
 import { inspectCommand } from './inspect.js';
 import { processIo } from './io.js';
 import { runCli, type Command } from './run.js';
+import { serveCommand } from './serve.js';
 
 // V8 doubles the young generation each time the bytes surviving its collections add up to its size.
 // A stream converted for hours keeps a few fragments alive at every collection, so the young
@@ -16,7 +17,7 @@ import { runCli, type Command } from './run.js';
 setFlagsFromString('--semi-space-growth-factor=1');
 
 /** Every command, in the order `--help` lists them. */
-const commands: Command[] = [clipCommand, audioCommand, inspectCommand, fetchCommand];
+const commands: Command[] = [clipCommand, audioCommand, inspectCommand, fetchCommand, serveCommand];
 
 // A reader that stops early (`| head`, a player that has seen enough) is not an error of ours.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
