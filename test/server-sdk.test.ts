@@ -257,18 +257,21 @@ describe('GetMedia', () => {
   }
 
   it('from EARLIEST sends every fragment with MILLIS_BEHIND_NOW and CONTINUATION_TOKEN; a token resumes at the next fragment', async () => {
-    const all = await getMedia({ StartSelectorType: 'EARLIEST' });
-    expect(all.map((f) => ({ ...content(f) }))).toEqual(stored.map(content));
+    // Each session ends after the server's idle time: all of them at once.
+    const [all, after, byTime, byServer] = await Promise.all([
+      getMedia({ StartSelectorType: 'EARLIEST' }),
+      getMedia({ StartSelectorType: 'FRAGMENT_NUMBER', AfterFragmentNumber: stored[0].fragmentNumber! }),
+      getMedia({ StartSelectorType: 'PRODUCER_TIMESTAMP', StartTimestamp: new Date(stored[2].producerTimestamp! + 1) }),
+      getMedia({ StartSelectorType: 'SERVER_TIMESTAMP', StartTimestamp: new Date(stored[3].serverTimestamp!) }),
+    ]);
+    expect(all.map(content)).toEqual(stored.map(content));
     const tip = stored[stored.length - 1].serverTimestamp!;
     expect(all.map((f) => f.millisBehindNow)).toEqual(stored.map((f) => tip - f.serverTimestamp!));
     expect(all.map((f) => f.continuationToken)).toEqual(stored.map((f) => f.fragmentNumber));
     const resumed = await getMedia({ StartSelectorType: 'CONTINUATION_TOKEN', ContinuationToken: all[1].continuationToken });
     expect(resumed.map((f) => f.fragmentNumber)).toEqual(stored.slice(2).map((f) => f.fragmentNumber));
-    const after = await getMedia({ StartSelectorType: 'FRAGMENT_NUMBER', AfterFragmentNumber: stored[0].fragmentNumber! });
     expect(after.map((f) => f.fragmentNumber)).toEqual(stored.slice(1).map((f) => f.fragmentNumber));
-    const byTime = await getMedia({ StartSelectorType: 'PRODUCER_TIMESTAMP', StartTimestamp: new Date(stored[2].producerTimestamp! + 1) });
     expect(byTime.map((f) => f.fragmentNumber)).toEqual(stored.slice(2).map((f) => f.fragmentNumber));
-    const byServer = await getMedia({ StartSelectorType: 'SERVER_TIMESTAMP', StartTimestamp: new Date(stored[3].serverTimestamp!) });
     expect(byServer[0].fragmentNumber).toBe(stored[3].fragmentNumber);
     await expect(getMedia({ StartSelectorType: 'FRAGMENT_NUMBER', AfterFragmentNumber: '999' })).rejects.toMatchObject({
       name: 'ResourceNotFoundException',

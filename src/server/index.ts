@@ -75,6 +75,13 @@ function write(response: ServerResponse, chunk: Uint8Array): Promise<void> {
   });
 }
 
+/** Index of the largest of `parts[from, to)`: a fragment's cluster, where --cut-bodies cuts. */
+function largestPart(parts: Uint8Array[], from: number, to: number): number {
+  let largest = from;
+  for (let i = from + 1; i < to; i++) if (parts[i].byteLength > parts[largest].byteLength) largest = i;
+  return largest;
+}
+
 /** Creates the server (not yet listening). */
 export function createKvsServer(options: KvsServerOptions): KvsServer {
   const catalog = new StreamCatalog(resolve(options.dir));
@@ -100,8 +107,11 @@ export function createKvsServer(options: KvsServerOptions): KvsServer {
   async function sendMedia(response: ServerResponse, media: MediaBody): Promise<void> {
     const total = media.parts.reduce((sum, part) => sum + part.byteLength, 0);
     response.writeHead(200, { 'content-type': media.contentType, 'content-length': total });
-    // Cut: in the middle of the second fragment (the first when there is one), the full length announced.
-    const cutAt = faults.cutBodies ? media.fragmentStarts[Math.min(1, media.fragmentStarts.length - 1)] : -1;
+    // Cut: in the middle of the second fragment's cluster (the first's when there is one), the full length announced.
+    const fragment = Math.min(1, media.fragmentStarts.length - 1);
+    const cutAt = faults.cutBodies
+      ? largestPart(media.parts, media.fragmentStarts[fragment], media.fragmentStarts[fragment + 1] ?? media.parts.length)
+      : -1;
     for (let i = 0; i < media.parts.length; i++) {
       if (i === cutAt) {
         const part = media.parts[i];
@@ -128,7 +138,7 @@ export function createKvsServer(options: KvsServerOptions): KvsServer {
       write: async (parts) => {
         sent++;
         for (const [i, part] of parts.entries()) {
-          if (faults.cutBodies && sent === 2 && i === parts.length >> 1) {
+          if (faults.cutBodies && sent === 2 && i === largestPart(parts, 0, parts.length)) {
             await write(response, part.subarray(0, part.byteLength >> 1));
             response.destroy();
             closed = true;

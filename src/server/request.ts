@@ -13,11 +13,13 @@ export type Body = Record<string, unknown>;
 export async function readBody(request: IncomingMessage): Promise<Body> {
   const chunks: Buffer[] = [];
   let length = 0;
+  // Read to the end even when too long (the excess is dropped): answering before the client has
+  // sent its body would reset the connection under it instead of delivering the error.
   for await (const chunk of request as AsyncIterable<Buffer>) {
     length += chunk.byteLength;
-    if (length > MAX_BODY_BYTES) throw new ServiceError('InvalidArgumentException', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
-    chunks.push(chunk);
+    if (length <= MAX_BODY_BYTES) chunks.push(chunk);
   }
+  if (length > MAX_BODY_BYTES) throw new ServiceError('InvalidArgumentException', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
   const text = Buffer.concat(chunks).toString('utf8').trim();
   if (text === '') return {};
   let value: unknown;
