@@ -2,7 +2,7 @@
  * The archived-media operations (kinesis-video-archived-media 2017-09-30): ListFragments,
  * GetMediaForFragmentList and GetClip over a folder's stream (docs/server.md#operations).
  */
-import { clip, compareFragmentNumbers, validateSelector } from '../api/index.js';
+import { clip, validateSelector } from '../api/index.js';
 import type { ClipFragmentSelector } from '../api/types.js';
 import { InvalidArgumentException } from '../errors.js';
 import { kvsTags, UNKNOWN_SIZE_SEGMENT } from './ebml-write.js';
@@ -14,12 +14,26 @@ import { boundedInteger, decodeToken, encodeToken, streamNameOf, timestampMs, ty
 export const GET_CLIP_MAX_FRAGMENTS = 200;
 export const GET_CLIP_MAX_BYTES = 100 * 1024 * 1024;
 
-/** A media body to send: its parts, their total, and where a fragment starts (for cutting one in half). */
+/** A media body to send, fragment by fragment (so that faults can reorder or cut one). */
 export interface MediaBody {
   contentType: string;
+  fragments: MediaPart[];
+}
+
+export interface MediaPart {
+  /** The fragment number; empty for a GetClip body, which is one part. */
+  fragmentNumber: string;
   parts: Uint8Array[];
-  /** Index into `parts` of the first part of each fragment. */
-  fragmentStarts: number[];
+}
+
+/** How ListFragments misbehaves on request, the ways the service may (docs/server.md#faults). */
+export interface ListingFaults {
+  /** At most this many fragments per page, whatever MaxResults asks. */
+  pageSize?: number;
+  /** Fragments in an order shuffled with this seed (the same on every call). */
+  shuffleSeed?: number;
+  /** The first fragment listed once more, on the last page. */
+  repeatAcrossPages?: boolean;
 }
 
 function invalid(message: string): ServiceError {
@@ -58,20 +72,43 @@ function overlaps(fragment: StoredFragment, range: Range | null): boolean {
   return begin <= range.endMs && begin + fragment.durationMs >= range.startMs;
 }
 
-function isPageToken(value: unknown): value is { after: string } {
-  return typeof value === 'object' && value !== null && typeof (value as { after?: unknown }).after === 'string';
+function isPageToken(value: unknown): value is { offset: number } {
+  const offset = typeof value === 'object' && value !== null ? (value as { offset?: unknown }).offset : undefined;
+  return typeof offset === 'number' && Number.isInteger(offset) && offset >= 0;
 }
 
-export async function listFragments(body: Body, catalog: StreamCatalog) {
+/** Fisher–Yates with a small seeded generator (mulberry32), so an order can be replayed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffled<T>(items: T[], seed: number): T[] {
+  const random = seededRandom(seed);
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+export async function listFragments(body: Body, catalog: StreamCatalog, faults: ListingFaults = {}) {
   const index = await catalog.open(streamNameOf(body));
-  const max = boundedInteger(body, 'MaxResults', 1, 1000, 1000);
-  const token = decodeToken(body.NextToken, isPageToken);
+  const max = Math.min(boundedInteger(body, 'MaxResults', 1, 1000, 1000), faults.pageSize ?? Infinity);
+  const offset = decodeToken(body.NextToken, isPageToken)?.offset ?? 0;
   const range = rangeOf(body.FragmentSelector, 'fragmentSelector');
-  const after = token?.after;
-  const matching = index.fragments.filter(
-    (fragment) => overlaps(fragment, range) && (after === undefined || compareFragmentNumbers(fragment.fragmentNumber, after) > 0),
-  );
-  const page = matching.slice(0, max);
+  // In fragment-number order (a file's order), so an offset stays valid while the file grows.
+  let matching = index.fragments.filter((fragment) => overlaps(fragment, range));
+  if (faults.shuffleSeed !== undefined) matching = shuffled(matching, faults.shuffleSeed);
+  if (faults.repeatAcrossPages && matching.length > 1) matching = [...matching, matching[0]];
+  const page = matching.slice(offset, offset + max);
   return {
     Fragments: page.map((fragment) => ({
       FragmentNumber: fragment.fragmentNumber,
@@ -80,7 +117,7 @@ export async function listFragments(body: Body, catalog: StreamCatalog) {
       ServerTimestamp: fragment.serverMs / 1000,
       FragmentLengthInMilliseconds: fragment.durationMs,
     })),
-    ...(matching.length > max && { NextToken: encodeToken({ after: page[page.length - 1].fragmentNumber }) }),
+    ...(offset + max < matching.length && { NextToken: encodeToken({ offset: offset + max }) }),
   };
 }
 
@@ -121,19 +158,13 @@ export async function getMediaForFragmentList(body: Body, catalog: StreamCatalog
   if (found.every((position) => position === undefined)) {
     throw new ServiceError('ResourceNotFoundException', 'None of the requested fragments is in the stream.');
   }
-  const parts: Uint8Array[] = [];
-  const fragmentStarts: number[] = [];
-  (numbers as string[]).forEach((number, i) => {
-    fragmentStarts.push(parts.length);
+  const fragments = (numbers as string[]).map((number, i): MediaPart => {
     const position = found[i];
-    if (position === undefined) {
-      parts.push(...missingFragment(index, number));
-      return;
-    }
+    if (position === undefined) return { fragmentNumber: number, parts: missingFragment(index, number) };
     const fragment = index.fragments[position];
-    parts.push(...fragment.head, listTags(fragment), ...fragment.body);
+    return { fragmentNumber: number, parts: [...fragment.head, listTags(fragment), ...fragment.body] };
   });
-  return { contentType: 'video/webm', parts, fragmentStarts };
+  return { contentType: 'video/webm', fragments };
 }
 
 export async function getClip(body: Body, catalog: StreamCatalog): Promise<MediaBody> {
@@ -164,5 +195,5 @@ export async function getClip(body: Body, catalog: StreamCatalog): Promise<Media
     maxFragments: GET_CLIP_MAX_FRAGMENTS,
     maxBytes: GET_CLIP_MAX_BYTES,
   });
-  return { contentType: output.ContentType, parts: output.Payload.chunks(), fragmentStarts: [0] };
+  return { contentType: output.ContentType, fragments: [{ fragmentNumber: '', parts: output.Payload.chunks() }] };
 }

@@ -6,21 +6,49 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { getClip, getMediaForFragmentList, listFragments, type MediaBody } from './archived.js';
+import { getClip, getMediaForFragmentList, listFragments, seededRandom, type ListingFaults, type MediaBody } from './archived.js';
 import { StreamCatalog } from './catalog.js';
 import { describeStream, getDataEndpoint, listStreams } from './control.js';
 import { asServiceError, sendError, ServiceError, throttled } from './errors.js';
 import { streamMedia, type Session } from './media.js';
 import { readBody, streamNameOf, type Body } from './request.js';
 
-/** Failures the server injects on purpose, for testing a client's resilience (docs/server.md#faults). */
-export interface KvsServerFaults {
+/** The operations the server answers. */
+export type KvsOperation =
+  'GetDataEndpoint' | 'ListStreams' | 'DescribeStream' | 'ListFragments' | 'GetMediaForFragmentList' | 'GetClip' | 'GetMedia';
+
+/**
+ * Failures the server injects on purpose, the ways the service may misbehave, for testing a
+ * client's resilience (docs/server.md#faults).
+ */
+export interface KvsServerFaults extends ListingFaults {
   /** Fraction (0–1) of requests answered with ClientLimitExceededException instead. */
   throttleRate?: number;
-  /** Cut every media body (GetMedia, GetMediaForFragmentList, GetClip) in the middle of a fragment, then drop the connection. */
-  cutBodies?: boolean;
   /** Seed of the generator that picks the throttled requests, so a run can be replayed (default 1). */
   seed?: number;
+  /** The first N calls of an operation are answered with ClientLimitExceededException. */
+  throttleFirst?: Partial<Record<KvsOperation, number>>;
+  /** Cut every media body (GetMedia, GetMediaForFragmentList, GetClip) in the middle of a fragment, then drop the connection. */
+  cutBodies?: boolean;
+  /**
+   * GetMediaForFragmentList calls (numbered from 1, throttled ones included) whose body breaks off
+   * in the middle of its second fragment (the first, when it has one): `'reset'` announces the full
+   * Content-Length and drops the connection; `'end'` sends a chunked body and ends it, short.
+   */
+  cutMedia?: Record<number, 'reset' | 'end'>;
+  /** GetMediaForFragmentList sends the fragments in the reverse of the order asked. */
+  reverseMedia?: boolean;
+}
+
+/** One request as the server answered it, for `onExchange`. */
+export interface KvsExchange {
+  operation: KvsOperation;
+  body: Record<string, unknown>;
+  status: number;
+  /** ListFragments: the fragment numbers of the page returned. */
+  listed?: string[];
+  /** GetMediaForFragmentList: the fragment numbers whose bytes were all sent. */
+  sentComplete?: string[];
 }
 
 export interface KvsServerOptions {
@@ -35,6 +63,8 @@ export interface KvsServerOptions {
   pollMs?: number;
   /** GetMedia: the session ends after this long without a new fragment (default 5000 ms). */
   idleMs?: number;
+  /** Called once per answered request (an operation's path), with its outcome: for tests that watch a client. */
+  onExchange?: (exchange: KvsExchange) => void;
 }
 
 export interface KvsServer {
@@ -46,20 +76,17 @@ export interface KvsServer {
   readonly url: string;
 }
 
-type JsonOperation = (body: Body) => Promise<unknown>;
-type MediaOperation = (body: Body) => Promise<MediaBody>;
+const OPERATIONS: Record<string, KvsOperation> = {
+  '/getDataEndpoint': 'GetDataEndpoint',
+  '/listStreams': 'ListStreams',
+  '/describeStream': 'DescribeStream',
+  '/listFragments': 'ListFragments',
+  '/getMediaForFragmentList': 'GetMediaForFragmentList',
+  '/getClip': 'GetClip',
+  '/getMedia': 'GetMedia',
+};
 
-/** Seeded generator (mulberry32) for the throttling decisions. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+type CutMode = 'reset' | 'end' | undefined;
 
 function write(response: ServerResponse, chunk: Uint8Array): Promise<void> {
   return new Promise((done) => {
@@ -75,54 +102,49 @@ function write(response: ServerResponse, chunk: Uint8Array): Promise<void> {
   });
 }
 
-/** Index of the largest of `parts[from, to)`: a fragment's cluster, where --cut-bodies cuts. */
-function largestPart(parts: Uint8Array[], from: number, to: number): number {
-  let largest = from;
-  for (let i = from + 1; i < to; i++) if (parts[i].byteLength > parts[largest].byteLength) largest = i;
+/** Index of the largest of `parts`: a fragment's cluster, where a cut goes. */
+function largestPart(parts: Uint8Array[]): number {
+  let largest = 0;
+  for (let i = 1; i < parts.length; i++) if (parts[i].byteLength > parts[largest].byteLength) largest = i;
   return largest;
+}
+
+/**
+ * Sends a media body, cut when asked: the fragments before the cut whole, then the cut fragment up
+ * to the middle of its cluster. Returns the fragment numbers sent whole.
+ */
+async function sendMedia(response: ServerResponse, media: MediaBody, cut: CutMode): Promise<string[]> {
+  const total = media.fragments.reduce((sum, fragment) => sum + fragment.parts.reduce((n, part) => n + part.byteLength, 0), 0);
+  response.writeHead(200, { 'content-type': media.contentType, ...(cut !== 'end' && { 'content-length': total }) });
+  const cutIn = cut ? Math.min(1, media.fragments.length - 1) : -1;
+  const sent: string[] = [];
+  for (const [i, fragment] of media.fragments.entries()) {
+    if (i === cutIn) {
+      const middle = largestPart(fragment.parts);
+      for (const part of fragment.parts.slice(0, middle)) await write(response, part);
+      await write(response, fragment.parts[middle].subarray(0, fragment.parts[middle].byteLength >> 1));
+      if (cut === 'end') response.end();
+      else response.destroy();
+      return sent;
+    }
+    for (const part of fragment.parts) await write(response, part);
+    sent.push(fragment.fragmentNumber);
+  }
+  response.end();
+  return sent;
 }
 
 /** Creates the server (not yet listening). */
 export function createKvsServer(options: KvsServerOptions): KvsServer {
   const catalog = new StreamCatalog(resolve(options.dir));
   const faults = options.faults ?? {};
-  const random = generator(faults.seed ?? 1);
+  const random = seededRandom(faults.seed ?? 1);
   const tail = { pollMs: options.pollMs ?? 250, idleMs: options.idleMs ?? 5000 };
+  const calls: Partial<Record<KvsOperation, number>> = {};
   let url = '';
   let requests = 0;
   let stopping = false;
   const wakers = new Set<() => void>();
-
-  const jsonOperations: Record<string, JsonOperation> = {
-    '/getDataEndpoint': (body) => getDataEndpoint(body, { catalog, url }),
-    '/listStreams': (body) => listStreams(body, { catalog, url }),
-    '/describeStream': (body) => describeStream(body, { catalog, url }),
-    '/listFragments': (body) => listFragments(body, catalog),
-  };
-  const mediaOperations: Record<string, MediaOperation> = {
-    '/getMediaForFragmentList': (body) => getMediaForFragmentList(body, catalog),
-    '/getClip': (body) => getClip(body, catalog),
-  };
-
-  async function sendMedia(response: ServerResponse, media: MediaBody): Promise<void> {
-    const total = media.parts.reduce((sum, part) => sum + part.byteLength, 0);
-    response.writeHead(200, { 'content-type': media.contentType, 'content-length': total });
-    // Cut: in the middle of the second fragment's cluster (the first's when there is one), the full length announced.
-    const fragment = Math.min(1, media.fragmentStarts.length - 1);
-    const cutAt = faults.cutBodies
-      ? largestPart(media.parts, media.fragmentStarts[fragment], media.fragmentStarts[fragment + 1] ?? media.parts.length)
-      : -1;
-    for (let i = 0; i < media.parts.length; i++) {
-      if (i === cutAt) {
-        const part = media.parts[i];
-        await write(response, part.subarray(0, part.byteLength >> 1));
-        response.destroy();
-        return;
-      }
-      await write(response, media.parts[i]);
-    }
-    response.end();
-  }
 
   async function getMedia(request: IncomingMessage, response: ServerResponse, body: Body): Promise<void> {
     const index = await catalog.open(streamNameOf(body));
@@ -137,8 +159,9 @@ export function createKvsServer(options: KvsServerOptions): KvsServer {
       },
       write: async (parts) => {
         sent++;
+        const cutAt = faults.cutBodies && sent === 2 ? largestPart(parts) : -1;
         for (const [i, part] of parts.entries()) {
-          if (faults.cutBodies && sent === 2 && i === largestPart(parts, 0, parts.length)) {
+          if (i === cutAt) {
             await write(response, part.subarray(0, part.byteLength >> 1));
             response.destroy();
             closed = true;
@@ -160,42 +183,81 @@ export function createKvsServer(options: KvsServerOptions): KvsServer {
           request.once('close', done);
         }),
     };
-    // Selector errors become the HTTP error before any byte of the body.
+    // A bad selector throws before the headers: it becomes the HTTP error.
     await streamMedia(body, catalog, session, tail, index);
     if (!response.destroyed) response.end();
   }
 
+  /** Answers one operation; returns what onExchange reports beyond the status. */
+  async function answer(
+    operation: KvsOperation,
+    call: number,
+    request: IncomingMessage,
+    response: ServerResponse,
+    body: Body,
+    requestId: string,
+  ) {
+    if ((faults.throttleFirst?.[operation] ?? 0) >= call || (faults.throttleRate && random() < faults.throttleRate)) throw throttled();
+    const json = async (value: unknown) => {
+      const text = JSON.stringify(value);
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        'x-amzn-requestid': requestId,
+      });
+      response.end(text);
+    };
+    const context = { catalog, url };
+    switch (operation) {
+      case 'GetDataEndpoint':
+        return json(await getDataEndpoint(body, context));
+      case 'ListStreams':
+        return json(await listStreams(body, context));
+      case 'DescribeStream':
+        return json(await describeStream(body, context));
+      case 'ListFragments': {
+        const page = await listFragments(body, catalog, faults);
+        await json(page);
+        return { listed: page.Fragments.map((fragment) => fragment.FragmentNumber) };
+      }
+      case 'GetMediaForFragmentList': {
+        const media = await getMediaForFragmentList(body, catalog);
+        if (faults.reverseMedia) media.fragments.reverse();
+        return { sentComplete: await sendMedia(response, media, faults.cutMedia?.[call] ?? (faults.cutBodies ? 'reset' : undefined)) };
+      }
+      case 'GetClip':
+        await sendMedia(response, await getClip(body, catalog), faults.cutBodies ? 'reset' : undefined);
+        return;
+      case 'GetMedia':
+        return getMedia(request, response, body);
+    }
+  }
+
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = `kvs-clip-${++requests}`;
+    const path = (request.url ?? '').split('?')[0];
+    const operation = request.method === 'POST' ? OPERATIONS[path] : undefined;
+    let body: Body = {};
+    let status = 200;
+    let outcome: Omit<KvsExchange, 'operation' | 'body' | 'status'> | void = undefined;
     try {
-      const path = (request.url ?? '').split('?')[0];
-      const json = jsonOperations[path];
-      const media = mediaOperations[path];
-      if (request.method !== 'POST' || (!json && !media && path !== '/getMedia')) {
+      if (!operation) {
         request.resume();
         throw new ServiceError('UnknownOperationException', `No operation at ${String(request.method)} ${path.slice(0, 200)}.`);
       }
-      const body = await readBody(request);
-      if (faults.throttleRate && random() < faults.throttleRate) throw throttled();
-      if (json) {
-        const text = JSON.stringify(await json(body));
-        response.writeHead(200, {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(text),
-          'x-amzn-requestid': requestId,
-        });
-        response.end(text);
-      } else if (media) {
-        await sendMedia(response, await media(body));
-      } else {
-        await getMedia(request, response, body);
-      }
+      const call = (calls[operation] = (calls[operation] ?? 0) + 1);
+      body = await readBody(request);
+      outcome = await answer(operation, call, request, response, body, requestId);
     } catch (error) {
       if (response.headersSent) {
         response.destroy(); // a body already under way cannot turn into an error response
         return;
       }
-      sendError(response, asServiceError(error), requestId);
+      const serviceError = asServiceError(error);
+      status = serviceError.status;
+      sendError(response, serviceError, requestId);
+    } finally {
+      if (operation) options.onExchange?.({ operation, body, status, ...outcome });
     }
   }
 
