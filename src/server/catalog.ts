@@ -80,7 +80,7 @@ export class StreamCatalog {
     }
     const path = join(this.dir, `${name}.mkv`);
     const stats = await lstat(path).catch(() => null);
-    if (!stats?.isFile()) throw new ServiceError('ResourceNotFoundException', `The requested stream ${name} is not found or not active.`);
+    if (!stats?.isFile()) throw new ServiceError('ResourceNotFoundException', 'The requested stream is not found or not active.');
     const cached = this.indexes.get(name);
     if (cached) {
       const index = await cached.catch(() => null);
