@@ -19,6 +19,14 @@ const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,256}$/;
 /** Epoch ms of 2020-01-01T00:00:00Z: where the made-up timeline of a plain Matroska file starts. */
 export const PLAIN_EPOCH_MS = Date.UTC(2020, 0, 1);
 
+/** The latest time a JavaScript Date holds (ECMA-262 §21.4.1.1): made-up times stay below it, so every SDK can parse them. */
+const MAX_DATE_MS = 8.64e15;
+
+/** A made-up timestamp: PLAIN_EPOCH_MS plus the file's own time in ms, kept within what a Date holds. */
+function madeUpMs(fileMs: number): number {
+  return Math.min(MAX_DATE_MS, Math.max(0, PLAIN_EPOCH_MS + Math.round(fileMs)));
+}
+
 export interface StoredFragment {
   /** Decimal string, increasing with position in the file. */
   fragmentNumber: string;
@@ -126,15 +134,19 @@ function stored(head: Uint8Array[], body: Uint8Array[], meta: Omit<StoredFragmen
 async function indexFile(name: string, bytes: Uint8Array, stats: { size: number; mtimeMs: number }): Promise<StreamIndex> {
   const read: MkvFragment[] = [];
   let truncated = false;
+  let sawPartial = false;
   try {
     for await (const fragment of readFragments(bytes, { onWarning: (warning) => (truncated ||= warning.code === 'truncated') })) {
-      if (!fragment.partial) read.push(fragment);
+      if (fragment.partial) sawPartial = true;
+      else read.push(fragment);
     }
   } catch {
-    truncated = true; // a file being written, or damaged: the fragments before the bad spot are served
+    // Malformed bytes or an in-band error: the complete fragments before it are served.
   }
-  // The last fragment of a file still being appended to may lack its end: held back until it is complete.
-  if (truncated) read.pop();
+  // A file still being appended to may end inside its last fragment (in its trailing tags, say):
+  // held back until it is complete. Cut in the next document's header, the last one is whole.
+  const last = read[read.length - 1];
+  if (truncated && !sawPartial && last && last.byteOffset + last.byteLength >= bytes.byteLength) read.pop();
   const tagged = read.length > 0 && read[0].fragmentNumber !== null;
   const fragments = tagged ? taggedFragments(bytes, read) : plainFragments(bytes, read);
   return {
@@ -162,7 +174,8 @@ function taggedFragments(bytes: Uint8Array, read: MkvFragment[]): StoredFragment
   const starts = kept.map(({ fragment, span }) => fragment.producerTimestamp ?? span.startMs);
   const lengths = durations(starts, kept.length > 0 ? kept[kept.length - 1].span.endMs - kept[kept.length - 1].span.startMs : 0);
   return kept.map(({ fragment, head: shared, body, span }, i) => {
-    const producerMs = fragment.producerTimestamp ?? Math.round(span.startMs);
+    // A tagged fragment without a timestamp tag is timed as a plain file's would be.
+    const producerMs = fragment.producerTimestamp ?? madeUpMs(span.startMs);
     return stored(shared, body, {
       fragmentNumber: fragment.fragmentNumber!,
       producerMs,
@@ -198,7 +211,7 @@ function plainFragments(bytes: Uint8Array, read: MkvFragment[]): StoredFragment[
     kept.length > 0 ? kept[kept.length - 1].span.endMs - kept[kept.length - 1].span.startMs : 0,
   );
   return kept.map(({ body, span }, i) => {
-    const producerMs = PLAIN_EPOCH_MS + Math.round(span.startMs);
+    const producerMs = madeUpMs(span.startMs);
     return stored(head, body, { fragmentNumber: plainFragmentNumber(i), producerMs, serverMs: producerMs, durationMs: lengths[i] });
   });
 }
