@@ -99,6 +99,7 @@ function shuffled<T>(items: T[], seed: number): T[] {
   return out;
 }
 
+/** ListFragments: the stream's fragments that overlap the selector's range, one page at a time. */
 export async function listFragments(body: Body, catalog: StreamCatalog, faults: ListingFaults = {}) {
   const index = await catalog.open(streamNameOf(body));
   const max = Math.min(boundedInteger(body, 'MaxResults', 1, 1000, 1000), faults.pageSize ?? Infinity);
@@ -139,6 +140,7 @@ function missingFragment(index: StreamIndex, fragmentNumber: string): Uint8Array
   ];
 }
 
+/** GetMediaForFragmentList: the fragments asked for, in that order, as documents with the `_SIDE_` tags. */
 export async function getMediaForFragmentList(body: Body, catalog: StreamCatalog): Promise<MediaBody> {
   const index = await catalog.open(streamNameOf(body));
   const numbers = body.Fragments;
@@ -167,6 +169,7 @@ export async function getMediaForFragmentList(body: Body, catalog: StreamCatalog
   return { contentType: 'video/webm', fragments };
 }
 
+/** GetClip: the library's `clip` over the fragments starting in the range, with GetClip's caps. */
 export async function getClip(body: Body, catalog: StreamCatalog): Promise<MediaBody> {
   const index = await catalog.open(streamNameOf(body));
   const selector = body.ClipFragmentSelector as Record<string, unknown> | undefined;

@@ -49,6 +49,7 @@ function streamInfo(index: StreamIndex) {
   };
 }
 
+/** GetDataEndpoint: this server's own URL, for any known stream and any APIName of the model's enum. */
 export async function getDataEndpoint(body: Body, context: ControlContext) {
   if (typeof body.APIName !== 'string' || !API_NAMES.includes(body.APIName)) {
     throw new ServiceError(
@@ -60,6 +61,7 @@ export async function getDataEndpoint(body: Body, context: ControlContext) {
   return { DataEndpoint: context.url };
 }
 
+/** DescribeStream: the StreamInfo of one file. */
 export async function describeStream(body: Body, context: ControlContext) {
   return { StreamInfo: streamInfo(await context.catalog.open(streamNameOf(body))) };
 }
@@ -68,6 +70,7 @@ function isAfterToken(value: unknown): value is { after: string } {
   return typeof value === 'object' && value !== null && typeof (value as { after?: unknown }).after === 'string';
 }
 
+/** ListStreams: the folder's streams in name order, paged, filtered by a BEGINS_WITH condition. */
 export async function listStreams(body: Body, context: ControlContext) {
   const max = boundedInteger(body, 'MaxResults', 1, 10_000, 10_000);
   const token = decodeToken(body.NextToken === '' ? undefined : body.NextToken, isAfterToken);

@@ -42,8 +42,11 @@ export interface KvsServerFaults extends ListingFaults {
 
 /** One request as the server answered it, for `onExchange`. */
 export interface KvsExchange {
+  /** The operation, from the request's path. */
   operation: KvsOperation;
+  /** The request's JSON body (empty when it was not JSON). */
   body: Record<string, unknown>;
+  /** The HTTP status answered (200 even when a media body was then cut). */
   status: number;
   /** ListFragments: the fragment numbers of the page returned. */
   listed?: string[];
