@@ -166,10 +166,11 @@ function taggedFragments(bytes: Uint8Array, read: MkvFragment[]): StoredFragment
   let head: Uint8Array[] = [];
   for (const fragment of read) {
     const parts = splitDocument(bytes, fragment.byteOffset, fragment.byteOffset + fragment.byteLength);
-    if (parts.head.length > 0) head = parts.head; // fragments merged into one Segment share its head
+    // Fragments merged into one Segment share the head of the document they are in, plus their own elements before their cluster.
+    if (parts.startsDocument) head = parts.head;
     const span = frameSpan(fragment);
     if (fragment.fragmentNumber === null || span === null) continue;
-    kept.push({ fragment, head, body: parts.clusters.flat(), span });
+    kept.push({ fragment, head: parts.startsDocument ? head : [...head, ...parts.head], body: parts.clusters.flat(), span });
   }
   const starts = kept.map(({ fragment, span }) => fragment.producerTimestamp ?? span.startMs);
   const lengths = durations(starts, kept.length > 0 ? kept[kept.length - 1].span.endMs - kept[kept.length - 1].span.startMs : 0);

@@ -14,8 +14,10 @@ import { CLUSTER, CUES, SEEK_HEAD, SEGMENT, TAGS } from '../mkv/ids.js';
 import { UNKNOWN_SIZE_SEGMENT } from './ebml-write.js';
 
 export interface DocumentParts {
-  /** EBML header through the producer's header elements; empty when the range started inside a Segment. */
+  /** EBML header through the producer's header elements (when the range started inside a Segment: the elements before its first cluster). */
   head: Uint8Array[];
+  /** Whether the range started with an EBML header (a document of its own), not inside another document's Segment. */
+  startsDocument: boolean;
   /** One entry per Cluster: the cluster's bytes and the elements after it, up to the next cluster. */
   clusters: Uint8Array[][];
 }
@@ -39,6 +41,7 @@ export function splitDocument(bytes: Uint8Array, start = 0, end = bytes.byteLeng
   const clusters: Uint8Array[][] = [];
   const header: ElementHeader = { id: 0, size: 0 };
   const current = () => clusters[clusters.length - 1] ?? head;
+  let startsDocument = false;
   let pos = start;
   while (pos < end) {
     const length = readElementHeader(bytes, pos, end, header);
@@ -63,8 +66,11 @@ export function splitDocument(bytes: Uint8Array, start = 0, end = bytes.byteLeng
     pos = dataEnd;
     if (header.id === SEEK_HEAD || header.id === CUES) continue;
     if (header.id === TAGS && holdsKvsTag(whole)) continue;
-    if (header.id === EBML_HEADER && clusters.length > 0) break; // a second document: the caller cuts ranges per document
+    if (header.id === EBML_HEADER) {
+      if (clusters.length > 0) break; // a second document: the caller cuts ranges per document
+      startsDocument = true;
+    }
     current().push(whole);
   }
-  return { head, clusters };
+  return { head, clusters, startsDocument };
 }
