@@ -79,6 +79,24 @@ describe('served documents', () => {
     }
   });
 
+  // Plain ffmpeg output with 9 clusters and 6 key frames: a cluster that does not start on a key frame joins the fragment before.
+  it.skipIf(!haveSamples)('cuts a plain Matroska file into fragments that start on video key frames', async () => {
+    const index = await new StreamCatalog(samples).open('vogels_480');
+    const original: MkvFragment[] = [];
+    for await (const fragment of readFragments(new Uint8Array(readFileSync(join(samples, 'vogels_480.mkv'))))) original.push(fragment);
+    const fragments = await Promise.all(index.fragments.map(served));
+    expect(fragments.every((list) => list.length === 1)).toBe(true);
+    const video = (fragment: MkvFragment) =>
+      fragment.frames.filter((frame) => fragment.tracks.find((t) => t.number === frame.track)?.type === 'video');
+    expect(fragments.map(([fragment]) => video(fragment)[0].keyframe)).toEqual(fragments.map(() => true));
+    const frames = (list: MkvFragment[]) =>
+      list.flatMap((f) => f.frames.map((frame) => [frame.track, frame.timestamp, Buffer.from(frame.data).toString('hex')]));
+    expect(frames(fragments.flat())).toEqual(frames(original));
+    const times = index.fragments.map((f) => f.producerMs);
+    expect(times[0]).toBe(Date.UTC(2020, 0, 1));
+    expect(times.every((time, i) => i === 0 || time > times[i - 1])).toBe(true);
+  });
+
   it('serves a growing file one complete fragment at a time', async () => {
     const capture = new Uint8Array(readFileSync('fixtures/kvs-h264-aac.mkv'));
     const stored: MkvFragment[] = [];

@@ -187,7 +187,9 @@ function taggedFragments(bytes: Uint8Array, read: MkvFragment[]): StoredFragment
 }
 
 /**
- * A plain Matroska file: one fragment per Cluster (that holds frames), numbered and timed as
+ * A plain Matroska file: one fragment per run of clusters that starts on a video key frame (a
+ * cluster whose first video frame is not a key frame joins the fragment before it, as KVS fragments
+ * start on key frames: docs/kvs-mkv.md#layout), numbered and timed as
  * docs/server.md#plain-matroska-files says.
  */
 function plainFragments(bytes: Uint8Array, read: MkvFragment[]): StoredFragment[] {
@@ -195,18 +197,35 @@ function plainFragments(bytes: Uint8Array, read: MkvFragment[]): StoredFragment[
   // Which cluster holds a frame: frames are views of `bytes`, clusters are views too, both in file order.
   const starts = clusters.map((parts) => parts[0].byteOffset);
   const spans: (Span | null)[] = clusters.map(() => null);
+  /** Per cluster: whether its first video frame is a key frame (true when it holds no video). */
+  const startsOnKey: boolean[] = clusters.map(() => true);
+  const sawVideo: boolean[] = clusters.map(() => false);
   let c = 0;
   for (const fragment of read) {
     const msPerTick = fragment.timecodeScale / 1e6;
+    const video = new Set(fragment.tracks.filter((track) => track.type === 'video').map((track) => track.number));
     for (const frame of fragment.frames) {
       while (c + 1 < starts.length && frame.data.byteOffset >= starts[c + 1]) c++;
+      if (video.has(frame.track) && !sawVideo[c]) {
+        sawVideo[c] = true;
+        startsOnKey[c] = frame.keyframe;
+      }
       const startMs = frame.timestamp * msPerTick;
       const endMs = (frame.timestamp + (frame.duration ?? 0)) * msPerTick;
       const span = spans[c];
       spans[c] = span ? { startMs: Math.min(span.startMs, startMs), endMs: Math.max(span.endMs, endMs) } : { startMs, endMs };
     }
   }
-  const kept = clusters.flatMap((body, i) => (spans[i] ? [{ body, span: spans[i] }] : []));
+  const kept: { body: Uint8Array[]; span: Span }[] = [];
+  clusters.forEach((body, i) => {
+    const span = spans[i];
+    if (!span) return;
+    const open = kept[kept.length - 1];
+    if (open && !startsOnKey[i]) {
+      open.body.push(...body);
+      open.span = { startMs: Math.min(open.span.startMs, span.startMs), endMs: Math.max(open.span.endMs, span.endMs) };
+    } else kept.push({ body: [...body], span });
+  });
   const lengths = durations(
     kept.map(({ span }) => span.startMs),
     kept.length > 0 ? kept[kept.length - 1].span.endMs - kept[kept.length - 1].span.startMs : 0,
