@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFragments } from '../src/mkv/index.js';
 import type { MkvFragment } from '../src/mkv/types.js';
-import { buildCli, type BuiltCli } from './support/cli.js';
+import { serveCommand } from '../src/cli/serve.js';
+import { buildCli, runInProcess, type BuiltCli } from './support/cli.js';
 import { AWS_CLI, awsEnv, haveAwsCli } from './support/aws-env.js';
 
 if (!haveAwsCli) console.warn(`SKIPPED AWS CLI server tests: ${AWS_CLI} is absent (apt-get install awscli)`);
@@ -33,6 +34,23 @@ function run(command: string, args: string[]): Promise<{ code: number | null; st
     child.on('close', (code) => done({ code, stdout, stderr }));
   });
 }
+
+describe('kvs-clip serve command line', () => {
+  it('rejects a bad command line with the usage (exit 2) and a missing folder by name (exit 1)', async () => {
+    for (const argv of [
+      ['serve'],
+      ['serve', 'fixtures', '--port', 'x'],
+      ['serve', 'fixtures', '--throttle-rate', '2'],
+      ['serve', 'a', 'b'],
+    ]) {
+      const run = await runInProcess([serveCommand], argv);
+      expect(run.code, argv.join(' ')).toBe(2);
+      expect(run.stderr).toMatch(/^UsageError: .*\nusage: kvs-clip serve <dir>/);
+    }
+    const missing = await runInProcess([serveCommand], ['serve', 'no-such-folder']);
+    expect(missing).toMatchObject({ code: 1, stderr: 'InvalidArgumentException: no-such-folder is not a folder\n' });
+  });
+});
 
 describe.skipIf(!haveAwsCli)('the AWS CLI against `kvs-clip serve`', () => {
   let cli: BuiltCli;
