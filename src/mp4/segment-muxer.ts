@@ -9,6 +9,7 @@ import type { CheckedFragment } from '../codecs/types.js';
 import { keepLayout } from '../jit.js';
 import { createTimeline, type TimedSegment, type Timeline, type TimelineOptions } from '../timeline/index.js';
 import { initSegment, mediaSegment, reorderDelay, type FragmentTrack } from './fragmented.js';
+import { withProducerReferenceTime } from './prft.js';
 import type { FragmentedMuxer, Mp4SegmentChunks } from './types.js';
 
 export function createFragmentedMuxer(options: TimelineOptions = {}): FragmentedMuxer {
@@ -22,9 +23,11 @@ class SegmentMuxer implements FragmentedMuxer {
   #sequenceNumber = 0;
   #mime = '';
   #codecs: string[] = [];
+  readonly #useServer: boolean;
 
   constructor(options: TimelineOptions) {
     this.#timeline = createTimeline(options);
+    this.#useServer = options.timestamps === 'server';
   }
 
   push(fragment: CheckedFragment): Mp4SegmentChunks[] {
@@ -56,6 +59,7 @@ class SegmentMuxer implements FragmentedMuxer {
           type: 'init',
           fragmentNumber: null,
           producerTimestamp: null,
+          serverTimestamp: null,
           byteOffset: null,
           chunks: [init],
           byteLength: init.byteLength,
@@ -63,11 +67,16 @@ class SegmentMuxer implements FragmentedMuxer {
           codecs: this.#codecs,
         });
       }
-      const { chunks, byteLength } = mediaSegment(++this.#sequenceNumber, segment.runs, this.#tracks);
+      const { chunks, byteLength } = withProducerReferenceTime(
+        mediaSegment(++this.#sequenceNumber, segment.runs, this.#tracks),
+        segment.runs[0],
+        this.#useServer ? segment.serverTimestamp : segment.producerTimestamp,
+      );
       out.push({
         type: 'media',
         fragmentNumber: segment.fragmentNumber,
         producerTimestamp: segment.producerTimestamp,
+        serverTimestamp: segment.serverTimestamp,
         byteOffset: segment.byteOffset,
         chunks,
         byteLength,
