@@ -10,13 +10,14 @@ const NTP_UNIX_OFFSET_S = 2_208_988_800;
 const TWO_32 = 0x1_0000_0000;
 
 /**
- * NTP 64-bit time (32.32 fixed point seconds since 1900) of an epoch-ms time, as one safe integer
- * pair: seconds and the fraction, rounded so that `round(fraction × 1000 / 2^32)` gives the ms back.
+ * NTP 64-bit time (32.32 fixed point seconds since 1900) of an epoch-ms time (fractions of a ms
+ * allowed): seconds and the fraction, rounded to the nearest 2^-32 s, so a whole ms comes back as
+ * `round(fraction × 1000 / 2^32)`.
  */
 export function ntpTime(epochMs: number): { seconds: number; fraction: number } {
-  const ms = Math.floor(epochMs);
-  const wholeSeconds = Math.floor(ms / 1000);
-  const fraction = Math.round(((ms - wholeSeconds * 1000) * TWO_32) / 1000);
+  let wholeSeconds = Math.floor(epochMs / 1000);
+  let fraction = Math.round(((epochMs - wholeSeconds * 1000) * TWO_32) / 1000);
+  if (fraction === TWO_32) [wholeSeconds, fraction] = [wholeSeconds + 1, 0];
   return { seconds: wholeSeconds + NTP_UNIX_OFFSET_S, fraction };
 }
 

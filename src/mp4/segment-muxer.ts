@@ -4,11 +4,10 @@
  * the first one preceded by the init segment.
  */
 import { mimeType } from '../codecs/codec-string.js';
-import { CODECS } from '../codecs/registry.js';
 import type { CheckedFragment } from '../codecs/types.js';
 import { keepLayout } from '../jit.js';
 import { createTimeline, type TimedSegment, type Timeline, type TimelineOptions } from '../timeline/index.js';
-import { initSegment, mediaSegment, reorderDelay, type FragmentTrack } from './fragmented.js';
+import { fragmentTracks, initSegment, mediaSegment, type FragmentTrack } from './fragmented.js';
 import { withProducerReferenceTime } from './prft.js';
 import type { FragmentedMuxer, Mp4SegmentChunks } from './types.js';
 
@@ -44,10 +43,7 @@ class SegmentMuxer implements FragmentedMuxer {
       if (this.#tracks === null) {
         const tracks = this.#timeline.tracks!;
         // The reorder delay goes into the init segment's edit list, so it comes from the first segment.
-        this.#tracks = tracks.map((track) => {
-          const run = segment.runs.find((r) => r.trackId === track.id);
-          return { delay: run === undefined ? 0 : reorderDelay(run), everySampleSync: CODECS[track.config.codec].kind === 'audio' };
-        });
+        this.#tracks = fragmentTracks(tracks, segment.runs);
         const configs = tracks.map((t) => t.config);
         this.#mime = mimeType(configs);
         this.#codecs = configs.map((c) => c.codecString);
