@@ -26,6 +26,7 @@ export type {
   TimeRange,
 } from './api/types.js';
 export type { TimestampKind } from './timeline/types.js';
+export * from './package/index.js';
 export { readFragments } from './mkv/index.js';
 export type { MkvFragment, MkvFrame, MkvTrack, MkvTag, ReadOptions, ByteSource, TrackType } from './mkv/types.js';
 export type { ReaderWarning, WarningCode } from './warnings.js';

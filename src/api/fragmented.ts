@@ -8,6 +8,7 @@ import { readFragments } from '../mkv/index.js';
 import { createCodecChecker } from '../codecs/index.js';
 import { createFragmentedMuxer } from '../mp4/index.js';
 import type { AudioTranscoder } from '../audio/transcode.js';
+import type { CheckedFragment } from '../codecs/types.js';
 import { transcoderFor } from './transcoder.js';
 import { selectFragments, timestampKind } from './select.js';
 import { streamOf } from './payload.js';
@@ -43,33 +44,41 @@ export async function* fragmentedMp4Chunks(input: ClipInput, options: ClipOption
 
 async function* chunksFromFragments(fragments: FragmentSource, options: ClipOptions): AsyncGenerator<Mp4SegmentChunks> {
   const muxer = createFragmentedMuxer({ timestamps: timestampKind(options) });
-  const checker = createCodecChecker(options);
-  /** Decided by the first fragment with tracks (undefined before it). */
-  let transcoder: AudioTranscoder | null | undefined;
   let pushed = false;
   /** What broke the stream, thrown once everything before it is out. */
   let failure: { error: unknown } | null = null;
   try {
-    for await (const fragment of selectFragments(fragments, options)) {
-      const checked = checker.checkPartial(fragment);
-      if (transcoder === undefined && checked.fragment && checked.fragment.configs.length > 0) {
-        transcoder = await transcoderFor(options.audio ?? 'copy', checked.fragment);
-      }
-      // The transcoder stops at a frame it cannot re-encode, which comes before any the checker refused.
-      const transcoded =
-        checked.fragment && (transcoder ? transcoder.apply(checked.fragment) : { fragment: checked.fragment, error: null });
-      if (transcoded && transcoded.fragment.frames.length > 0) {
-        yield* muxer.push(transcoded.fragment);
-        pushed = true;
-      }
-      const error = transcoded?.error ?? checked.error;
-      if (error) throw error;
+    for await (const fragment of checkedFragments(fragments, options)) {
+      yield* muxer.push(fragment);
+      pushed = true;
     }
   } catch (error) {
     failure = { error };
   }
   if (pushed) yield* muxer.end();
   if (failure !== null) throw failure.error;
+}
+
+/**
+ * The fragments a muxer takes: GetClip's selection, the codec checks and the audio output choice
+ * applied, only fragments with frames. When the input breaks, the valid frames of the broken fragment
+ * come out first, then the error is thrown (so a muxer can still flush what it holds).
+ */
+export async function* checkedFragments(fragments: FragmentSource, options: ClipOptions): AsyncGenerator<CheckedFragment> {
+  const checker = createCodecChecker(options);
+  /** Decided by the first fragment with tracks (undefined before it). */
+  let transcoder: AudioTranscoder | null | undefined;
+  for await (const fragment of selectFragments(fragments, options)) {
+    const checked = checker.checkPartial(fragment);
+    if (transcoder === undefined && checked.fragment && checked.fragment.configs.length > 0) {
+      transcoder = await transcoderFor(options.audio ?? 'copy', checked.fragment);
+    }
+    // The transcoder stops at a frame it cannot re-encode, which comes before any the checker refused.
+    const transcoded = checked.fragment && (transcoder ? transcoder.apply(checked.fragment) : { fragment: checked.fragment, error: null });
+    if (transcoded && transcoded.fragment.frames.length > 0) yield transcoded.fragment;
+    const error = transcoded?.error ?? checked.error;
+    if (error) throw error;
+  }
 }
 
 /**

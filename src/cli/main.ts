@@ -3,7 +3,9 @@ import { setFlagsFromString } from 'node:v8';
 import packageJson from '../../package.json';
 import { audioCommand } from './audio.js';
 import { clipCommand } from './clip.js';
+import { dashCommand } from './dash.js';
 import { fetchCommand } from './fetch.js';
+import { hlsCommand } from './hls.js';
 import { inspectCommand } from './inspect.js';
 import { processIo } from './io.js';
 import { runCli, type Command } from './run.js';
@@ -17,7 +19,7 @@ import { serveCommand } from './serve.js';
 setFlagsFromString('--semi-space-growth-factor=1');
 
 /** Every command, in the order `--help` lists them. */
-const commands: Command[] = [clipCommand, audioCommand, inspectCommand, fetchCommand, serveCommand];
+const commands: Command[] = [clipCommand, audioCommand, inspectCommand, fetchCommand, hlsCommand, dashCommand, serveCommand];
 
 // A reader that stops early (`| head`, a player that has seen enough) is not an error of ours.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -64,6 +64,18 @@ export function reorderDelay(run: TrackRun): number {
   return Math.max(exact, depth * maxStep);
 }
 
+/**
+ * How each track's samples are described in every media segment, decided by the first segment: the
+ * reorder delay of its video run (see reorderDelay; it goes into the init segment), and whether every
+ * sample is a sync sample (audio).
+ */
+export function fragmentTracks(tracks: readonly TimedTrack[], first: readonly TrackRun[]): FragmentTrack[] {
+  return tracks.map((track) => {
+    const run = first.find((r) => r.trackId === track.id);
+    return { delay: run === undefined ? 0 : reorderDelay(run), everySampleSync: track.config.kind === 'audio' };
+  });
+}
+
 /** ftyp + moov for MSE; `delays[i]` is the composition offset shift of track i (0 for audio). */
 export function initSegment(tracks: readonly TimedTrack[], delays: readonly number[]): Uint8Array {
   return serialize(

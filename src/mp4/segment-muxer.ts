@@ -4,11 +4,11 @@
  * the first one preceded by the init segment.
  */
 import { mimeType } from '../codecs/codec-string.js';
-import { CODECS } from '../codecs/registry.js';
 import type { CheckedFragment } from '../codecs/types.js';
 import { keepLayout } from '../jit.js';
 import { createTimeline, type TimedSegment, type Timeline, type TimelineOptions } from '../timeline/index.js';
-import { initSegment, mediaSegment, reorderDelay, type FragmentTrack } from './fragmented.js';
+import { fragmentTracks, initSegment, mediaSegment, type FragmentTrack } from './fragmented.js';
+import { withProducerReferenceTime } from './prft.js';
 import type { FragmentedMuxer, Mp4SegmentChunks } from './types.js';
 
 export function createFragmentedMuxer(options: TimelineOptions = {}): FragmentedMuxer {
@@ -22,9 +22,11 @@ class SegmentMuxer implements FragmentedMuxer {
   #sequenceNumber = 0;
   #mime = '';
   #codecs: string[] = [];
+  readonly #useServer: boolean;
 
   constructor(options: TimelineOptions) {
     this.#timeline = createTimeline(options);
+    this.#useServer = options.timestamps === 'server';
   }
 
   push(fragment: CheckedFragment): Mp4SegmentChunks[] {
@@ -41,10 +43,7 @@ class SegmentMuxer implements FragmentedMuxer {
       if (this.#tracks === null) {
         const tracks = this.#timeline.tracks!;
         // The reorder delay goes into the init segment's edit list, so it comes from the first segment.
-        this.#tracks = tracks.map((track) => {
-          const run = segment.runs.find((r) => r.trackId === track.id);
-          return { delay: run === undefined ? 0 : reorderDelay(run), everySampleSync: CODECS[track.config.codec].kind === 'audio' };
-        });
+        this.#tracks = fragmentTracks(tracks, segment.runs);
         const configs = tracks.map((t) => t.config);
         this.#mime = mimeType(configs);
         this.#codecs = configs.map((c) => c.codecString);
@@ -56,6 +55,7 @@ class SegmentMuxer implements FragmentedMuxer {
           type: 'init',
           fragmentNumber: null,
           producerTimestamp: null,
+          serverTimestamp: null,
           byteOffset: null,
           chunks: [init],
           byteLength: init.byteLength,
@@ -63,11 +63,16 @@ class SegmentMuxer implements FragmentedMuxer {
           codecs: this.#codecs,
         });
       }
-      const { chunks, byteLength } = mediaSegment(++this.#sequenceNumber, segment.runs, this.#tracks);
+      const { chunks, byteLength } = withProducerReferenceTime(
+        mediaSegment(++this.#sequenceNumber, segment.runs, this.#tracks),
+        segment.runs[0],
+        this.#useServer ? segment.serverTimestamp : segment.producerTimestamp,
+      );
       out.push({
         type: 'media',
         fragmentNumber: segment.fragmentNumber,
         producerTimestamp: segment.producerTimestamp,
+        serverTimestamp: segment.serverTimestamp,
         byteOffset: segment.byteOffset,
         chunks,
         byteLength,

@@ -6,6 +6,8 @@ export interface Mp4Segment {
   fragmentNumber: string | null;
   /** Epoch ms of the fragment's producer timestamp, when known. */
   producerTimestamp: number | null;
+  /** Epoch ms of the fragment's server timestamp, when known. */
+  serverTimestamp: number | null;
   /**
    * Where the media segment's (first) fragment starts in the input, in bytes; null for init. Segments
    * come in input order and are copies, so once one is out nothing before this offset is read again:

@@ -47,6 +47,7 @@ interface GroupTrack {
 interface Group {
   fragmentNumber: string | null;
   producerTimestamp: number | null;
+  serverTimestamp: number | null;
   byteOffset: number;
   tracks: GroupTrack[];
 }
@@ -172,6 +173,7 @@ function newGroup(t: TimelineState, fragment: CheckedFragment): Group {
   return {
     fragmentNumber: fragment.fragmentNumber,
     producerTimestamp: fragment.producerTimestamp,
+    serverTimestamp: fragment.serverTimestamp,
     byteOffset: fragment.byteOffset,
     tracks: t.states!.map(() => ({ frames: [], times: [], lastDurationNs: undefined })),
   };
@@ -247,7 +249,13 @@ function place(t: TimelineState, group: Group, out: TimedSegment[]): void {
   }
   if (t.held !== null) out.push(t.held.segment);
   t.held = {
-    segment: { fragmentNumber: group.fragmentNumber, producerTimestamp: group.producerTimestamp, byteOffset: group.byteOffset, runs },
+    segment: {
+      fragmentNumber: group.fragmentNumber,
+      producerTimestamp: group.producerTimestamp,
+      serverTimestamp: group.serverTimestamp,
+      byteOffset: group.byteOffset,
+      runs,
+    },
     fallbackNs: group.tracks.map((gt) => gt.lastDurationNs),
   };
 }

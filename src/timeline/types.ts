@@ -56,6 +56,8 @@ export interface TimedSegment {
   fragmentNumber: string | null;
   /** Its producer timestamp in epoch ms, or null. */
   producerTimestamp: number | null;
+  /** Its server timestamp in epoch ms, or null. */
+  serverTimestamp: number | null;
   /** Where that fragment starts in the input, in bytes. */
   byteOffset: number;
   /** One run per track that has samples here, in track id order. */

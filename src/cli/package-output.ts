@@ -1,0 +1,54 @@
+/**
+ * Writes an HLS or DASH package (src/package) into a folder as its files come. On an error the
+ * package keeps what was written, with its playlist or manifest for those segments (the library
+ * writes it before throwing), and the error message says how far it got.
+ */
+import { mkdir, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { PackageFile } from '../package/types.js';
+import { openOutput, writeAllv } from './output.js';
+
+/** What was written, for the summary line. */
+export interface PackageCounts {
+  files: number;
+  mediaSegments: number;
+  bytes: number;
+}
+
+/** Writes every file of `files` under `folder` (created if missing); `manifest` is the playlist's or manifest's name. */
+export async function writePackage(folder: string, files: AsyncIterable<PackageFile>, manifest: string): Promise<PackageCounts> {
+  const counts: PackageCounts = { files: 0, mediaSegments: 0, bytes: 0 };
+  const madeDirs = new Set<string>();
+  /** The file written last, kept open in case the next piece continues it (single-file HLS). */
+  let current = null as { path: string; handle: FileHandle } | null;
+  let manifestWritten = false;
+  try {
+    for await (const file of files) {
+      const path = join(folder, file.path);
+      if (!(file.append && current?.path === path)) {
+        await current?.handle.close();
+        current = null;
+        const dir = dirname(path);
+        if (!madeDirs.has(dir)) {
+          await mkdir(dir, { recursive: true });
+          madeDirs.add(dir);
+        }
+        current = { path, handle: await openOutput(path) };
+        counts.files++;
+      }
+      writeAllv(current.handle, file.chunks);
+      counts.bytes += file.byteLength;
+      // Media segments are the .m4s files, or the single HLS file's pieces after its init segment.
+      if (file.path.endsWith('.m4s') || file.append) counts.mediaSegments++;
+      if (file.path === manifest) manifestWritten = true;
+    }
+    return counts;
+  } catch (error) {
+    if (error instanceof Error && manifestWritten) {
+      error.message += ` (${folder} keeps the ${counts.mediaSegments} media segment${counts.mediaSegments === 1 ? '' : 's'} written before the error, and ${manifest} for them)`;
+    }
+    throw error;
+  } finally {
+    await current?.handle.close();
+  }
+}

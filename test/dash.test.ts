@@ -1,0 +1,100 @@
+/**
+ * DASH packages (src/package/dash.ts, docs/packages.md#dash) against independent oracles: ffprobe
+ * reads manifest.mpd and every packet of each track equals the input's; the SegmentTimeline's
+ * entries are each segment's own tfdt and duration; the fragment events and prft boxes carry each
+ * fragment's number and timestamp.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dashPackage, FRAGMENT_EVENT_SCHEME } from '../src/package/index.js';
+import { KVS_H264_AAC } from './support/cli.js';
+import { fixture, REPO } from './support/codecs-samples.js';
+import { hasFfmpeg, packets } from './support/oracle-ffmpeg.js';
+import { collectPackage, segmentTimes, writePackageFiles } from './support/package-files.js';
+
+const VIDEO_PATH = join(REPO, 'fixtures', 'kvs-h264-aac.mkv');
+
+/** ffprobe's packets of one stream of a manifest (its DASH demuxer stops all streams when the first one ends). */
+function streamPackets(manifest: string, stream: 'v' | 'a') {
+  const json = execFileSync('ffprobe', [
+    '-v',
+    'quiet',
+    '-select_streams',
+    stream,
+    '-show_packets',
+    '-show_data_hash',
+    'CRC32',
+    '-show_entries',
+    'packet=pts_time,size,data_hash',
+    '-of',
+    'json',
+    manifest,
+  ]).toString();
+  return (JSON.parse(json) as { packets: { pts_time: string; size: string; data_hash: string }[] }).packets.map((p) => ({
+    pts: Number(p.pts_time),
+    size: Number(p.size),
+    crc: p.data_hash,
+  }));
+}
+
+describe('DASH package', () => {
+  it.skipIf(!hasFfmpeg)('ffmpeg reads manifest.mpd: every packet of each track and its time equal the input', async () => {
+    const dir = await writePackageFiles(dashPackage(fixture('kvs-h264-aac.mkv')), 'dash');
+    const input = packets(VIDEO_PATH);
+    const origin = Math.min(...input.map((p) => p.pts));
+    for (const [stream, kind] of [
+      ['v', 'video'],
+      ['a', 'audio'],
+    ] as const) {
+      const ours = streamPackets(join(dir, 'manifest.mpd'), stream);
+      const theirs = input.filter((p) => p.codecType === kind);
+      expect(ours.length, kind).toBe(theirs.length);
+      ours.forEach((p, k) => {
+        expect([p.size, p.crc], `${kind} packet ${k}`).toEqual([theirs[k].size, theirs[k].crc]);
+        expect(Math.abs(p.pts - (theirs[k].pts - origin)), `${kind} packet ${k} pts`).toBeLessThanOrEqual(
+          kind === 'video' ? 0.001 : 0.0015,
+        );
+      });
+    }
+  });
+
+  it('has per-track segments on an exact SegmentTimeline, fragment events and prft on every segment', async () => {
+    const { files, error } = await collectPackage(dashPackage(fixture('kvs-h264-aac.mkv')));
+    expect(error).toBeNull();
+    expect(files.at(-1)!.path).toBe('manifest.mpd');
+    const mpd = new TextDecoder().decode(files.at(-1)!.chunks[0]);
+    expect(mpd).toMatch(/type="static"/);
+    expect(mpd).toMatch(/availabilityStartTime="2023-11-14T22:13:20.000Z"/);
+    for (const kind of ['video', 'audio']) {
+      const media = files.filter((f) => f.path.startsWith(`${kind}/`) && f.path.endsWith('.m4s'));
+      expect(media.map((f) => f.path)).toEqual(KVS_H264_AAC.map((_, i) => `${kind}/0000${i + 1}.m4s`));
+      const times = media.map((f) => segmentTimes(Buffer.concat(f.chunks)));
+      // Each segment holds its own track only, as track 1, and starts where the timeline's S says.
+      const set = mpd.slice(mpd.indexOf(`contentType="${kind}"`));
+      const timeline = [...set.slice(0, set.indexOf('</SegmentTimeline>')).matchAll(/<S( t="(\d+)")? d="(\d+)"( r="(\d+)")?\/>/g)];
+      const starts: number[] = [];
+      let next = 0;
+      for (const s of timeline) {
+        let t = s[2] !== undefined ? Number(s[2]) : next;
+        for (let r = 0; r <= Number(s[5] ?? 0); r++, t += Number(s[3])) starts.push(t);
+        next = t;
+      }
+      expect(times.map((t) => [...t.tfdt.keys()])).toEqual(media.map(() => [1]));
+      expect(times.map((t) => t.tfdt.get(1))).toEqual(starts);
+      times.forEach((t) => {
+        expect(t.prft!.trackId).toBe(1);
+        expect(t.prft!.mediaTime).toBe(t.tfdt.get(1));
+      });
+    }
+    // The fragment events: number and timestamp of each segment's fragment, for a custom player.
+    expect(mpd).toContain(`schemeIdUri="${FRAGMENT_EVENT_SCHEME}"`);
+    const events = [...mpd.matchAll(/messageData="fragmentNumber=(\d+);timestamp=([^"]+)"/g)];
+    expect(events.map((e) => [e[1], Date.parse(e[2])])).toEqual(KVS_H264_AAC.map((f) => [f.fragmentNumber, f.producerTimestamp]));
+    // Video prft: exactly each fragment's timestamp.
+    const video = files.filter((f) => f.path.startsWith('video/') && f.path.endsWith('.m4s'));
+    video.forEach((f, i) =>
+      expect(Math.abs(segmentTimes(Buffer.concat(f.chunks)).prft!.epochMs - KVS_H264_AAC[i].producerTimestamp)).toBeLessThan(1e-3),
+    );
+  });
+});
