@@ -11,11 +11,20 @@ import { StreamCatalog } from './catalog.js';
 import { describeStream, getDataEndpoint, listStreams } from './control.js';
 import { asServiceError, sendError, ServiceError, throttled } from './errors.js';
 import { streamMedia, type Session } from './media.js';
+import { contentTypeOf, dashSession, hlsSession, sessionToken, type StreamingSession } from './streaming.js';
 import { readBody, streamNameOf, type Body } from './request.js';
 
 /** The operations the server answers. */
 export type KvsOperation =
-  'GetDataEndpoint' | 'ListStreams' | 'DescribeStream' | 'ListFragments' | 'GetMediaForFragmentList' | 'GetClip' | 'GetMedia';
+  | 'GetDataEndpoint'
+  | 'ListStreams'
+  | 'DescribeStream'
+  | 'ListFragments'
+  | 'GetMediaForFragmentList'
+  | 'GetClip'
+  | 'GetMedia'
+  | 'GetHLSStreamingSessionURL'
+  | 'GetDASHStreamingSessionURL';
 
 /**
  * Failures the server injects on purpose, the ways the service may misbehave, for testing a
@@ -87,7 +96,12 @@ const OPERATIONS: Record<string, KvsOperation> = {
   '/getMediaForFragmentList': 'GetMediaForFragmentList',
   '/getClip': 'GetClip',
   '/getMedia': 'GetMedia',
+  '/getHLSStreamingSessionURL': 'GetHLSStreamingSessionURL',
+  '/getDASHStreamingSessionURL': 'GetDASHStreamingSessionURL',
 };
+
+/** Where a session's files are: `/hls/v1/<token>/<file>`, `/dash/v1/<token>/<file>`. */
+const SESSION_FILE = /^\/(hls|dash)\/v1\/([0-9a-f]{32})\/([A-Za-z0-9_./-]{1,200})$/;
 
 type CutMode = 'reset' | 'end' | undefined;
 
@@ -148,6 +162,37 @@ export function createKvsServer(options: KvsServerOptions): KvsServer {
   let requests = 0;
   let stopping = false;
   const wakers = new Set<() => void>();
+  const sessions = new Map<string, StreamingSession>();
+
+  /** Keeps a new session, forgets expired ones; returns its URL. */
+  function openSession(kind: 'hls' | 'dash', made: { session: StreamingSession; entry: string }): string {
+    const now = Date.now();
+    for (const [token, session] of sessions) if (session.expiresAt <= now) sessions.delete(token);
+    const token = sessionToken();
+    sessions.set(token, made.session);
+    return `${url}/${kind}/v1/${token}/${made.entry}`;
+  }
+
+  /** GET of a session file: only names the session holds, so no path reaches the file system. CORS open, for browser players. */
+  function sendSessionFile(response: ServerResponse, path: string, requestId: string): boolean {
+    const match = SESSION_FILE.exec(path);
+    if (!match) return false;
+    const session = sessions.get(match[2]);
+    const parts = session && session.expiresAt > Date.now() ? session.files.get(match[3]) : undefined;
+    if (!parts) {
+      sendError(
+        response,
+        new ServiceError('ResourceNotFoundException', 'The streaming session or its file is not found, or the session expired.'),
+        requestId,
+      );
+      return true;
+    }
+    const length = parts.reduce((sum, part) => sum + part.byteLength, 0);
+    response.writeHead(200, { 'content-type': contentTypeOf(match[3]), 'content-length': length, 'access-control-allow-origin': '*' });
+    for (const part of parts) response.write(part);
+    response.end();
+    return true;
+  }
 
   async function getMedia(request: IncomingMessage, response: ServerResponse, body: Body): Promise<void> {
     const index = await catalog.open(streamNameOf(body));
@@ -233,6 +278,10 @@ export function createKvsServer(options: KvsServerOptions): KvsServer {
         return;
       case 'GetMedia':
         return getMedia(request, response, body);
+      case 'GetHLSStreamingSessionURL':
+        return json({ HLSStreamingSessionURL: openSession('hls', await hlsSession(body, catalog)) });
+      case 'GetDASHStreamingSessionURL':
+        return json({ DASHStreamingSessionURL: openSession('dash', await dashSession(body, catalog)) });
     }
   }
 
@@ -244,6 +293,7 @@ export function createKvsServer(options: KvsServerOptions): KvsServer {
     let status = 200;
     let outcome: Omit<KvsExchange, 'operation' | 'body' | 'status'> | void = undefined;
     try {
+      if (request.method === 'GET' && sendSessionFile(response, path, requestId)) return;
       if (!operation) {
         request.resume();
         throw new ServiceError('UnknownOperationException', `No operation at ${String(request.method)} ${path.slice(0, 200)}.`);

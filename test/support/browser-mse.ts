@@ -94,6 +94,8 @@ export interface MsePage {
   /** Serves each segment at a URL of its own under `name`; returns the URLs in order. */
   serve(name: string, segments: Uint8Array[]): string[];
   play(request: PlaybackRequest): Promise<PlaybackResult>;
+  /** The page itself, for players that bring their own script (hls.js, dash.js). */
+  page: Page;
   close(): Promise<void>;
 }
 
@@ -130,6 +132,7 @@ export async function openMsePage(): Promise<MsePage> {
       });
     },
     play: (request) => page.evaluate(playInPage, request),
+    page,
     async close() {
       await browser.close();
       await new Promise((resolve) => server.close(resolve));
