@@ -71,7 +71,7 @@ describe.skipIf(!haveBoto3)('boto3 against kvs-clip serve', () => {
     if (code !== 0) throw new Error(`kvs-boto3.py exited ${code}: ${stderr}`);
     result = JSON.parse(stdout) as Boto3Result;
     stored = await fragmentsOf(capture);
-  }, 30_000);
+  }, 60_000);
 
   afterAll(async () => {
     await Promise.all([server?.stop(), throttling?.stop()]);
