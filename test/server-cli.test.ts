@@ -69,7 +69,7 @@ describe.skipIf(!haveAwsCli)('the AWS CLI against `kvs-clip serve`', () => {
       serve.once('exit', (code) => failed(new Error(`kvs-clip serve exited ${code}`)));
     });
     stored = await fragmentsOf(new Uint8Array(readFileSync(capturePath)));
-  }, 60_000); // five Python processes at once: slow on a loaded machine
+  }, 60_000); // the CLI build: slow on a loaded machine
 
   afterAll(() => {
     if (serve.exitCode === null) serve.kill('SIGKILL');
@@ -150,5 +150,5 @@ describe.skipIf(!haveAwsCli)('the AWS CLI against `kvs-clip serve`', () => {
     const exited = new Promise<number | null>((done) => serve.once('exit', done));
     serve.kill('SIGINT');
     expect(await exited).toBe(0);
-  }, 60_000); // five Python processes at once: slow on a loaded machine
+  }, 60_000); // four AWS CLI processes and ours at once: slow on a loaded machine
 });
