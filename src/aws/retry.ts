@@ -180,7 +180,7 @@ export async function withRetries<T>(
       return await request(attemptControl.signal);
     } catch (error) {
       // An abort by our own timer surfaces as the SDK's AbortError: report the timeout instead.
-      const reason = attemptControl.signal.aborted && !settings.signal.aborted ? attemptControl.signal.reason : error;
+      const reason: unknown = attemptControl.signal.aborted && !settings.signal.aborted ? attemptControl.signal.reason : error;
       if (attempt >= settings.maxAttempts || !isRetryable(reason, settings.signal)) throw reason;
       const delayMs = backoffDelay(attempt, settings);
       settings.onRetry?.({ operation, attempt, delayMs, error: reason });

@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFragments } from '../../src/mkv/index.js';
+import type { MkvFragment } from '../../src/mkv/types.js';
 import { writeKvsStream, type DocumentSpec } from './kvs-writer.js';
 
 export interface StoredFragment {
@@ -18,6 +19,8 @@ export interface StoredFragment {
   durationMs: number;
   /** The fragment's bytes as GetMediaForFragmentList sends them (EBML header through its last tags). */
   bytes: Uint8Array;
+  /** Where its last block starts, in `bytes` (the end of the block before it). */
+  lastBlockStart: number;
 }
 
 /** Splits a GetMedia capture into its fragments with the reader (byteOffset/byteLength). */
@@ -32,6 +35,8 @@ export async function splitCapture(capture: Uint8Array): Promise<StoredFragment[
       producerTimestamp: fragment.producerTimestamp,
       serverTimestamp: fragment.serverTimestamp,
       bytes: capture.subarray(fragment.byteOffset, fragment.byteOffset + fragment.byteLength),
+      // Frames are views into `capture`, so the block before the last ends where its data does.
+      lastBlockStart: lastBlockStart(capture, fragment),
     });
   }
   // Good enough for overlap tests: a fragment lasts until the next one starts.
@@ -42,12 +47,21 @@ export async function splitCapture(capture: Uint8Array): Promise<StoredFragment[
   });
 }
 
+function lastBlockStart(capture: Uint8Array, fragment: MkvFragment): number {
+  const before = fragment.frames[fragment.frames.length - 2] ?? fragment.frames[0];
+  return before.data.byteOffset - capture.byteOffset - fragment.byteOffset + before.data.byteLength;
+}
+
 /**
  * A GetMedia-style capture made from a plain Matroska fixture (no KVS tags): one document per
  * fragment the reader finds (a video key frame starts one), with fragment numbers and timestamps as
  * KVS writes them, so the fetch tests also run where the real captures are absent.
  */
-export async function captureFromPlainMatroska(plain: Uint8Array, epochMs = 1_700_000_000_000): Promise<Uint8Array> {
+export async function captureFromPlainMatroska(
+  plain: Uint8Array,
+  epochMs = 1_700_000_000_000,
+  { unknownSizeClusters = false } = {},
+): Promise<Uint8Array> {
   const documents: DocumentSpec[] = [];
   for await (const fragment of readFragments(plain)) {
     const key = fragment.frames[0];
@@ -62,6 +76,7 @@ export async function captureFromPlainMatroska(plain: Uint8Array, epochMs = 1_70
       clusters: [
         {
           timecode: clusterTimecode,
+          ...(unknownSizeClusters && { size: { unknown: true } }),
           blocks: fragment.frames.map((frame) => ({
             kind: 'simple' as const,
             track: frame.track,
@@ -99,6 +114,27 @@ export interface FakeKvsOptions {
   cutMedia?: Record<number, 'reset' | 'end'>;
   /** Send the fragments of a media response in reverse order of the request. */
   reverseMedia?: boolean;
+  /**
+   * Throttle an operation (ClientLimitExceededException) for this many ms from its first call, by
+   * `clock` (a fake clock lets a test run a long burst without waiting for it).
+   */
+  throttleForMs?: Partial<Record<Operation, number>>;
+  /** Now, in ms (default Date.now). */
+  clock?: () => number;
+  /**
+   * Media responses (counted from the first) that send their first fragment whole, then end cleanly
+   * between two blocks of the second one's (unknown-size) cluster: the reader cannot see the cut.
+   */
+  cleanCutMedia?: number[];
+  /**
+   * Media responses that send their first fragment, then a GetMediaForFragmentList in-band error
+   * (EXCEPTION_ERROR_CODE = the code) for the second.
+   */
+  inBandError?: Record<number, number>;
+  /** Media responses that never answer ('headers'), or send half the first fragment and go silent ('body'). */
+  stallMedia?: Record<number, 'headers' | 'body'>;
+  /** ListFragments pages forever: every page repeats the first one and returns the same NextToken. */
+  endlessPages?: boolean;
 }
 
 export interface LoggedRequest {
@@ -137,6 +173,7 @@ class ServiceError extends Error {
 export async function startFakeKvs(options: FakeKvsOptions): Promise<FakeKvs> {
   const calls: Record<Operation, number> = { ListFragments: 0, GetMediaForFragmentList: 0, GetDataEndpoint: 0 };
   const log: LoggedRequest[] = [];
+  const firstCall: Partial<Record<Operation, number>> = {};
   let url = '';
 
   const server = createServer((request, response) => {
@@ -157,7 +194,12 @@ export async function startFakeKvs(options: FakeKvsOptions): Promise<FakeKvs> {
       if (!String(request.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) {
         throw new ServiceError(403, 'AccessDeniedException', 'Missing Authentication Token');
       }
-      if (calls[operation] <= (options.throttle?.[operation] ?? 0)) {
+      const now = (options.clock ?? Date.now)();
+      firstCall[operation] ??= now;
+      if (
+        calls[operation] <= (options.throttle?.[operation] ?? 0) ||
+        now - firstCall[operation] < (options.throttleForMs?.[operation] ?? 0)
+      ) {
         throw new ServiceError(
           400,
           'ClientLimitExceededException',
@@ -213,16 +255,23 @@ export async function startFakeKvs(options: FakeKvsOptions): Promise<FakeKvs> {
     const offset = typeof body.NextToken === 'string' ? Number(Buffer.from(body.NextToken, 'base64').toString()) : 0;
     const page = matching.slice(offset, offset + pageSize);
     const next = offset + pageSize;
+    if (options.endlessPages) {
+      return { Fragments: describe(matching.slice(0, pageSize)), NextToken: Buffer.from('0').toString('base64') };
+    }
     return {
-      Fragments: page.map((fragment) => ({
-        FragmentNumber: fragment.fragmentNumber,
-        FragmentSizeInBytes: fragment.bytes.byteLength,
-        ProducerTimestamp: fragment.producerTimestamp / 1000,
-        ServerTimestamp: fragment.serverTimestamp / 1000,
-        FragmentLengthInMilliseconds: fragment.durationMs,
-      })),
+      Fragments: describe(page),
       ...(next < matching.length && { NextToken: Buffer.from(String(next)).toString('base64') }),
     };
+  }
+
+  function describe(page: StoredFragment[]) {
+    return page.map((fragment) => ({
+      FragmentNumber: fragment.fragmentNumber,
+      FragmentSizeInBytes: fragment.bytes.byteLength,
+      ProducerTimestamp: fragment.producerTimestamp / 1000,
+      ServerTimestamp: fragment.serverTimestamp / 1000,
+      FragmentLengthInMilliseconds: fragment.durationMs,
+    }));
   }
 
   function sendMedia(
@@ -243,6 +292,34 @@ export async function startFakeKvs(options: FakeKvsOptions): Promise<FakeKvs> {
     });
     if (options.reverseMedia) parts = parts.reverse();
     const total = parts.reduce((sum, part) => sum + part.bytes.byteLength, 0);
+    const stall = options.stallMedia?.[call];
+    if (stall === 'headers') return; // accepted, never answered
+    if (stall === 'body') {
+      entry.sentComplete = [];
+      response.writeHead(200, { 'content-type': 'video/webm', 'content-length': total });
+      response.write(parts[0].bytes.subarray(0, parts[0].bytes.byteLength >> 1));
+      return; // and silence
+    }
+    const errorCode = options.inBandError?.[call];
+    if ((errorCode !== undefined || options.cleanCutMedia?.includes(call)) && parts.length > 1) {
+      entry.sentComplete = [parts[0].fragmentNumber];
+      response.writeHead(200, { 'content-type': 'video/webm' });
+      response.write(parts[0].bytes);
+      const tail =
+        errorCode === undefined
+          ? parts[1].bytes.subarray(0, parts[1].lastBlockStart)
+          : writeKvsStream({
+              documents: [],
+              error: {
+                flavour: 'GetMediaForFragmentList',
+                fragmentNumber: parts[1].fragmentNumber,
+                code: String(errorCode),
+                message: 'fake',
+              },
+            }).bytes;
+      response.end(tail);
+      return;
+    }
     const cut = options.cutMedia?.[call];
     const cutIn = Math.min(1, parts.length - 1);
     const sendable = cut === undefined ? parts.length : cutIn;
