@@ -21,8 +21,12 @@
  *   it. Emitted once (clip selection).
  * - `'unexpected-fragment'`: GetMediaForFragmentList sent a fragment that was not asked for, or sent
  *   one twice; it is skipped (AWS client).
+ * - `'fragment-size-mismatch'`: GetMediaForFragmentList sent a fragment with fewer bytes than
+ *   ListFragments' FragmentSizeInBytes twice in a row with the same length; it is kept as sent
+ *   (AWS client, docs/errors.md#short-fragments).
  */
-export type WarningCode = 'truncated' | 'unknown-element' | 'ignored-track' | 'duplicate-timestamp' | 'capped' | 'unexpected-fragment';
+export type WarningCode =
+  'truncated' | 'unknown-element' | 'ignored-track' | 'duplicate-timestamp' | 'capped' | 'unexpected-fragment' | 'fragment-size-mismatch';
 
 /** A recoverable problem, handed to `onWarning`. */
 export interface ReaderWarning {

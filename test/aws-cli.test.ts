@@ -117,6 +117,35 @@ describe('kvs-clip fetch', () => {
     expect(result.stdout.equals(Buffer.from(offline.Payload.bytes()))).toBe(true);
   });
 
+  it('--retries N caps the attempts per request: 1 gives up on the first throttled call', async () => {
+    const throttled = await startFakeKvs({ streams: { cam: fragments }, throttle: { ListFragments: 1 } });
+    try {
+      const { args } = range();
+      const path = join(dir, 'throttled.mp4');
+      const result = await run([
+        '--stream',
+        'cam',
+        '--region',
+        'us-east-1',
+        '--endpoint',
+        throttled.url,
+        ...args,
+        '-o',
+        path,
+        '--retries',
+        '1',
+      ]);
+      expect(result.code).toBe(1);
+      expect(result.stderr.split('\n')[0]).toMatch(/^ClientLimitExceededException: /);
+      expect(throttled.calls.ListFragments).toBe(1);
+      const bad = await run(['--stream', 'cam', '--endpoint', throttled.url, ...args, '-o', path, '--retries', '0']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr.split('\n')[0]).toMatch(/--retries must be a positive whole number/);
+    } finally {
+      await throttled.close();
+    }
+  });
+
   it('reports a service error by its KVS name, exit 1, and leaves no file', async () => {
     const { args } = range();
     const path = join(dir, 'missing.mp4');

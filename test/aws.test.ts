@@ -44,6 +44,8 @@ const sources = [
 ];
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'y' };
+/** Retries without real waits: the policy's sleep, resolved at once (no test sleeps for real). */
+const noWait = { sleep: () => Promise.resolve() };
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
@@ -119,7 +121,7 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
       const retries = collectRetries();
       const fetched = await getClip(
         { StreamName: 'cam', ClipFragmentSelector: selector },
-        { client, batchSize: 2, concurrency: 2, retryBaseDelayMs: 1, onRetry: retries.onRetry },
+        { client, batchSize: 2, concurrency: 2, retry: noWait, onRetry: retries.onRetry },
       );
       const offline = await clip(capture, { ClipFragmentSelector: selector });
       expect(fetched.ContentType).toBe('video/mp4');
@@ -169,7 +171,7 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
           const seen: string[] = [];
           for await (const fragment of fetchFragments(
             { StreamName: 'cam', ClipFragmentSelector: wholeRange(all) },
-            { client, batchSize, concurrency, retryBaseDelayMs: 1, maxAttempts: 10 },
+            { client, batchSize, concurrency, retry: noWait },
           )) {
             seen.push(fragment.fragmentNumber!);
             expect(fragment.frames.map((f) => Buffer.from(f.data).toString('hex'))).toEqual(
@@ -210,7 +212,7 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
     const fetched: Mp4Segment[] = [];
     for await (const segment of getFragmentedMp4(
       { StreamName: 'cam', ClipFragmentSelector: selector },
-      { client, batchSize: 3, retryBaseDelayMs: 1 },
+      { client, batchSize: 3, retry: noWait },
     ))
       fetched.push(segment);
     const offline: Mp4Segment[] = [];
@@ -247,7 +249,7 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
     try {
       const listed = await listFragments(
         { StreamName: 'cam', ClipFragmentSelector: wholeRange(all) },
-        { kinesisVideoClient, retryBaseDelayMs: 1, onRetry: retries.onRetry },
+        { kinesisVideoClient, retry: noWait, onRetry: retries.onRetry },
       );
       expect(listed.map((f) => f.fragmentNumber)).toEqual(all.map((f) => f.fragmentNumber));
     } finally {
@@ -274,7 +276,7 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
     const { server, client } = await serve({ throttle: { GetMediaForFragmentList: 100 } }, all);
     const error = await getClip(
       { StreamName: 'cam', ClipFragmentSelector: wholeRange(all) },
-      { client, concurrency: 1, batchSize: 1000, maxAttempts: 3, retryBaseDelayMs: 1 },
+      { client, concurrency: 1, batchSize: 1000, retry: { ...noWait, maxAttempts: 3 } },
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(sdk.ClientLimitExceededException);
     expect(server.calls.GetMediaForFragmentList).toBe(3);

@@ -9,8 +9,9 @@ import type { CheckedFragment } from '../codecs/types.js';
 import { buildFlatClip } from '../mp4/index.js';
 import type { AudioTranscoder } from '../audio/transcode.js';
 import { transcoderFor } from './transcoder.js';
-import { finishSelection, fragmentsInRange, timestampKind } from './select.js';
+import { finishSelection, fragmentStartMs, fragmentsInRange, timestampKind } from './select.js';
 import { createPayload } from './payload.js';
+import type { ReaderWarning } from '../warnings.js';
 import type { ClipInput, ClipOptions, ClipOutput, FragmentSource } from './types.js';
 
 /**
@@ -19,6 +20,38 @@ import type { ClipInput, ClipOptions, ClipOutput, FragmentSource } from './types
  */
 export async function clip(input: ClipInput, options: ClipOptions = {}): Promise<ClipOutput> {
   return clipFromFragments(readFragments(input, options), options);
+}
+
+/**
+ * With caps, what is worth holding: the caps cut the clip in time order (select.ts), and a fragment
+ * that falls past them now stays past them whatever comes later (a later fragment can only push the
+ * cut earlier), so only the fragments inside the caps so far (and their same-time twins, for the
+ * duplicate rule) are kept: memory is bounded by the caps. `pastTheCap` says the newest fragment fell
+ * past the cap and starts after every kept one, the sign of input in time order: reading stops there
+ * (docs/getclip.md#caps), rather than reading a 3 GB input for its first ten fragments.
+ */
+function withinCaps(
+  held: CheckedFragment[],
+  options: ClipOptions,
+): { retained: CheckedFragment[]; pastTheCap: boolean; capWarning?: ReaderWarning } {
+  let selected: CheckedFragment[];
+  let capWarning: ReaderWarning | undefined;
+  try {
+    selected = finishSelection(held, { ...options, onWarning: (w) => (capWarning = w.code === 'capped' ? w : capWarning) });
+  } catch {
+    return { retained: held, pastTheCap: false }; // nothing fits yet: keep all, the end decides
+  }
+  if (selected.length === held.length) return { retained: held, pastTheCap: false };
+  const kind = timestampKind(options);
+  const starts = new Set(selected.map((f) => fragmentStartMs(f, kind)));
+  const newest = held[held.length - 1];
+  const newestStart = fragmentStartMs(newest, kind);
+  const lastKept = Math.max(...selected.map((f) => fragmentStartMs(f, kind) ?? -Infinity));
+  return {
+    capWarning,
+    retained: held.filter((f) => starts.has(fragmentStartMs(f, kind))),
+    pastTheCap: !selected.includes(newest) && newestStart !== null && newestStart > lastKept,
+  };
 }
 
 /**
@@ -34,19 +67,37 @@ export async function clipFromFragments(
   const checker = createCodecChecker(options);
   // Re-encoded as the fragments arrive, before `keep` lets go of their input bytes.
   let transcoder: AudioTranscoder | null | undefined;
-  const inRange: CheckedFragment[] = [];
+  let inRange: CheckedFragment[] = [];
+  const capped = options.maxFragments !== undefined || options.maxBytes !== undefined;
+  let lastCapWarning: ReaderWarning | undefined;
   for await (const fragment of fragmentsInRange(fragments, options)) {
     const checked = checker.check(fragment);
     if (transcoder === undefined && checked.configs.length > 0) transcoder = await transcoderFor(options.audio ?? 'copy', checked);
-    if (!transcoder) {
-      inRange.push(keep(checked));
-      continue;
+    if (!transcoder) inRange.push(keep(checked));
+    else {
+      const { fragment: transcoded, error } = transcoder.apply(checked);
+      if (error) throw error;
+      inRange.push(keep(transcoded));
     }
-    const { fragment: transcoded, error } = transcoder.apply(checked);
-    if (error) throw error;
-    inRange.push(keep(transcoded));
+    if (capped) {
+      const { retained, pastTheCap, capWarning } = withinCaps(inRange, options);
+      inRange = retained;
+      lastCapWarning = capWarning ?? lastCapWarning;
+      if (pastTheCap) break;
+    }
   }
-  const { chunks, byteLength } = buildFlatClip(finishSelection(inRange, options), { timestamps: timestampKind(options) });
+  // The fragments let go of were cut by the cap: its warning is the last one a pruning saw (the
+  // final selection, over what was kept, has nothing left to cut).
+  let warnedCap = false;
+  const selected = finishSelection(inRange, {
+    ...options,
+    onWarning: (warning) => {
+      warnedCap ||= warning.code === 'capped';
+      options.onWarning?.(warning);
+    },
+  });
+  if (!warnedCap && lastCapWarning) options.onWarning?.(lastCapWarning);
+  const { chunks, byteLength } = buildFlatClip(selected, { timestamps: timestampKind(options) });
   const type = inRange.some((f) => f.configs.some((c) => c.kind === 'video')) ? 'video/mp4' : 'audio/mp4';
   return { ContentType: type, Payload: createPayload(chunks, byteLength, type) };
 }

@@ -42,7 +42,7 @@ function toEpochMs(value: Date | number | undefined, field: string): number {
  * The time a fragment starts at for selection and ordering: its KVS timestamp tag, or for plain
  * Matroska (no tags) its cluster time, which is epoch ms when the producer wrote absolute times.
  */
-function fragmentStartMs(fragment: MkvFragment, kind: TimestampKind): number | null {
+export function fragmentStartMs(fragment: MkvFragment, kind: TimestampKind): number | null {
   const tagged = kind === 'producer' ? fragment.producerTimestamp : fragment.serverTimestamp;
   if (tagged !== null) return tagged;
   if (fragment.clusterTimecode === null) return null;

@@ -31,8 +31,13 @@ export interface ClipOptions extends CheckOptions {
   /** Which KVS timestamps place fragments when no selector says so (default producer). */
   timestamps?: TimestampKind;
   duplicateTimestamps?: DuplicateTimestampRule;
-  /** GetClip's caps, off by default: stop after this many fragments / bytes of fragments. */
+  /**
+   * GetClip's caps, off by default: stop after this many fragments / bytes of fragments. With a cap,
+   * the flat clip holds only the fragments inside it and stops reading once a fragment in time order
+   * falls past it, so memory is bounded by the cap (docs/getclip.md#caps).
+   */
   maxFragments?: number;
+  /** GetClip's byte cap (frame payload bytes), off by default; bounds memory as `maxFragments` does. */
   maxBytes?: number;
   /**
    * What becomes of audio tracks in MP4 output: `'copy'` (default, GetClip's output) or `'flac'`:

@@ -9,6 +9,9 @@ import { withRetries, type RetrySettings } from './retry.js';
 import type { FetchOptions } from './types.js';
 import type { StreamId } from './selection.js';
 
+/** Connect timeout of the clients we create (docs/errors.md#timeouts). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
 export interface DataClients {
   list: KinesisVideoArchivedMediaClient;
   media: KinesisVideoArchivedMediaClient;
@@ -26,10 +29,13 @@ export async function resolveDataClients(
 
   let { region, credentials } = options;
   const created: KinesisVideoArchivedMediaClient[] = [];
+  // A connection that cannot be made in time fails (retryably) instead of waiting for the OS;
+  // answers and bodies that go silent are timed by the retry policy (retry.ts), for any client.
+  const requestHandler = { connectionTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS };
   // Our own retry loop covers throttling, 5xx and network failures; SDK retries under it would
   // multiply the attempts.
   const build = (endpoint: string) => {
-    const client = new sdk.KinesisVideoArchivedMediaClient({ region, credentials, endpoint, maxAttempts: 1 });
+    const client = new sdk.KinesisVideoArchivedMediaClient({ region, credentials, endpoint, maxAttempts: 1, requestHandler });
     created.push(client);
     return client;
   };
@@ -41,17 +47,15 @@ export async function resolveDataClients(
   }
 
   const kv = await loadKinesisVideoSdk();
-  const control = options.kinesisVideoClient ?? new kv.KinesisVideoClient({ region, credentials, maxAttempts: 1 });
+  const control = options.kinesisVideoClient ?? new kv.KinesisVideoClient({ region, credentials, maxAttempts: 1, requestHandler });
   if (options.kinesisVideoClient) {
     region ??= await control.config.region();
     credentials ??= control.config.credentials;
   }
   try {
     const discover = (APIName: 'LIST_FRAGMENTS' | 'GET_MEDIA_FOR_FRAGMENT_LIST') =>
-      withRetries('GetDataEndpoint', retry, async () => {
-        const { DataEndpoint } = await control.send(new kv.GetDataEndpointCommand({ ...stream, APIName }), {
-          abortSignal: retry.signal,
-        });
+      withRetries('GetDataEndpoint', retry, async (abortSignal) => {
+        const { DataEndpoint } = await control.send(new kv.GetDataEndpointCommand({ ...stream, APIName }), { abortSignal });
         if (!DataEndpoint) throw new ResourceNotFoundException(`GetDataEndpoint returned no endpoint for ${APIName}`);
         return DataEndpoint;
       });

@@ -8,7 +8,7 @@ import type { MkvFragment } from '../mkv/types.js';
 import { resolveDataClients, type DataClients } from './clients.js';
 import { toSdkError } from './errors.js';
 import { downloadFragments } from './media.js';
-import type { RetrySettings } from './retry.js';
+import { positiveInteger, retrySettings, type RetrySettings } from './retry.js';
 import { loadArchivedMediaSdk, type ArchivedMediaSdk } from './sdk.js';
 import { listSelectedFragments, streamId, type SelectedFragment, type StreamId } from './selection.js';
 import type { FetchOptions, KvsClipInput } from './types.js';
@@ -58,6 +58,11 @@ export async function* fetchFragmentsWith(sdk: ArchivedMediaSdk, input: KvsClipI
       batchSize,
       concurrency,
       onWarning: options.onWarning,
+      expectedSizes: new Map(
+        selected.flatMap(({ fragmentNumber, listed }) =>
+          listed.FragmentSizeInBytes === undefined ? [] : [[fragmentNumber, listed.FragmentSizeInBytes] as const],
+        ),
+      ),
       onFetched: (fetched: number) => options.onProgress?.({ listed, fetched }),
     };
     yield* downloadFragments(
@@ -85,13 +90,7 @@ async function openSession(sdk: ArchivedMediaSdk, input: KvsClipInput, options: 
   const userAbort = () => controller.abort(options.abortSignal?.reason);
   if (options.abortSignal?.aborted) userAbort();
   options.abortSignal?.addEventListener('abort', userAbort, { once: true });
-  const retry: RetrySettings = {
-    maxAttempts: positiveInteger('maxAttempts', options.maxAttempts ?? 5),
-    baseDelayMs: options.retryBaseDelayMs ?? 100,
-    maxDelayMs: options.retryMaxDelayMs ?? 5_000,
-    onRetry: options.onRetry,
-    signal: controller.signal,
-  };
+  const retry = retrySettings(options.retry, controller.signal, options.onRetry);
   let clients: DataClients | undefined;
   const close = () => {
     controller.abort();
@@ -105,9 +104,4 @@ async function openSession(sdk: ArchivedMediaSdk, input: KvsClipInput, options: 
     throw error;
   }
   return { stream, retry, clients, close };
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentException(`${name} must be a positive integer, got ${value}`);
-  return value;
 }

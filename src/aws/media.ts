@@ -2,7 +2,12 @@
  * GetMediaForFragmentList in batches, a bounded window of them in flight, fragments handed on in
  * the order asked for. A response that breaks off (socket error, or a body that ends mid-fragment)
  * loses only what was not complete: the next request asks for exactly the fragment numbers still
- * missing, so every fragment arrives once and none is lost (checked by fragment number).
+ * missing, so every fragment arrives once and none is lost (checked by fragment number). The same
+ * holds for a body that ends cleanly between two blocks of an unknown-size cluster, which the reader
+ * cannot tell from a whole fragment: a fragment with fewer bytes than ListFragments'
+ * FragmentSizeInBytes is asked for again (docs/errors.md#short-fragments); for an in-band error that
+ * KVS documents as transient (docs/errors.md#in-band); and for a body that goes silent
+ * (docs/errors.md#timeouts).
  */
 import type { KinesisVideoArchivedMediaClient } from '@aws-sdk/client-kinesis-video-archived-media';
 import { KvsStreamError } from '../errors.js';
@@ -10,7 +15,7 @@ import { readFragments } from '../mkv/index.js';
 import type { ReaderWarning } from '../warnings.js';
 import type { ByteSource, MkvFragment } from '../mkv/types.js';
 import type { ArchivedMediaSdk } from './sdk.js';
-import { backoffDelay, isRetryable, sleep, type RetrySettings } from './retry.js';
+import { attemptSignal, backoffDelay, idleTimeoutError, isRetryable, type RetrySettings } from './retry.js';
 import type { StreamId } from './selection.js';
 
 interface MediaContext {
@@ -21,6 +26,8 @@ interface MediaContext {
   batchSize: number;
   concurrency: number;
   onWarning?: (warning: ReaderWarning) => void;
+  /** ListFragments' FragmentSizeInBytes by fragment number, where it gave one. */
+  expectedSizes: ReadonlyMap<string, number>;
   /** Called with the running count each time a fragment has arrived complete. */
   onFetched?: (fetched: number) => void;
 }
@@ -65,6 +72,8 @@ function downloadBatch(ctx: MediaContext, numbers: string[], counted: () => void
     resume?.();
   };
 
+  /** Fragments that came shorter than ListFragments said, with the length they came with. */
+  const shortSeen = new Map<string, number>();
   const accept = (fragment: MkvFragment) => {
     const number = fragment.fragmentNumber;
     if (number === null || !wanted.has(number) || complete.has(number)) {
@@ -73,6 +82,19 @@ function downloadBatch(ctx: MediaContext, numbers: string[], counted: () => void
         message: `GetMediaForFragmentList sent fragment ${number ?? '(without a number)'}, which was not asked for or came twice; skipped`,
       });
       return;
+    }
+    const expected = ctx.expectedSizes.get(number);
+    if (expected !== undefined && fragment.byteLength < expected) {
+      // The same short length twice is what the service holds, not a cut: take it, and say so.
+      if (shortSeen.get(number) !== fragment.byteLength) {
+        shortSeen.set(number, fragment.byteLength);
+        return;
+      }
+      ctx.onWarning?.({
+        code: 'fragment-size-mismatch',
+        message: `GetMediaForFragmentList sent fragment ${number} with ${fragment.byteLength} bytes twice, ListFragments says ${expected}; kept as sent`,
+        fragmentIndex: fragment.index,
+      });
     }
     complete.add(number);
     waiting.set(number, fragment);
@@ -91,7 +113,7 @@ function downloadBatch(ctx: MediaContext, numbers: string[], counted: () => void
       try {
         await requestOnce(ctx, missing, accept);
       } catch (error) {
-        if (!isRetryable(error, retry.signal)) throw error;
+        if (!isRetryable(error, retry.signal) && !isTransientInBandError(error)) throw error;
         reason = error;
       }
       const stillMissing = numbers.filter((number) => !complete.has(number));
@@ -105,7 +127,7 @@ function downloadBatch(ctx: MediaContext, numbers: string[], counted: () => void
       if (failures >= retry.maxAttempts) throw reason;
       const delayMs = backoffDelay(failures, retry);
       retry.onRetry?.({ operation: 'GetMediaForFragmentList', attempt: failures, delayMs, error: reason, fragments: missing });
-      await sleep(delayMs, retry.signal);
+      await retry.sleep(delayMs, retry.signal);
     }
   };
   run().then(
@@ -138,24 +160,89 @@ function downloadBatch(ctx: MediaContext, numbers: string[], counted: () => void
  * hands that fragment over at all.
  */
 async function requestOnce(ctx: MediaContext, numbers: string[], accept: (fragment: MkvFragment) => void): Promise<void> {
-  const output = await ctx.client.send(new ctx.sdk.GetMediaForFragmentListCommand({ ...ctx.stream, Fragments: numbers }), {
-    abortSignal: ctx.retry.signal,
-  });
+  const attempt = attemptSignal('GetMediaForFragmentList', ctx.retry);
+  let output;
+  try {
+    output = await ctx.client.send(new ctx.sdk.GetMediaForFragmentListCommand({ ...ctx.stream, Fragments: numbers }), {
+      abortSignal: attempt.signal,
+    });
+  } catch (error) {
+    // Our own timer's abort surfaces as the SDK's AbortError: report the timeout instead.
+    throw attempt.signal.aborted && !ctx.retry.signal.aborted ? attempt.signal.reason : error;
+  } finally {
+    attempt.settle();
+  }
   const onWarning = (warning: ReaderWarning) => {
     if (warning.code !== 'truncated') ctx.onWarning?.(warning);
   };
   let partial: MkvFragment | undefined;
+  const body = idleLimited(payloadSource(output.Payload), ctx.retry);
   try {
-    for await (const fragment of readFragments(payloadSource(output.Payload), { onWarning })) {
+    for await (const fragment of readFragments(body, { onWarning })) {
       if (fragment.partial) partial = fragment;
       else accept(fragment);
     }
   } catch (error) {
     // Malformed media will not mend on a retry: like the offline reader, hand on the complete frames
     // before the bad spot, then the error.
-    if (partial && !isRetryable(error, ctx.retry.signal)) accept(partial);
+    if (partial && !isRetryable(error, ctx.retry.signal) && !isTransientInBandError(error)) accept(partial);
     throw error;
   }
+}
+
+/**
+ * In-band error codes that KVS describes as transient (GetMedia API reference, docs/errors.md#in-band):
+ * 3002 "Error writing to the stream" and 5000 "Internal error". 4000 (fragment not found) and the KMS
+ * errors 4500–4506 will not mend on a retry. GetMediaForFragmentList's EXCEPTION_ERROR_CODE is
+ * documented only as "the integer code"; we read it with the same table.
+ */
+const transientInBandCodes = new Set([3002, 5000]);
+
+export function isTransientInBandError(error: unknown): boolean {
+  if (!(error instanceof KvsStreamError)) return false;
+  const code = error.errorId ?? (error.errorCode !== undefined && /^\d{1,9}$/.test(error.errorCode) ? Number(error.errorCode) : undefined);
+  return code !== undefined && transientInBandCodes.has(code);
+}
+
+/**
+ * The body, given up with a TimeoutError (retryable) when no byte arrives for idleTimeoutMs, or
+ * with the session's reason when it is aborted. Either way the underlying stream is destroyed, so
+ * no socket is left open.
+ */
+function idleLimited(source: ByteSource, retry: RetrySettings): ByteSource {
+  if (source instanceof Uint8Array || !(Symbol.asyncIterator in source)) return source;
+  const iterable = source as AsyncIterable<Uint8Array> & { destroy?: (error?: Error) => void };
+  return (async function* () {
+    const iterator = iterable[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const next = iterator.next();
+        next.catch(() => {}); // it may settle after we gave up on it
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        let onAbort: (() => void) | undefined;
+        const stalled = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(idleTimeoutError('GetMediaForFragmentList', retry.idleTimeoutMs, 'no body byte')),
+            retry.idleTimeoutMs,
+          );
+          onAbort = () => reject(retry.signal.reason as Error);
+          if (retry.signal.aborted) onAbort();
+          else retry.signal.addEventListener('abort', onAbort, { once: true });
+        });
+        try {
+          const result = await Promise.race([next, stalled]);
+          if (result.done) return;
+          yield result.value;
+        } finally {
+          clearTimeout(timer);
+          retry.signal.removeEventListener('abort', onAbort!);
+        }
+      }
+    } finally {
+      iterable.destroy?.();
+      void iterator.return?.()?.catch(() => {});
+    }
+  })();
 }
 
 /** The SDK's streaming payload: a Node Readable (async iterable) or a web ReadableStream / Blob. */

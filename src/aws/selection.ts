@@ -7,9 +7,9 @@
 import type { Fragment, FragmentSelector, KinesisVideoArchivedMediaClient } from '@aws-sdk/client-kinesis-video-archived-media';
 import { compareFragmentNumbers, validateSelector } from '../api/index.js';
 import type { ClipFragmentSelector, TimeRange } from '../api/types.js';
-import { InvalidArgumentException } from '../errors.js';
+import { InvalidArgumentException, KvsStreamError } from '../errors.js';
 import type { ArchivedMediaSdk } from './sdk.js';
-import { withRetries, type RetrySettings } from './retry.js';
+import { backoffDelay, withRetries, type RetrySettings } from './retry.js';
 import type { KvsClipInput } from './types.js';
 
 export interface StreamId {
@@ -49,6 +49,13 @@ function listSelector(type: ClipFragmentSelector['FragmentSelectorType'], range:
   };
 }
 
+/** Fragments asked for per ListFragments page (the service's maximum). */
+const PAGE_SIZE = 1000;
+
+function paginationError(message: string): KvsStreamError {
+  return new KvsStreamError(`${message}; giving up rather than paging forever`, { errorCode: 'EndlessPagination' });
+}
+
 export interface SelectedFragment {
   fragmentNumber: string;
   /** The selected timestamp (producer or server), epoch ms. */
@@ -68,22 +75,43 @@ export async function listSelectedFragments(
   const range = validateSelector(selector);
   const FragmentSelector = listSelector(selector.FragmentSelectorType, range);
   const byNumber = new Map<string, SelectedFragment>();
+  const seenNumbers = new Set<string>();
+  // A service that pages forever must not keep us looping (docs/errors.md#pagination): a token seen
+  // before ends the listing with an error; pages that bring nothing new are backed off like a retry
+  // and given up after maxAttempts in a row; and the pages are bounded by the range, at one
+  // fragment per millisecond of it, far beyond any camera.
+  const seenTokens = new Set<string>();
+  const maxPages = 2 + Math.ceil((range.endMs - range.startMs + 1) / PAGE_SIZE);
+  let pages = 0;
+  let pagesWithoutNews = 0;
   let NextToken: string | undefined;
   do {
-    const page = await withRetries('ListFragments', retry, () =>
-      client.send(new sdk.ListFragmentsCommand({ ...stream, FragmentSelector, MaxResults: 1000, NextToken }), {
-        abortSignal: retry.signal,
-      }),
+    const page = await withRetries('ListFragments', retry, (abortSignal) =>
+      client.send(new sdk.ListFragmentsCommand({ ...stream, FragmentSelector, MaxResults: PAGE_SIZE, NextToken }), { abortSignal }),
     );
+    pages++;
+    let news = false;
     for (const listed of page.Fragments ?? []) {
+      const fragmentNumber = listed.FragmentNumber;
+      if (fragmentNumber === undefined || seenNumbers.has(fragmentNumber)) continue;
+      seenNumbers.add(fragmentNumber);
+      news = true;
       // The service always sends both; a fragment without a number could not be fetched anyway.
       const time = selector.FragmentSelectorType === 'SERVER_TIMESTAMP' ? listed.ServerTimestamp : listed.ProducerTimestamp;
-      const fragmentNumber = listed.FragmentNumber;
-      if (fragmentNumber === undefined || time === undefined || byNumber.has(fragmentNumber)) continue;
+      if (time === undefined) continue;
       const timestamp = time.getTime();
       if (timestamp >= range.startMs && timestamp <= range.endMs) byNumber.set(fragmentNumber, { fragmentNumber, timestamp, listed });
     }
     NextToken = page.NextToken || undefined;
+    if (NextToken === undefined) break;
+    if (seenTokens.has(NextToken)) throw paginationError(`ListFragments returned the same NextToken twice, after ${pages} pages`);
+    seenTokens.add(NextToken);
+    if (pages >= maxPages)
+      throw paginationError(`ListFragments kept paging: ${pages} pages for a range of ${range.endMs - range.startMs} ms`);
+    pagesWithoutNews = news ? 0 : pagesWithoutNews + 1;
+    if (pagesWithoutNews >= retry.maxAttempts)
+      throw paginationError(`ListFragments returned ${pagesWithoutNews} pages in a row with no new fragment`);
+    if (pagesWithoutNews > 0) await retry.sleep(backoffDelay(pagesWithoutNews, retry), retry.signal);
   } while (NextToken !== undefined);
   // Equal timestamps keep ingestion order (fragment numbers grow with it), which the offline API's
   // duplicate-timestamp rule then sees as it would in a GetMedia stream.

@@ -24,6 +24,27 @@ export interface RetryEvent {
   fragments?: string[];
 }
 
+/**
+ * The retry policy (docs/errors.md#retries): capped exponential backoff with equal jitter. The
+ * defaults (10 attempts, 250 ms doubling to 5 s) wait at least 13.9 s in all before giving up, so
+ * they outlast a 10 s burst of ClientLimitExceededException.
+ */
+export interface RetryOptions {
+  /** Attempts per request without progress before giving up (default 10). */
+  maxAttempts?: number;
+  /** Ceiling of the first wait, in ms (default 250); the n-th wait lies in [c/2, c), c = min(maxDelayMs, baseDelayMs × 2^(n-1)). */
+  baseDelayMs?: number;
+  /** Longest single wait, in ms (default 5,000). */
+  maxDelayMs?: number;
+  /**
+   * A request with no response for this long, or a media body with no byte for this long, is given
+   * up and retried (TimeoutError), in ms: default 30,000.
+   */
+  idleTimeoutMs?: number;
+  /** Waits `ms` or rejects when `signal` aborts: replace it to test or schedule retries without real time passing. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
 export interface FetchProgress {
   /** Fragments selected from ListFragments. */
   listed: number;
@@ -47,11 +68,13 @@ export interface FetchOptions {
    * batches are held between download and consumption.
    */
   concurrency?: number;
-  /** Attempts per request without progress before giving up (default 5). */
-  maxAttempts?: number;
-  /** Backoff: the n-th retry waits a random time in [0, min(retryMaxDelayMs, retryBaseDelayMs × 2^(n-1))). */
-  retryBaseDelayMs?: number;
-  retryMaxDelayMs?: number;
+  /** How requests are retried, and when a silent one is given up on (defaults in `RetryOptions`). */
+  retry?: RetryOptions;
+  /**
+   * Connect timeout of the clients kvs-clip creates (not of a `client` you pass), in ms: default
+   * 5,000. A connection that times out is retried like other network faults.
+   */
+  connectTimeoutMs?: number;
   onRetry?: (event: RetryEvent) => void;
   onProgress?: (progress: FetchProgress) => void;
   /** Reader warnings, and fragments the service sent that we did not ask for. */

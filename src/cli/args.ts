@@ -114,7 +114,7 @@ export function parseClipOptions(values: ClipFlags, usage: string, onWarning: (w
   return result;
 }
 
-function positiveInteger(flag: string, text: string, usage: string): number {
+export function positiveInteger(flag: string, text: string, usage: string): number {
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`${flag} must be a positive whole number, got ${text}`, usage);
   return value;

@@ -3,13 +3,13 @@
  * from the SDK's default chain (environment, profile, instance role) unless --region is given.
  */
 import { getClip, getFragmentedMp4, type FetchProgress, type KvsClipInput } from '../aws/index.js';
-import { parseAudioOutput, parseClipSelector, parseCommandArgs, parseTimestampKind, UsageError } from './args.js';
+import { parseAudioOutput, parseClipSelector, parseCommandArgs, parseTimestampKind, positiveInteger, UsageError } from './args.js';
 import { progressLine, writeFlat, writeFragmented } from './output.js';
 import type { Command } from './run.js';
 
 const usage =
   'kvs-clip fetch --stream NAME [--arn ARN] [--region R] [--endpoint URL] --start T --end T ' +
-  '[--timestamps producer|server] -o <out.mp4|-> [--fragmented] [--audio copy|flac]';
+  '[--timestamps producer|server] -o <out.mp4|-> [--fragmented] [--audio copy|flac] [--retries N]';
 
 const options = {
   stream: { type: 'string' },
@@ -22,6 +22,7 @@ const options = {
   output: { type: 'string', short: 'o' },
   fragmented: { type: 'boolean' },
   audio: { type: 'string' },
+  retries: { type: 'string' },
 } as const;
 
 export const fetchCommand: Command = {
@@ -41,7 +42,15 @@ export const fetchCommand: Command = {
     };
     const progress = progressLine(io);
     const onProgress = progress && (({ listed, fetched }: FetchProgress) => progress.show(`fetched ${fetched}/${listed} fragments`));
-    const fetchOptions = { region: values.region, endpoint: values.endpoint, onProgress, audio: parseAudioOutput(values.audio, usage) };
+    // --retries N: attempts per request (the retry policy's maxAttempts, docs/errors.md#retries).
+    const retry = values.retries === undefined ? undefined : { maxAttempts: positiveInteger('--retries', values.retries, usage) };
+    const fetchOptions = {
+      region: values.region,
+      endpoint: values.endpoint,
+      onProgress,
+      audio: parseAudioOutput(values.audio, usage),
+      retry,
+    };
     try {
       if (values.fragmented) await writeFragmented(values.output, io, getFragmentedMp4(input, fetchOptions));
       else {
