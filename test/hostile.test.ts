@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { clip } from '../src/api/index.js';
+import { clip, fragmentedMp4Chunks } from '../src/api/index.js';
+import { InvalidArgumentException } from '../src/errors.js';
 import { ChunkReader } from '../src/ebml/index.js';
 import { readFragments } from '../src/mkv/reader.js';
 import type { MkvFragment } from '../src/mkv/types.js';
@@ -88,5 +89,111 @@ describe('item 2: a value that trickles in one byte per chunk', () => {
     const perByte = (during - before) / n;
     // One view per 1-byte chunk cost ~220 bytes per byte; joined as they come, about 2.
     expect(perByte).toBeLessThan(8);
+  });
+});
+
+/** Reads `bytes` with `options`, collecting what is delivered before an error. */
+async function readUntilError(
+  bytes: Uint8Array,
+  options: Parameters<typeof readFragments>[1],
+): Promise<{ fragments: MkvFragment[]; error: unknown }> {
+  const fragments: MkvFragment[] = [];
+  try {
+    for await (const fragment of readFragments(bytes, options)) fragments.push(fragment);
+  } catch (error) {
+    return { fragments, error };
+  }
+  return { fragments, error: undefined };
+}
+
+/** `count` one-byte frames of track 1 in fixed-laced blocks of 256, in one Cluster of unknown size. */
+function tinyLacedFrames(count: number): DocumentSpec {
+  const blocks = [];
+  for (let left = count; left > 0; left -= 256) {
+    const n = Math.min(256, left);
+    const frames = Array.from({ length: n }, (_, i) => Uint8Array.of(i & 0xff));
+    blocks.push({ kind: 'simple' as const, track: 1, timeOffset: 0, keyframe: true, lacing: 'fixed' as const, frames });
+  }
+  return {
+    tracks: [{ number: 1, typeCode: 2, codecId: 'A_PCM/INT/LIT', audio: { samplingFrequency: 8000, channels: 1, bitDepth: 8 } }],
+    fragmentNumber: '2',
+    producerTimestamp: 1_700_000_000_000,
+    clusters: [{ timecode: 0, size: { unknown: true }, blocks }],
+  };
+}
+
+describe('items 1 and 3: what one fragment may hold is bounded', () => {
+  it('a Cluster of unknown size that runs on past maxFramesPerFragment ends with the limit error, after everything before it', async () => {
+    const [first] = await fixtureDocuments();
+    const bytes = writeKvsStream({ documents: [first, tinyLacedFrames(4096)] }).bytes;
+    const { fragments, error } = await readUntilError(bytes, { maxFramesPerFragment: 1000 });
+    expect(error).toBeInstanceOf(InvalidArgumentException);
+    expect((error as Error).message).toMatch(/maxFramesPerFragment \(1000\)/);
+    expect((error as InvalidArgumentException).byteOffset).toBeGreaterThan(fragments[0].byteLength);
+    expect(fragments.map((f) => f.partial)).toEqual([undefined, true]);
+    // Whole blocks only: the 1000th frame's block is dropped with the frames past the limit.
+    expect(fragments[1].frames.length).toBe(768);
+  });
+
+  it('maxFragmentBytes bounds the bytes of blocks one fragment holds', async () => {
+    const bytes = writeKvsStream({ documents: [tinyLacedFrames(4096)] }).bytes;
+    const { fragments, error } = await readUntilError(bytes, { maxFragmentBytes: 2000 });
+    expect((error as Error).message).toMatch(/^fragment holds more than maxFragmentBytes \(2000\) bytes/);
+    expect(fragments).toHaveLength(1);
+    expect(fragments[0].frames.length).toBe(7 * 256);
+  });
+
+  it('the default limits hold a fragment far larger than a camera sends, and a bad limit is the caller’s error', async () => {
+    const bytes = writeKvsStream({ documents: [tinyLacedFrames(4096)] }).bytes;
+    const { fragments, error } = await readUntilError(bytes, {});
+    expect(error).toBeUndefined();
+    expect(fragments[0].frames).toHaveLength(4096);
+    await expect(readUntilError(bytes, { maxFramesPerFragment: 0 }).then((r) => r.error)).resolves.toBeInstanceOf(InvalidArgumentException);
+  });
+
+  it('fragmented MP4 streams every fragment before the one that exceeds the limit', async () => {
+    const documents = await fixtureDocuments();
+    const endless: DocumentSpec = {
+      ...documents[1],
+      clusters: [{ ...documents[1].clusters[0], size: { unknown: true }, blocks: Array(40).fill(documents[1].clusters[0].blocks).flat() }],
+    };
+    const bytes = writeKvsStream({ documents: [documents[0], endless] }).bytes;
+    const limit = documents[0].clusters[0].blocks.length + 10;
+    const chunks: Uint8Array[] = [];
+    let error: unknown;
+    try {
+      for await (const chunk of fragmentedMp4Chunks(bytes, { maxFramesPerFragment: limit })) chunks.push(...chunk.chunks);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as Error).message).toMatch(/maxFramesPerFragment/);
+    const text = Buffer.concat(chunks).toString('latin1');
+    expect(text).toContain('moof'); // the first fragment came out before the error
+  });
+});
+
+describe('item 4: tags', () => {
+  const withTag = async (value: string): Promise<Uint8Array> => {
+    const [first] = await fixtureDocuments();
+    return writeKvsStream({ documents: [first, { ...first, fragmentNumber: '2', leadingTags: [[{ name: 'BIG', value }]] }] }).bytes;
+  };
+
+  it('a tag value past maxTagLength is refused before it is decoded, after the fragments before it', async () => {
+    const bytes = await withTag('x'.repeat(100_000));
+    const { fragments, error } = await readUntilError(bytes, {});
+    expect((error as Error).message).toMatch(/^TagString of 100000 bytes is longer than maxTagLength \(65536\)/);
+    expect(fragments.length).toBeGreaterThanOrEqual(1);
+    expect(fragments[0].partial).toBeUndefined();
+    const small = await readUntilError(await withTag('x'.repeat(1000)), { maxTagLength: 999 });
+    expect((small.error as Error).message).toMatch(/maxTagLength \(999\)/);
+  });
+
+  it('more SimpleTags than maxTagsPerFragment end the read with the limit error', async () => {
+    const [first] = await fixtureDocuments();
+    const many = Array.from({ length: 50 }, (_, i) => ({ name: `T${i}`, value: 'v' }));
+    const bytes = writeKvsStream({ documents: [{ ...first, leadingTags: [many.slice(0, 25), many.slice(25)] }] }).bytes;
+    const { error } = await readUntilError(bytes, { maxTagsPerFragment: 30 });
+    expect((error as Error).message).toMatch(/more than maxTagsPerFragment \(30\)/);
+    await expect(readUntilError(bytes, { maxTagsPerFragment: 60 }).then((r) => r.error)).resolves.toBeUndefined();
   });
 });

@@ -174,6 +174,7 @@ class PieceJoiner {
     this.#pieceBytes = 0;
   }
 }
+keepLayout(new PieceJoiner(0));
 
 interface ChunkPuller {
   /** The next non-empty chunk, or undefined at the end. */

@@ -6,9 +6,8 @@
  */
 import { ChunkReader, EbmlError } from '../ebml/index.js';
 import { ElementReader, END, READ, SKIP } from './element-reader.js';
+import { readerLimits } from './limits.js';
 import type { ByteSource, MkvFragment, ReadOptions } from './types.js';
-
-export const DEFAULT_MAX_ELEMENT_SIZE = 64 * 1024 * 1024;
 
 /**
  * Reads KVS GetMedia / GetMediaForFragmentList output, or any Matroska file, as fragments.
@@ -20,10 +19,13 @@ export const DEFAULT_MAX_ELEMENT_SIZE = 64 * 1024 * 1024;
  *   (ERROR_ID 4000) or KvsStreamError is thrown.
  * - Input ending inside an element: every complete frame is yielded, then `onWarning` gets a
  *   'truncated' warning; no error.
+ * - A fragment exceeding a ReaderLimits option: like malformed bytes, with an
+ *   InvalidArgumentException naming the option.
  */
 export async function* readFragments(source: ByteSource, options: ReadOptions = {}): AsyncGenerator<MkvFragment> {
+  const limits = readerLimits(options);
   const input = new ChunkReader(source);
-  const reader = new ElementReader(input, options.maxElementSize ?? DEFAULT_MAX_ELEMENT_SIZE, options.onWarning);
+  const reader = new ElementReader(input, limits, options.onWarning);
   const ready = reader.ready;
   try {
     for (;;) {
