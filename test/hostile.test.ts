@@ -9,6 +9,8 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { clip, fragmentedMp4Chunks } from '../src/api/index.js';
 import { InvalidArgumentException } from '../src/errors.js';
+import { parseAvcC } from '../src/codecs/avc.js';
+import { parseHvcC } from '../src/codecs/hevc.js';
 import { ChunkReader } from '../src/ebml/index.js';
 import { readFragments } from '../src/mkv/reader.js';
 import type { MkvFragment } from '../src/mkv/types.js';
@@ -31,8 +33,8 @@ async function fragmentsOf(bytes: Uint8Array): Promise<MkvFragment[]> {
 }
 
 /** The fixture's fragments as writer documents (video and audio frames unlaced), with `codecIds` by track. */
-async function fixtureDocuments(codecIds: Record<number, string> = {}): Promise<DocumentSpec[]> {
-  const fragments = await fragmentsOf(await readFile('fixtures/kvs-h264-aac.mkv'));
+async function fixtureDocuments(codecIds: Record<number, string> = {}, file = 'fixtures/kvs-h264-aac.mkv'): Promise<DocumentSpec[]> {
+  const fragments = await fragmentsOf(await readFile(file));
   return fragments.map((fragment, i) => ({
     tracks: fragment.tracks.map(({ number, typeCode, codecId, codecPrivate, video, audio }) => ({
       number,
@@ -195,5 +197,52 @@ describe('item 4: tags', () => {
     const { error } = await readUntilError(bytes, { maxTagsPerFragment: 30 });
     expect((error as Error).message).toMatch(/more than maxTagsPerFragment \(30\)/);
     await expect(readUntilError(bytes, { maxTagsPerFragment: 60 }).then((r) => r.error)).resolves.toBeUndefined();
+  });
+});
+
+describe('item 5: parameter sets', () => {
+  const annexB = (units: Uint8Array[]): Uint8Array => Uint8Array.from(units.flatMap((unit) => [0, 0, 0, 1, ...unit]));
+  /** `n` distinct variants of `unit` (two trailing bytes ≥ 0x80, so no start code appears and none is trimmed). */
+  const variants = (unit: Uint8Array, n: number): Uint8Array[] =>
+    Array.from({ length: n }, (_, i) => Uint8Array.from([...unit, 0x80 | (i >> 7), 0x80 | (i & 0x7f)]));
+
+  it('an Annex-B H.265 CodecPrivate listing thousands of distinct SPS is refused by the per-kind cap', async () => {
+    const documents = await fixtureDocuments({}, 'fixtures/kvs-hevc-bframes-aac.mkv');
+    const track = documents[0].tracks.find((t) => t.number === 1)!;
+    const record = parseHvcC(track.codecPrivate!);
+    const [vps, sps, pps] = [32, 33, 34].map((type) => record.arrays.find((a) => a.nalType === type)!.units[0]);
+    const codecPrivate = annexB([vps, ...variants(sps, 3000), pps]);
+    const bytes = writeKvsStream({
+      documents: documents.map((d) => ({ ...d, tracks: d.tracks.map((t) => (t.number === 1 ? { ...t, codecPrivate } : t)) })),
+    }).bytes;
+    await expect(clip(bytes)).rejects.toMatchObject({
+      name: 'InvalidCodecPrivateDataException',
+      message: expect.stringMatching(/more than 256 distinct parameter sets of NAL type 33/),
+    });
+  });
+
+  it('an H.264 key frame carrying thousands of distinct SPS (no CodecPrivate) is refused by the cap, not after comparing every pair', async () => {
+    const documents = await fixtureDocuments();
+    const record = parseAvcC(documents[0].tracks.find((t) => t.number === 1)!.codecPrivate!);
+    const parameterSets = [...variants(record.sps[0], 3000), record.pps[0]];
+    const prefixed = (units: Uint8Array[]): Uint8Array[] =>
+      units.flatMap((u) => [Uint8Array.of(u.length >> 24, (u.length >> 16) & 0xff, (u.length >> 8) & 0xff, u.length & 0xff), u]);
+    const withSets = documents.map((d, i) => ({
+      ...d,
+      tracks: d.tracks.map((t) => (t.number === 1 ? { ...t, codecPrivate: undefined } : t)),
+      clusters: d.clusters.map((c) => ({
+        ...c,
+        blocks: c.blocks.map((b, j) =>
+          i === 0 && j === c.blocks.findIndex((x) => x.track === 1 && x.keyframe)
+            ? { ...b, frames: [Uint8Array.from(Buffer.concat([...prefixed(parameterSets), b.frames[0]]))] }
+            : b,
+        ),
+      })),
+    }));
+    const bytes = writeKvsStream({ documents: withSets }).bytes;
+    await expect(clip(bytes)).rejects.toMatchObject({
+      name: 'InvalidCodecPrivateDataException',
+      message: expect.stringMatching(/more than 256 distinct parameter sets of NAL type 7/),
+    });
   });
 });
