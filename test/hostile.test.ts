@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { clip, fragmentedMp4Chunks } from '../src/api/index.js';
+import { clip, fragmentedMp4Chunks, fragmentedMp4Stream } from '../src/api/index.js';
 import { InvalidArgumentException } from '../src/errors.js';
 import { parseAvcC } from '../src/codecs/avc.js';
 import { parseHvcC } from '../src/codecs/hevc.js';
@@ -244,5 +244,67 @@ describe('item 5: parameter sets', () => {
       name: 'InvalidCodecPrivateDataException',
       message: expect.stringMatching(/more than 256 distinct parameter sets of NAL type 7/),
     });
+  });
+});
+
+describe('item 10: cancel that cancels, with a read in flight', () => {
+  /** A stream that hands out `head`, then stalls forever; `cancelled` settles when it is cancelled. */
+  function stallingSource(head: Uint8Array): { stream: ReadableStream<Uint8Array>; cancelled: Promise<unknown> } {
+    let onCancel!: (reason: unknown) => void;
+    const cancelled = new Promise((resolve) => (onCancel = resolve));
+    let sent = false;
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (!sent) controller.enqueue(head);
+          sent = true;
+          return new Promise<void>(() => {}); // never more
+        },
+        cancel: (reason) => onCancel(reason),
+      },
+      { highWaterMark: 0 },
+    );
+    return { stream, cancelled };
+  }
+
+  /** `promise`, or 'still pending' when it has not settled within a second (the failure before the fix). */
+  async function settledSoon<T>(promise: Promise<T>): Promise<T | 'still pending'> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'still pending'>((resolve) => (timer = setTimeout(() => resolve('still pending'), 1000)));
+    try {
+      return await Promise.race([promise, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  const handles = (): string[] =>
+    process
+      .getActiveResourcesInfo()
+      .filter((kind) => kind !== 'TTYWrap')
+      .sort();
+
+  it('return() on readFragments’ iterator cancels a stalled source at once and settles the pending next()', async () => {
+    const head = (await readFile('fixtures/kvs-h264-aac.mkv')).subarray(0, 200);
+    const before = handles();
+    const { stream, cancelled } = stallingSource(head);
+    const iterator = readFragments(stream)[Symbol.asyncIterator]();
+    const pending = iterator.next();
+    expect(await settledSoon(iterator.return(undefined))).toEqual({ done: true, value: undefined });
+    expect(await settledSoon(cancelled)).not.toBe('still pending');
+    expect(await settledSoon(pending)).not.toBe('still pending');
+    expect(handles()).toEqual(before);
+  });
+
+  it('reader.cancel() on fragmentedMp4Stream()’s readable cancels the stream piped into it', async () => {
+    const head = (await readFile('fixtures/kvs-h264-aac.mkv')).subarray(0, 200);
+    const before = handles();
+    const { stream, cancelled } = stallingSource(head);
+    const reader = stream.pipeThrough(fragmentedMp4Stream()).getReader();
+    const pending = reader.read();
+    expect(await settledSoon(reader.cancel())).toBeUndefined();
+    expect(await settledSoon(cancelled)).not.toBe('still pending');
+    expect(await settledSoon(pending)).toEqual({ done: true, value: undefined });
+    expect(handles()).toEqual(before);
   });
 });

@@ -176,6 +176,11 @@ class PieceJoiner {
 }
 keepLayout(new PieceJoiner(0));
 
+/** Lets go of a source no ChunkReader has read: an unlocked stream is cancelled; anything else has nothing to release. */
+export async function cancelUnread(source: ByteSource): Promise<void> {
+  if (isReadableStream(source) && !source.locked) await source.cancel();
+}
+
 interface ChunkPuller {
   /** The next non-empty chunk, or undefined at the end. */
   pull(): Promise<Uint8Array | undefined>;
@@ -190,6 +195,7 @@ function chunkPuller(source: ByteSource): ChunkPuller {
     return puller(
       () => reader.read(),
       () => reader.cancel(),
+      true,
       () => reader.releaseLock(),
     );
   }
@@ -200,23 +206,43 @@ function iteratorPuller(iterator: Iterator<unknown> | AsyncIterator<unknown>): C
   return puller(
     () => iterator.next(),
     () => iterator.return?.(),
+    false,
   );
 }
 
+const CLOSED: IteratorResult<unknown> = { done: true, value: undefined };
+
 /**
  * Pulls results from `next` (a stream reader's or an iterator's), skipping empty chunks; `stop`
- * runs when the reader stops early, `onEnd` once the source is done.
+ * runs when the reader stops early, `onEnd` once the source is done. Stopping does not wait for a
+ * pull in flight, so a source that stalls forever is still let go at once: a stream reader's cancel
+ * (`stream`) settles its pending read itself, and is awaited; an async iterator's pending next is
+ * settled here as the end of input, and its return (which would wait behind that next) is run but
+ * not awaited.
  */
 function puller(
   next: () => Promise<IteratorResult<unknown>> | IteratorResult<unknown>,
   stop: () => unknown,
+  stream: boolean,
   onEnd?: () => void,
 ): ChunkPuller {
   let finished = false;
+  /** Settles the iterator's pull in flight (per pull: a long-lived promise raced each time would keep every race). */
+  let wake: ((result: IteratorResult<unknown>) => void) | null = null;
+  const pullOnce = (): Promise<IteratorResult<unknown>> | IteratorResult<unknown> => {
+    const result = next();
+    if (stream || !(result instanceof Promise)) return result;
+    return new Promise((resolve, reject) => {
+      wake = resolve;
+      result.then(resolve, reject);
+    });
+  };
   return {
     pull: async () => {
       while (!finished) {
-        const result = await next();
+        const result = await pullOnce();
+        wake = null;
+        if (finished) break;
         if (result.done) {
           finished = true;
           onEnd?.();
@@ -230,7 +256,10 @@ function puller(
     close: async () => {
       if (finished) return;
       finished = true;
-      await stop();
+      (wake as ((result: IteratorResult<unknown>) => void) | null)?.(CLOSED);
+      const stopping = Promise.resolve().then(stop);
+      if (stream) await stopping;
+      else stopping.catch(() => {}); // an iterator's return: run, not waited for
     },
   };
 }
