@@ -87,5 +87,11 @@ export async function* checkedFragments(fragments: FragmentSource, options: Clip
  */
 export function fragmentedMp4Stream(options: ClipOptions = {}): ReadableWritablePair<Mp4Segment, Uint8Array> {
   const bytes = new TransformStream<Uint8Array, Uint8Array>();
-  return { writable: bytes.writable, readable: streamOf(fragmentedMp4(bytes.readable, options)) };
+  const fragments = readFragments(bytes.readable, options);
+  // Cancelling the segments cancels the bytes at once (readFragments' return), even with a read in
+  // flight; that errors the writable side, which cancels whatever is piped into it.
+  return {
+    writable: bytes.writable,
+    readable: streamOf(fragmentedMp4FromFragments(fragments, options), () => fragments.return(undefined)),
+  };
 }

@@ -18,8 +18,11 @@ export function createPayload(chunks: Uint8Array[], byteLength: number, type = '
   };
 }
 
-/** A ReadableStream over an (async) iterable, one chunk per pull (ReadableStream.from is not everywhere yet). */
-export function streamOf<T>(source: Iterable<T> | AsyncIterable<T>): ReadableStream<T> {
+/**
+ * A ReadableStream over an (async) iterable, one chunk per pull (ReadableStream.from is not everywhere
+ * yet). `stopSource`, when given, runs first on cancel: it ends a pull in flight.
+ */
+export function streamOf<T>(source: Iterable<T> | AsyncIterable<T>, stopSource?: () => Promise<unknown>): ReadableStream<T> {
   const iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
   return new ReadableStream<T>({
     async pull(controller) {
@@ -32,6 +35,8 @@ export function streamOf<T>(source: Iterable<T> | AsyncIterable<T>): ReadableStr
       }
     },
     async cancel(reason) {
+      // The iterator's return waits behind a pull in flight: `stopSource` ends that pull first.
+      await stopSource?.();
       await iterator.return?.(reason);
     },
   });

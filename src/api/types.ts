@@ -1,4 +1,4 @@
-import type { ByteSource, MkvFragment } from '../mkv/types.js';
+import type { ByteSource, MkvFragment, ReaderLimits } from '../mkv/types.js';
 import type { ReaderWarning } from '../warnings.js';
 import type { CheckOptions } from '../codecs/types.js';
 import type { TimestampKind } from '../timeline/types.js';
@@ -26,7 +26,8 @@ export interface TimeRange {
  */
 export type DuplicateTimestampRule = 'highest-fragment-number' | 'first-ingested';
 
-export interface ClipOptions extends CheckOptions {
+/** Also takes the reader's per-fragment limits (ReaderLimits), each with a safe default. */
+export interface ClipOptions extends CheckOptions, ReaderLimits {
   ClipFragmentSelector?: ClipFragmentSelector;
   /** Which KVS timestamps place fragments when no selector says so (default producer). */
   timestamps?: TimestampKind;

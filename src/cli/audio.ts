@@ -14,9 +14,10 @@ import { readFileChunks } from './file-chunks.js';
 import { openOutput, writeAllv } from './output.js';
 import type { Command } from './run.js';
 
-const usage = `kvs-clip audio <input|-> -o <out.wav|-> ${SELECTION_USAGE}`;
+export const usage = `kvs-clip audio <input|-> -o <out.wav|-> ${SELECTION_USAGE}`;
 
-const options = { output: { type: 'string', short: 'o' }, ...SELECTION_OPTIONS } as const;
+/** The command's flags (exported for the argument-parser fuzz target). */
+export const options = { output: { type: 'string', short: 'o' }, ...SELECTION_OPTIONS } as const;
 
 export const audioCommand: Command = {
   name: 'audio',

@@ -11,9 +11,10 @@ import { clipFileInTwoPasses } from './two-pass.js';
 import { progressLine, writeFlat, writeFragmented } from './output.js';
 import type { Command } from './run.js';
 
-const usage = `kvs-clip clip <input|-> -o <out.mp4|-> [--fragmented] ${SELECTION_USAGE} [--strict] [--audio copy|flac]`;
+export const usage = `kvs-clip clip <input|-> -o <out.mp4|-> [--fragmented] ${SELECTION_USAGE} [--strict] [--audio copy|flac]`;
 
-const options = {
+/** The command's flags (exported for the argument-parser fuzz target). */
+export const options = {
   output: { type: 'string', short: 'o' },
   fragmented: { type: 'boolean' },
   ...SELECTION_OPTIONS,

@@ -7,11 +7,12 @@ import { parseAudioOutput, parseClipSelector, parseCommandArgs, parseTimestampKi
 import { progressLine, writeFlat, writeFragmented } from './output.js';
 import type { Command } from './run.js';
 
-const usage =
+export const usage =
   'kvs-clip fetch --stream NAME [--arn ARN] [--region R] [--endpoint URL] --start T --end T ' +
   '[--timestamps producer|server] -o <out.mp4|-> [--fragmented] [--audio copy|flac] [--retries N]';
 
-const options = {
+/** The command's flags (exported for the argument-parser fuzz target). */
+export const options = {
   stream: { type: 'string' },
   arn: { type: 'string' },
   region: { type: 'string' },

@@ -18,7 +18,10 @@ import { parseCommandArgs } from './args.js';
 import { openInput, write, type CliIo } from './io.js';
 import type { Command } from './run.js';
 
-const USAGE = 'kvs-clip inspect <file|-> [--json] [--strict]';
+export const USAGE = 'kvs-clip inspect <file|-> [--json] [--strict]';
+
+/** The command's flags (exported for the argument-parser fuzz target). */
+export const options = { json: { type: 'boolean' }, strict: { type: 'boolean' } } as const;
 
 interface InspectTrack {
   number: number;
@@ -74,7 +77,7 @@ export const inspectCommand: Command = {
   summary: 'list the tracks (codec, size, rate, or the KVS error GetClip raises) and fragments of a KVS stream or Matroska file',
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<void> {
-    const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' }, strict: { type: 'boolean' } }, ['<file|->'], USAGE);
+    const { values, positionals } = parseCommandArgs(args, options, ['<file|->'], USAGE);
     const source = await openInput(positionals[0], io);
     const report: InspectReport = { tracks: [], fragments: [], warnings: [] };
     const onWarning = (warning: ReaderWarning): void => {

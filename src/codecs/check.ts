@@ -29,6 +29,7 @@ import { equalBytes } from '../bytes.js';
 import type { MkvFragment, MkvTrack } from '../mkv/types.js';
 import type { ReaderWarning } from '../warnings.js';
 import { checkFrames, type FramingState } from './frames.js';
+import { bytesKey } from './video-config.js';
 import { AUDIO_CODECS, CODECS, definitionForTrack, definitionsForCodecId, describeCodecs, VIDEO_CODECS } from './registry.js';
 import { pcmFormatFromTags, pcmTrackConfig, type PcmFormat } from './pcm-codec.js';
 import type { CheckedFragment, CheckOptions, Codec, TrackConfig } from './types.js';
@@ -350,8 +351,9 @@ function compareInBandSets(fragment: MkvFragment, video: TrackConfig, sets: read
   if (!keyFrame) return;
   const definition = CODECS[video.codec];
   if (definition.kind !== 'video') return;
+  const known = new Set(sets.map(bytesKey));
   for (const unit of definition.inBandParameterSets(keyFrame.data, video.nalLengthSize ?? 4)) {
-    if (!sets.some((known) => equalBytes(known, unit))) {
+    if (!known.has(bytesKey(unit))) {
       throw new InvalidCodecPrivateDataException(
         'Track 1 has no CodecPrivate and its key frame carries parameter sets other than the ones the clip started with',
         { ...place, track: VIDEO_TRACK },

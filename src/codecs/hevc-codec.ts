@@ -4,7 +4,7 @@
  * or hev1 when the frames carry parameter sets the record lacks.
  */
 import { equalBytes } from '../bytes.js';
-import { MissingCodecPrivateDataException } from '../errors.js';
+import { InvalidCodecPrivateDataException, MissingCodecPrivateDataException } from '../errors.js';
 import { splitAnnexB, startsWithStartCode, type NalLengthSize } from './annexb.js';
 import { hevcCodecString } from './codec-string.js';
 import { oneOf, type VideoCodecDefinition, type VideoSource } from './definition.js';
@@ -29,6 +29,7 @@ import {
   fillFromKeyFrame,
   frameNalUnits,
   inBandParameterSets,
+  MAX_PARAMETER_SETS_PER_KIND,
   setsOfEachType,
   unitsOfType,
   videoConfig,
@@ -70,6 +71,13 @@ function hevcTrackConfig(source: VideoSource): TrackConfig {
   if (record) {
     // A record may leave parameter sets to the frames (then the sample entry is hev1).
     sets = HEVC.types.map((type) => hvcCUnits(record, type));
+    // An hvcC counts units in 16 bits: as many as an Annex-B CodecPrivate may list (video-config.ts).
+    const crowded = sets.findIndex((set) => set.length > MAX_PARAMETER_SETS_PER_KIND);
+    if (crowded >= 0) {
+      throw new InvalidCodecPrivateDataException(
+        `hvcC holds ${sets[crowded].length} ${HEVC.names[crowded]}, more than MAX_PARAMETER_SETS_PER_KIND (${MAX_PARAMETER_SETS_PER_KIND})`,
+      );
+    }
     const inBandSps = (): Uint8Array[] =>
       unitsOfType(firstKeyFrame ? frameNalUnits(firstKeyFrame, nalLengthSize) : [], HEVC_NAL_SPS, hevcNalType);
     sizeSps = baseLayer(sets[1]) ?? baseLayer(inBandSps());

@@ -4,7 +4,6 @@
  * KVS's producer does (mkvgenExtractCpdFromAnnexBFrame, docs/codecs.md), checking PPS references,
  * and the config fields every video codec fills alike.
  */
-import { equalBytes } from '../bytes.js';
 import { InvalidCodecPrivateDataException, MissingCodecPrivateDataException } from '../errors.js';
 import { splitAnnexB, splitLengthPrefixed, startsWithStartCode, type NalLengthSize } from './annexb.js';
 import type { AvcSps } from './avc.js';
@@ -31,11 +30,42 @@ export function frameNalUnits(frame: Uint8Array, lengthSize: NalLengthSize): Uin
   return startsWithStartCode(frame) ? splitAnnexB(frame) : [];
 }
 
-/** Units of one NAL type, without byte-identical repeats (frames may repeat parameter sets). */
+/**
+ * Distinct parameter sets of one kind a record may hold. The largest ID space of any kind is the
+ * H.264 PPS's (pic_parameter_set_id 0..255; H.265 has 16 VPS, 16 SPS, 64 PPS IDs, docs/codecs.md),
+ * so more distinct ones cannot all be referenced: refusing them keeps a hostile CodecPrivate or key
+ * frame of thousands from costing time and memory per pair.
+ */
+export const MAX_PARAMETER_SETS_PER_KIND = 256;
+
+/**
+ * A string that is equal for byte-identical units and only for them (one char per byte), for
+ * finding repeats in a Set in linear time.
+ */
+export function bytesKey(unit: Uint8Array): string {
+  return latin1.decode(unit);
+}
+// windows-1252 in the Encoding Standard: every byte maps to one code point, distinct bytes to distinct ones.
+const latin1 = new TextDecoder('latin1');
+
+/**
+ * Units of one NAL type, without byte-identical repeats (frames may repeat parameter sets). More
+ * than MAX_PARAMETER_SETS_PER_KIND distinct ones is an InvalidCodecPrivateDataException.
+ */
 export function unitsOfType(units: readonly Uint8Array[], type: number, typeOf: (unit: Uint8Array) => number): Uint8Array[] {
   const found: Uint8Array[] = [];
+  const seen = new Set<string>();
   for (const unit of units) {
-    if (unit.length > 0 && typeOf(unit) === type && !found.some((other) => equalBytes(other, unit))) found.push(unit);
+    if (unit.length === 0 || typeOf(unit) !== type) continue;
+    const key = bytesKey(unit);
+    if (seen.has(key)) continue;
+    if (found.length === MAX_PARAMETER_SETS_PER_KIND) {
+      throw new InvalidCodecPrivateDataException(
+        `more than ${MAX_PARAMETER_SETS_PER_KIND} distinct parameter sets of NAL type ${type} (MAX_PARAMETER_SETS_PER_KIND, the largest ID space)`,
+      );
+    }
+    seen.add(key);
+    found.push(unit);
   }
   return found;
 }
@@ -71,8 +101,9 @@ export function checkPpsReferences(
   sps: readonly { spsId: number }[],
   pps: readonly { ppsId: number; spsId: number }[],
 ): void {
+  const spsIds = new Set(sps.map((s) => s.spsId));
   for (const { ppsId, spsId } of pps) {
-    if (sps.length > 0 && !sps.some((s) => s.spsId === spsId)) {
+    if (sps.length > 0 && !spsIds.has(spsId)) {
       throw new InvalidCodecPrivateDataException(`${codec} PPS ${ppsId} refers to SPS ${spsId}, which is not present`);
     }
   }

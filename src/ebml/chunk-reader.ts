@@ -2,8 +2,8 @@
  * Pull-based reading of a byte stream that arrives in chunks split at any byte.
  *
  * The read position is always inside an original input chunk, so whatever lies within one chunk is
- * handed out as a `subarray` view of it. Only a value that straddles chunks is joined, once, after
- * all of its bytes have arrived: nothing is ever allocated from a size the input merely declares.
+ * handed out as a `subarray` view of it. Only a value that straddles chunks is joined, from the
+ * pieces as they arrive (PieceJoiner): nothing is ever allocated from a size the input merely declares.
  */
 import { InvalidArgumentException } from '../errors.js';
 import { concatBytes } from '../bytes.js';
@@ -80,8 +80,8 @@ export class ChunkReader {
 
   /**
    * The next `n` bytes as one contiguous array, moving past them: a view of the input chunk when
-   * they lie in one, else a copy joined from the pieces once the last one arrived. Undefined when
-   * the input ends first (the position is then at the end).
+   * they lie in one, else a copy joined from the pieces. Undefined when the input ends first (the
+   * position is then at the end).
    */
   async read(n: number): Promise<Uint8Array | undefined> {
     if (n > 0 && !(await this.fill())) return undefined;
@@ -91,17 +91,18 @@ export class ChunkReader {
       this.pos += n;
       return view;
     }
-    const pieces = [this.chunk.subarray(this.pos)];
+    const pieces = new PieceJoiner(n);
+    pieces.add(this.chunk.subarray(this.pos));
     let have = available;
     while (have < n) {
       if (!(await this.#nextChunk())) return undefined;
       const want = n - have;
       const piece = this.chunk.length > want ? this.chunk.subarray(0, want) : this.chunk;
-      pieces.push(piece);
+      pieces.add(piece);
       have += piece.length;
       this.pos = piece.length;
     }
-    return concatBytes(pieces, n);
+    return pieces.join();
   }
 
   /** Stops the source early (cancels a stream, returns an iterator); safe to call more than once. */
@@ -120,6 +121,66 @@ export class ChunkReader {
 }
 keepLayout(new ChunkReader(EMPTY));
 
+/**
+ * Heap bytes one held piece costs beyond its bytes (the view, its slot in the list, and a chunk
+ * nobody else holds), roughly: V8's typed arrays are ~100–200 bytes each.
+ */
+const PIECE_OVERHEAD = 128;
+
+/**
+ * Pieces of one value that straddles chunks, joined once it is whole. Pieces are kept as views
+ * while they are large; once the held pieces cost more heap than their bytes (a value that trickles
+ * in a few bytes per chunk), they are copied into one growing buffer. The buffer at most doubles
+ * the bytes that arrived, capped at the value's length, so it is never sized by the declared
+ * length alone, and each byte is copied a bounded number of times on average.
+ */
+class PieceJoiner {
+  readonly #length: number;
+  #pieces: Uint8Array[] = [];
+  #pieceBytes = 0;
+  #buffer: Uint8Array = EMPTY;
+  #buffered = 0;
+
+  constructor(length: number) {
+    this.#length = length;
+  }
+
+  add(piece: Uint8Array): void {
+    this.#pieces.push(piece);
+    this.#pieceBytes += piece.length;
+    if (this.#pieces.length * PIECE_OVERHEAD > this.#pieceBytes) this.#flush();
+  }
+
+  /** The whole value (all `length` bytes must have been added). */
+  join(): Uint8Array {
+    if (this.#buffered === 0) return concatBytes(this.#pieces, this.#pieceBytes);
+    this.#flush();
+    return this.#buffer.length === this.#buffered ? this.#buffer : this.#buffer.subarray(0, this.#buffered);
+  }
+
+  /** Moves the held pieces into the buffer, growing it geometrically. */
+  #flush(): void {
+    const needed = this.#buffered + this.#pieceBytes;
+    if (needed > this.#buffer.length) {
+      const grown = new Uint8Array(Math.min(this.#length, Math.max(needed, 2 * this.#buffer.length)));
+      grown.set(this.#buffer.subarray(0, this.#buffered), 0);
+      this.#buffer = grown;
+    }
+    for (const piece of this.#pieces) {
+      this.#buffer.set(piece, this.#buffered);
+      this.#buffered += piece.length;
+    }
+    this.#pieces = [];
+    this.#pieceBytes = 0;
+  }
+}
+keepLayout(new PieceJoiner(0));
+
+/** Lets go of a source no ChunkReader has read: an unlocked stream is cancelled; anything else has nothing to release. */
+export async function cancelUnread(source: ByteSource): Promise<void> {
+  if (isReadableStream(source) && !source.locked) await source.cancel();
+}
+
 interface ChunkPuller {
   /** The next non-empty chunk, or undefined at the end. */
   pull(): Promise<Uint8Array | undefined>;
@@ -134,6 +195,7 @@ function chunkPuller(source: ByteSource): ChunkPuller {
     return puller(
       () => reader.read(),
       () => reader.cancel(),
+      true,
       () => reader.releaseLock(),
     );
   }
@@ -144,23 +206,43 @@ function iteratorPuller(iterator: Iterator<unknown> | AsyncIterator<unknown>): C
   return puller(
     () => iterator.next(),
     () => iterator.return?.(),
+    false,
   );
 }
 
+const CLOSED: IteratorResult<unknown> = { done: true, value: undefined };
+
 /**
  * Pulls results from `next` (a stream reader's or an iterator's), skipping empty chunks; `stop`
- * runs when the reader stops early, `onEnd` once the source is done.
+ * runs when the reader stops early, `onEnd` once the source is done. Stopping does not wait for a
+ * pull in flight, so a source that stalls forever is still let go at once: a stream reader's cancel
+ * (`stream`) settles its pending read itself, and is awaited; an async iterator's pending next is
+ * settled here as the end of input, and its return (which would wait behind that next) is run but
+ * not awaited.
  */
 function puller(
   next: () => Promise<IteratorResult<unknown>> | IteratorResult<unknown>,
   stop: () => unknown,
+  stream: boolean,
   onEnd?: () => void,
 ): ChunkPuller {
   let finished = false;
+  /** Settles the iterator's pull in flight (per pull: a long-lived promise raced each time would keep every race). */
+  let wake: ((result: IteratorResult<unknown>) => void) | null = null;
+  const pullOnce = (): Promise<IteratorResult<unknown>> | IteratorResult<unknown> => {
+    const result = next();
+    if (stream || !(result instanceof Promise)) return result;
+    return new Promise((resolve, reject) => {
+      wake = resolve;
+      result.then(resolve, reject);
+    });
+  };
   return {
     pull: async () => {
       while (!finished) {
-        const result = await next();
+        const result = await pullOnce();
+        wake = null;
+        if (finished) break;
         if (result.done) {
           finished = true;
           onEnd?.();
@@ -174,7 +256,10 @@ function puller(
     close: async () => {
       if (finished) return;
       finished = true;
-      await stop();
+      (wake as ((result: IteratorResult<unknown>) => void) | null)?.(CLOSED);
+      const stopping = Promise.resolve().then(stop);
+      if (stream) await stopping;
+      else stopping.catch(() => {}); // an iterator's return: run, not waited for
     },
   };
 }

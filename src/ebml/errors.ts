@@ -12,3 +12,18 @@ export class EbmlError extends Error {
     super(message);
   }
 }
+
+/**
+ * A limit of the caller's (an option with a safe default) that the input exceeds: not malformed
+ * input, so its message is not prefixed as such, and it names the option.
+ */
+export class EbmlLimitError extends EbmlError {
+  constructor(
+    /** The option, e.g. `maxFramesPerFragment`. */
+    readonly limit: string,
+    message: string,
+    byteOffset: number,
+  ) {
+    super(message, byteOffset);
+  }
+}

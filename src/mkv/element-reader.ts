@@ -14,6 +14,7 @@ import {
   CRC32,
   EBML_HEADER,
   EbmlError,
+  EbmlLimitError,
   formatId,
   HEADER_INCOMPLETE,
   headerProblem,
@@ -38,9 +39,10 @@ import {
 } from './block.js';
 import { checkEbmlHeader, readSimpleTags, readTimecodeScale, readTracks } from './elements.js';
 import { FragmentAssembler } from './fragments.js';
+import { DEFAULT_LIMITS } from './limits.js';
 import * as ID from './ids.js';
 import { inBandError, interpretTags } from './kvs-tags.js';
-import type { MkvFragment } from './types.js';
+import type { MkvFragment, ReaderLimits } from './types.js';
 
 /** What a step left to do. */
 export type Step = typeof DONE | typeof SKIP | typeof READ | typeof END;
@@ -75,8 +77,10 @@ export class ElementReader {
   // #private names: the minifier shortens them (this class is in every browser bundle).
   readonly #input: ChunkReader;
   readonly #maxElementSize: number;
+  readonly #maxTagLength: number;
+  readonly #maxTags: number;
   readonly #onWarning: ((warning: ReaderWarning) => void) | undefined;
-  readonly #assembler = new FragmentAssembler();
+  readonly #assembler: FragmentAssembler;
   /** Scratch objects, filled in place for each element. */
   readonly #header: ElementHeader = { id: 0, size: 0 };
   readonly #block: BlockHeader = { track: 0, timeOffset: 0, flags: 0, length: 0 };
@@ -103,10 +107,13 @@ export class ElementReader {
   /** Bytes a SKIP step leaves to skipAcrossChunks, from the element's first byte. */
   #skipLength = 0;
 
-  constructor(input: ChunkReader, maxElementSize: number, onWarning: ((warning: ReaderWarning) => void) | undefined) {
+  constructor(input: ChunkReader, limits: Required<ReaderLimits>, onWarning: ((warning: ReaderWarning) => void) | undefined) {
     this.#input = input;
-    this.#maxElementSize = maxElementSize;
+    this.#maxElementSize = limits.maxElementSize;
+    this.#maxTagLength = limits.maxTagLength;
+    this.#maxTags = limits.maxTagsPerFragment;
     this.#onWarning = onWarning;
+    this.#assembler = new FragmentAssembler(limits);
   }
 
   /**
@@ -206,7 +213,8 @@ export class ElementReader {
 
   /** Malformed input: the error to throw, naming the fragment being read (call before closeBeforeFailure). */
   malformed(error: EbmlError): InvalidArgumentException {
-    return new InvalidArgumentException(`Malformed Matroska: ${error.message}`, {
+    // A limit exceeded is the caller's bound, not bad bytes: its message names the option instead.
+    return new InvalidArgumentException(error instanceof EbmlLimitError ? error.message : `Malformed Matroska: ${error.message}`, {
       byteOffset: error.byteOffset,
       fragmentIndex: this.#assembler.fragmentIndex,
       fragmentNumber: this.#assembler.fragmentNumber,
@@ -387,6 +395,7 @@ export class ElementReader {
     }
     const assembler = this.#assembler;
     this.#handOut(assembler.beginBlock(block.track, keyframe, this.#offset));
+    const before = assembler.frames.length;
     pushBlockFrames(
       assembler.frames,
       bytes,
@@ -400,13 +409,14 @@ export class ElementReader {
       group.duration,
       assembler.frameDuration(block.track),
     );
+    assembler.checkHeld(before, end - start, this.#offset);
   }
 
   /** A Tags element: KVS's fragment tags, or an in-band error thrown after the fragment before it. */
   #readTags(body: Uint8Array, bodyOffset: number): void {
     const offset = this.#offset;
     const assembler = this.#assembler;
-    const tags = interpretTags(readSimpleTags(body, bodyOffset), offset);
+    const tags = interpretTags(readSimpleTags(body, bodyOffset, this.#maxTagLength, this.#maxTags), offset);
     if (tags.error !== undefined) {
       this.#handOut(assembler.closeBeforeError(offset));
       throw inBandError(tags.error, { fragmentNumber: tags.fragmentNumber, fragmentIndex: assembler.fragmentIndex, byteOffset: offset });
@@ -440,7 +450,7 @@ export class ElementReader {
     this.#truncation = { offset: this.#offset, what, end };
   }
 }
-keepLayout(new ElementReader(new ChunkReader(new Uint8Array(0)), 0, undefined));
+keepLayout(new ElementReader(new ChunkReader(new Uint8Array(0)), DEFAULT_LIMITS, undefined));
 
 /** An element read whole must have a known size within the limit. */
 function checkBuffered({ id, size }: ElementHeader, offset: number, maxElementSize: number): void {

@@ -8,6 +8,7 @@ import {
   EBML_MAX_ID_LENGTH,
   EBML_MAX_SIZE_LENGTH,
   EbmlError,
+  EbmlLimitError,
   forEachChild,
   readFloat,
   readSafeUint,
@@ -130,25 +131,57 @@ function readAudio(body: Uint8Array, audioStart: number, audioEnd: number, base:
 /** SimpleTags nest by recursion: a bound keeps a hostile Tags element from overflowing the stack. */
 const MAX_SIMPLE_TAG_DEPTH = 64;
 
-/** Every SimpleTag of a Tags element as name/value pairs, nested SimpleTags flattened in order. */
-export function readSimpleTags(body: Uint8Array, base: number): MkvTag[] {
+/**
+ * Every SimpleTag of a Tags element as name/value pairs, nested SimpleTags flattened in order. A
+ * name or value longer than `maxLength` bytes, or more than `maxCount` tags, is the limit's error
+ * (ReaderLimits.maxTagLength, maxTagsPerFragment), raised before the string is decoded.
+ */
+export function readSimpleTags(body: Uint8Array, base: number, maxLength: number, maxCount: number): MkvTag[] {
   const tags: MkvTag[] = [];
+  const limits: TagLimits = { maxLength, maxCount };
   forEachChild(body, 0, body.length, base, (id, start, end) => {
     if (id !== ID.TAG) return;
     forEachChild(body, start, end, base, (childId, childStart, childEnd) => {
-      if (childId === ID.SIMPLE_TAG) readSimpleTag(body, base, tags, childStart, childEnd, 1);
+      if (childId === ID.SIMPLE_TAG) readSimpleTag(body, base, tags, childStart, childEnd, 1, limits);
     });
   });
   return tags;
 }
 
-function readSimpleTag(body: Uint8Array, base: number, tags: MkvTag[], tagStart: number, tagEnd: number, depth: number): void {
+interface TagLimits {
+  maxLength: number;
+  maxCount: number;
+}
+
+function readSimpleTag(
+  body: Uint8Array,
+  base: number,
+  tags: MkvTag[],
+  tagStart: number,
+  tagEnd: number,
+  depth: number,
+  limits: TagLimits,
+): void {
   if (depth > MAX_SIMPLE_TAG_DEPTH) throw new EbmlError(`SimpleTags nested more than ${MAX_SIMPLE_TAG_DEPTH} deep`, base + tagStart);
+  if (tags.length >= limits.maxCount) {
+    throw new EbmlLimitError(
+      'maxTagsPerFragment',
+      `fragment has more than maxTagsPerFragment (${limits.maxCount}) SimpleTags`,
+      base + tagStart,
+    );
+  }
   const tag: MkvTag = { name: '', value: '' };
   tags.push(tag);
   forEachChild(body, tagStart, tagEnd, base, (id, start, end) => {
-    if (id === ID.TAG_NAME) tag.name = readString(body, start, end);
-    else if (id === ID.TAG_STRING) tag.value = readString(body, start, end);
-    else if (id === ID.SIMPLE_TAG) readSimpleTag(body, base, tags, start, end, depth + 1);
+    if (id === ID.TAG_NAME) tag.name = readTagString(body, base, start, end, 'TagName', limits.maxLength);
+    else if (id === ID.TAG_STRING) tag.value = readTagString(body, base, start, end, 'TagString', limits.maxLength);
+    else if (id === ID.SIMPLE_TAG) readSimpleTag(body, base, tags, start, end, depth + 1, limits);
   });
+}
+
+function readTagString(body: Uint8Array, base: number, start: number, end: number, what: string, maxLength: number): string {
+  if (end - start > maxLength) {
+    throw new EbmlLimitError('maxTagLength', `${what} of ${end - start} bytes is longer than maxTagLength (${maxLength})`, base + start);
+  }
+  return readString(body, start, end);
 }

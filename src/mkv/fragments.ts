@@ -14,11 +14,15 @@
  */
 import { DEFAULT_TIMECODE_SCALE } from './elements.js';
 import type { KvsTags } from './kvs-tags.js';
-import type { MkvFragment, MkvFrame, MkvTrack } from './types.js';
+import type { MkvFragment, MkvFrame, MkvTrack, ReaderLimits } from './types.js';
 import { keepLayout } from '../jit.js';
+import { EbmlLimitError } from '../ebml/index.js';
+import { DEFAULT_LIMITS } from './limits.js';
 
 interface Draft {
   fragment: MkvFragment;
+  /** Bytes of the blocks whose frames the fragment holds (ReaderLimits.maxFragmentBytes). */
+  heldBytes: number;
   hasVideo: boolean;
   /** Opened by an EBML header: handed out even when empty, since the document exists. */
   documentStart: boolean;
@@ -26,6 +30,9 @@ interface Draft {
 
 export class FragmentAssembler {
   // #private names: the minifier shortens them (this class is in every browser bundle).
+  readonly #maxFrames: number;
+  readonly #maxBytes: number;
+  readonly #maxTags: number;
   #draft: Draft | null = null;
   #nextIndex = 0;
   #timecodeScale = DEFAULT_TIMECODE_SCALE;
@@ -35,6 +42,12 @@ export class FragmentAssembler {
   readonly #frameDurations = new Map<number, number>();
   /** Timecode of the cluster being read, for fragments cut inside it. */
   #clusterTimecode: number | null = null;
+
+  constructor(limits: Required<ReaderLimits>) {
+    this.#maxFrames = limits.maxFramesPerFragment;
+    this.#maxBytes = limits.maxFragmentBytes;
+    this.#maxTags = limits.maxTagsPerFragment;
+  }
 
   /** Index the next fragment handed out will get (the one being read, for errors). */
   get fragmentIndex(): number {
@@ -48,6 +61,36 @@ export class FragmentAssembler {
   /** Frames of the open fragment (call after beginBlock). */
   get frames(): MkvFrame[] {
     return this.#draft!.fragment.frames;
+  }
+
+  /**
+   * After the frames of a block of `blockBytes` bytes at `offset` went to `frames` (which held
+   * `before`): a fragment past maxFramesPerFragment or maxFragmentBytes loses that block and ends
+   * the read with the limit's error, so what the reader holds stays bounded however long a
+   * fragment runs (a Cluster of unknown size never ends by itself).
+   */
+  checkHeld(before: number, blockBytes: number, offset: number): void {
+    const draft = this.#draft!;
+    const frames = draft.fragment.frames;
+    draft.heldBytes += blockBytes;
+    let error: EbmlLimitError | null = null;
+    if (frames.length > this.#maxFrames) {
+      error = new EbmlLimitError(
+        'maxFramesPerFragment',
+        `fragment holds more than maxFramesPerFragment (${this.#maxFrames}) frames`,
+        offset,
+      );
+    } else if (draft.heldBytes > this.#maxBytes) {
+      error = new EbmlLimitError(
+        'maxFragmentBytes',
+        `fragment holds more than maxFragmentBytes (${this.#maxBytes}) bytes of blocks`,
+        offset,
+      );
+    }
+    if (error === null) return;
+    frames.length = before;
+    draft.heldBytes -= blockBytes;
+    throw error;
   }
 
   /** DefaultDuration of a track in ticks, when the track has one. */
@@ -95,6 +138,9 @@ export class FragmentAssembler {
       pushIf(done, this.#close(offset));
     }
     const fragment = this.#ensureOpen(offset).fragment;
+    if (fragment.tags.length + tags.other.length > this.#maxTags) {
+      throw new EbmlLimitError('maxTagsPerFragment', `fragment has more than maxTagsPerFragment (${this.#maxTags}) SimpleTags`, offset);
+    }
     if (tags.fragmentNumber !== undefined) fragment.fragmentNumber = tags.fragmentNumber;
     if (tags.serverTimestamp !== undefined) fragment.serverTimestamp = tags.serverTimestamp;
     if (tags.producerTimestamp !== undefined) fragment.producerTimestamp = tags.producerTimestamp;
@@ -179,7 +225,7 @@ export class FragmentAssembler {
       byteLength: 0,
       partial: undefined,
     };
-    return { fragment, hasVideo: false, documentStart };
+    return { fragment, heldBytes: 0, hasVideo: false, documentStart };
   }
 
   #close(offset: number): MkvFragment | null {
@@ -195,7 +241,7 @@ export class FragmentAssembler {
     return fragment;
   }
 }
-keepLayout(new FragmentAssembler());
+keepLayout(new FragmentAssembler(DEFAULT_LIMITS));
 
 function hasContent(fragment: MkvFragment): boolean {
   return (

@@ -1,3 +1,4 @@
 /** The Matroska/KVS reader layer: `readFragments` and the types it hands out. */
-export { readFragments, DEFAULT_MAX_ELEMENT_SIZE } from './reader.js';
+export { readFragments } from './reader.js';
+export { DEFAULT_MAX_ELEMENT_SIZE, DEFAULT_LIMITS } from './limits.js';
 export type * from './types.js';

@@ -4,11 +4,10 @@
  * One pass over the input, one element per step of an ElementReader (element-reader.ts); this
  * generator only drives the steps, awaits their async halves and hands out the fragments they complete.
  */
-import { ChunkReader, EbmlError } from '../ebml/index.js';
+import { cancelUnread, ChunkReader, EbmlError } from '../ebml/index.js';
 import { ElementReader, END, READ, SKIP } from './element-reader.js';
+import { readerLimits } from './limits.js';
 import type { ByteSource, MkvFragment, ReadOptions } from './types.js';
-
-export const DEFAULT_MAX_ELEMENT_SIZE = 64 * 1024 * 1024;
 
 /**
  * Reads KVS GetMedia / GetMediaForFragmentList output, or any Matroska file, as fragments.
@@ -20,10 +19,30 @@ export const DEFAULT_MAX_ELEMENT_SIZE = 64 * 1024 * 1024;
  *   (ERROR_ID 4000) or KvsStreamError is thrown.
  * - Input ending inside an element: every complete frame is yielded, then `onWarning` gets a
  *   'truncated' warning; no error.
+ * - A fragment exceeding a ReaderLimits option: like malformed bytes, with an
+ *   InvalidArgumentException naming the option.
+ * - `return()` stops the source at once, even while a `next()` waits for it (a stream is cancelled):
+ *   that `next()` then settles as if the input had ended there.
  */
-export async function* readFragments(source: ByteSource, options: ReadOptions = {}): AsyncGenerator<MkvFragment> {
+export function readFragments(source: ByteSource, options: ReadOptions = {}): AsyncGenerator<MkvFragment> {
+  let input: ChunkReader | undefined;
+  const fragments = fragmentsOf(source, options, (opened) => (input = opened));
+  // An async generator's return() waits behind a pending next(), which waits for the source: closing
+  // the input first ends that wait, so a stalled source does not keep the caller (or a process) hanging.
+  const finish = fragments.return.bind(fragments);
+  fragments.return = async (value) => {
+    // Returned before its first next(): the generator never runs, so the source is let go here.
+    await (input === undefined ? cancelUnread(source) : input.close());
+    return finish(value);
+  };
+  return fragments;
+}
+
+async function* fragmentsOf(source: ByteSource, options: ReadOptions, opened: (input: ChunkReader) => void): AsyncGenerator<MkvFragment> {
+  const limits = readerLimits(options);
   const input = new ChunkReader(source);
-  const reader = new ElementReader(input, options.maxElementSize ?? DEFAULT_MAX_ELEMENT_SIZE, options.onWarning);
+  opened(input);
+  const reader = new ElementReader(input, limits, options.onWarning);
   const ready = reader.ready;
   try {
     for (;;) {

@@ -90,9 +90,28 @@ export interface MkvFragment {
   partial?: boolean;
 }
 
-export interface ReadOptions {
-  /** Called for recoverable problems, e.g. a stream cut off in the middle of an element. */
-  onWarning?: (warning: ReaderWarning) => void;
+/**
+ * What the reader holds for one fragment at most, so that memory stays proportional to what a
+ * caller allows whatever the input declares or repeats (a Cluster of unknown size that never ends,
+ * a block laced into one frame per byte, a tag of megabytes). Exceeding one is an
+ * InvalidArgumentException naming the option and the byte offset, after every fragment before it
+ * (and the open one's frames so far, marked `partial`) has been delivered. The defaults are far
+ * above anything a camera sends.
+ */
+export interface ReaderLimits {
   /** Largest element body buffered whole (tags, codec private…); defaults to 64 MiB. */
   maxElementSize?: number;
+  /** Frames one fragment may hold; defaults to 1 048 576 (KVS fragments hold a few hundred). */
+  maxFramesPerFragment?: number;
+  /** Bytes of blocks one fragment may hold; defaults to 256 MiB (KVS refuses far smaller fragments, docs/kvs-mkv.md#reader-limits). */
+  maxFragmentBytes?: number;
+  /** Longest SimpleTag name or value in bytes; defaults to 64 KiB (KVS's own tags are short strings). */
+  maxTagLength?: number;
+  /** SimpleTags one fragment may hold; defaults to 4096 (KVS writes a handful). */
+  maxTagsPerFragment?: number;
+}
+
+export interface ReadOptions extends ReaderLimits {
+  /** Called for recoverable problems, e.g. a stream cut off in the middle of an element. */
+  onWarning?: (warning: ReaderWarning) => void;
 }

@@ -1,18 +1,22 @@
 /**
  * How many inputs each fuzz property tries, and how a run is reported. `npm test` uses the small
  * defaults below (the whole fuzz folder in well under a minute on 2 cores); `npm run fuzz -- --runs N`
- * (test/fuzz/run.mjs) sets FUZZ_RUNS, FUZZ_SEED and FUZZ_STATS / FUZZ_CURRENT for its report.
+ * (test/fuzz/run.mjs) sets FUZZ_RUNS, FUZZ_SEED and FUZZ_STATS / FUZZ_CURRENT for its report, and
+ * `--seconds N` sets FUZZ_SECONDS instead: each property then runs new inputs for N seconds.
  */
-import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs';
 import fc from 'fast-check';
 
-const runs = Number(process.env.FUZZ_RUNS ?? '');
+const seconds = Number(process.env.FUZZ_SECONDS ?? '');
+/** Under --seconds, as many runs as fit: the time limit ends the property. */
+const timed = Number.isFinite(seconds) && seconds > 0;
+const runs = timed ? 2 ** 31 - 1 : Number(process.env.FUZZ_RUNS ?? '');
 const seed = Number(process.env.FUZZ_SEED ?? '');
 
-/** True under `npm run fuzz` (runs chosen on the command line). */
+/** True under `npm run fuzz` (runs or seconds chosen on the command line). */
 const fuzzing = Number.isInteger(runs) && runs > 0;
 
-/** Runs of a property: its `npm test` default, or the runner's --runs. */
+/** Runs of a property: its `npm test` default, or the runner's --runs (a bound only, under --seconds). */
 export function numRuns(testDefault: number): number {
   return fuzzing ? runs : testDefault;
 }
@@ -29,9 +33,12 @@ export function params<T>(testDefault: number): fc.Parameters<T> {
   // Shrinking a failure on a 300 KB capture can take minutes; the test suite reports it sooner (the
   // counterexample shrunk so far). A run stopped before all its inputs ran fails ("Property
   // interrupted after N tests"): fewer inputs than asked must not pass as the full property.
-  if (!fuzzing) {
+  if (!fuzzing || timed) {
+    // Under --seconds, running out of time is how the property ends, not a failure.
     p.plugins = [
-      fc.interruptAfterTimeLimit(TEST_TIME_LIMIT_MS, { failOnInterrupt: true }) as NonNullable<fc.Parameters<T>['plugins']>[number],
+      fc.interruptAfterTimeLimit(timed ? seconds * 1000 : TEST_TIME_LIMIT_MS, { failOnInterrupt: !timed }) as NonNullable<
+        fc.Parameters<T>['plugins']
+      >[number],
     ];
   }
   if (Number.isInteger(seed)) p.seed = seed;
@@ -41,19 +48,20 @@ export function params<T>(testDefault: number): fc.Parameters<T> {
 
 /** The vitest timeout for a property: generous, since each input also has its own budget. */
 export function timeoutFor(testDefault: number, msPerRun = 400): number {
-  return 60_000 + numRuns(testDefault) * msPerRun;
+  return timed ? 120_000 + seconds * 2000 : 60_000 + numRuns(testDefault) * msPerRun;
 }
 
 /**
  * Asserts a fuzz property with this run's count and parameters, counting the inputs it executes and
- * reporting them (even when the property fails) for the runner's executions per second.
+ * reporting them (even when the property fails) for the runner's executions per second. Resolves to
+ * the count.
  */
 export async function assertCounted<Ts extends [unknown, ...unknown[]]>(
   name: string,
   testDefault: number,
   arbitraries: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> },
-  predicate: (...args: Ts) => Promise<void>,
-): Promise<void> {
+  predicate: (...args: Ts) => Promise<void> | void,
+): Promise<number> {
   let executions = 0;
   const started = performance.now();
   const counted = async (...args: Ts): Promise<void> => {
@@ -65,6 +73,7 @@ export async function assertCounted<Ts extends [unknown, ...unknown[]]>(
   } finally {
     reportStats(name, executions, performance.now() - started);
   }
+  return executions;
 }
 
 /**
@@ -75,6 +84,8 @@ export function reportStats(property: string, executions: number, ms: number): v
   const file = process.env.FUZZ_STATS;
   if (file) appendFileSync(file, `${JSON.stringify({ property, executions, ms })}\n`);
   const dir = process.env.FUZZ_CURRENT;
+  if (noteFd !== undefined) closeSync(noteFd);
+  noteFd = undefined; // the next property's note opens the file again
   if (dir) rmSync(`${dir}/${process.pid}.json`, { force: true });
 }
 
@@ -84,5 +95,12 @@ export function reportStats(property: string, executions: number, ms: number): v
  */
 export function noteCurrent(property: string, description: unknown): void {
   const dir = process.env.FUZZ_CURRENT;
-  if (dir) writeFileSync(`${dir}/${process.pid}.json`, JSON.stringify({ property, at: Date.now(), input: description }));
+  if (!dir) return;
+  // One file kept open per worker and rewritten in place: an open and a close per input cost more
+  // than the fast targets' inputs do.
+  noteFd ??= openSync(`${dir}/${process.pid}.json`, 'w');
+  const text = JSON.stringify({ property, at: Date.now(), input: description });
+  const written = writeSync(noteFd, text, 0);
+  ftruncateSync(noteFd, written);
 }
+let noteFd: number | undefined;

@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 /**
  * The fuzz runner behind `npm run fuzz`: runs the properties in test/fuzz through vitest with as
- * many inputs as asked, then prints executions per second.
+ * many inputs as asked, or for as long as asked, one vitest worker per core, then prints executions
+ * per second.
  *
  *   npm run fuzz -- --runs 20000 [--seed 42] [--path "25:3:1"] [--only hostile] [--hang-seconds 120]
+ *   npm run fuzz -- --seconds 240 [--workers 2]
  *
  * --runs      inputs per property (default 2000; `npm test` runs a few hundred)
+ * --seconds   instead of --runs: each property runs new inputs for this long (properties run side by
+ *             side, one per worker: the campaign takes about seconds × properties / workers)
+ * --workers   vitest workers (default: one per core, os.availableParallelism())
  * --seed      fast-check seed, to replay a failure (with --path from its report)
  * --only      run only tests whose name matches (vitest -t)
  * A watchdog names the input being executed when one runs longer than --hang-seconds (a synchronous
@@ -13,17 +18,31 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 function parseArgs(argv) {
-  const options = { runs: 2000, seed: undefined, path: undefined, only: undefined, hangSeconds: 120 };
+  const options = {
+    runs: 2000,
+    seconds: undefined,
+    workers: availableParallelism(),
+    seed: undefined,
+    path: undefined,
+    only: undefined,
+    hangSeconds: 120,
+  };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = () => inline ?? argv[++i];
     switch (flag) {
       case '--runs':
         options.runs = Number(value());
+        break;
+      case '--seconds':
+        options.seconds = Number(value());
+        break;
+      case '--workers':
+        options.workers = Number(value());
         break;
       case '--seed':
         options.seed = Number(value());
@@ -39,7 +58,7 @@ function parseArgs(argv) {
         break;
       case '--help':
       case '-h':
-        console.log('usage: npm run fuzz -- --runs N [--seed S] [--path P] [--only NAME] [--hang-seconds S]');
+        console.log('usage: npm run fuzz -- (--runs N | --seconds S) [--workers W] [--seed S] [--path P] [--only NAME] [--hang-seconds S]');
         process.exit(0);
         break;
       default:
@@ -48,6 +67,8 @@ function parseArgs(argv) {
     }
   }
   if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error('--runs must be a positive integer');
+  if (options.seconds !== undefined && !(options.seconds > 0)) throw new Error('--seconds must be a positive number');
+  if (!Number.isInteger(options.workers) || options.workers < 1) throw new Error('--workers must be a positive integer');
   if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new Error('--seed must be an integer');
   return options;
 }
@@ -59,12 +80,14 @@ const current = join(work, 'current');
 mkdirSync(current);
 
 const env = { ...process.env, FUZZ_RUNS: String(options.runs), FUZZ_STATS: stats, FUZZ_CURRENT: current };
+if (options.seconds !== undefined) env.FUZZ_SECONDS = String(options.seconds);
 if (options.seed !== undefined) env.FUZZ_SEED = String(options.seed);
 if (options.path !== undefined) env.FUZZ_PATH = options.path;
 
-const args = ['vitest', 'run', 'test/fuzz'];
+const args = ['vitest', 'run', 'test/fuzz', `--maxWorkers=${options.workers}`];
 if (options.only) args.push('-t', options.only);
-console.log(`fuzz: ${options.runs} inputs per property${options.seed === undefined ? '' : `, seed ${options.seed}`}`);
+const budget = options.seconds === undefined ? `${options.runs} inputs` : `${options.seconds} s`;
+console.log(`fuzz: ${budget} per property, ${options.workers} workers${options.seed === undefined ? '' : `, seed ${options.seed}`}`);
 
 const started = Date.now();
 const child = spawn('npx', args, { stdio: 'inherit', env, detached: true });
