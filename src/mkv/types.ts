@@ -70,7 +70,11 @@ export interface MkvFragment {
   continuationToken?: string;
   /** Nanoseconds per tick (Info/TimecodeScale, default 1 000 000). */
   timecodeScale: number;
-  /** Timecode of the fragment's (first) cluster, in ticks; null when it had no cluster. */
+  /**
+   * Timecode of the fragment's (first) cluster, in ticks; null when it had no cluster. For a plain
+   * Matroska fragment cut at a key frame inside a cluster, that key frame's time instead: the time
+   * the fragment starts at, which frame times are counted from.
+   */
   clusterTimecode: number | null;
   tracks: MkvTrack[];
   /** Frames in stream (decode) order. */
