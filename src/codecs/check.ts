@@ -122,6 +122,7 @@ function trackConfigs(fragment: MkvFragment, strict: CheckOptions['strict']): Tr
     );
   }
   const videoPlace = { ...place, track: VIDEO_TRACK };
+  refuseUndecoded(video, videoPlace);
   const videoCodec = definitionForTrack(VIDEO_CODECS, video);
   if (!videoCodec) {
     const audioOnly = isAudio(video) && !fragment.tracks.some(isVideo);
@@ -148,6 +149,7 @@ function trackConfigs(fragment: MkvFragment, strict: CheckOptions['strict']): Tr
  * A_AAC for PCM), else by its CodecID.
  */
 function audioConfig(track: MkvTrack, pcm: PcmFormat | undefined, place: ErrorPlace): TrackConfig {
+  refuseUndecoded(track, place);
   return atPlace(place, () => {
     if (pcm !== undefined) return pcmTrackConfig(track, pcm);
     const codec = definitionForTrack(AUDIO_CODECS, track);
@@ -158,6 +160,18 @@ function audioConfig(track: MkvTrack, pcm: PcmFormat | undefined, place: ErrorPl
     }
     return codec.configure(track);
   });
+}
+
+/**
+ * A used track whose frames the reader could not decode (encrypted, bzlib, lzo1x, …) is refused
+ * here, before any of its bytes is written (docs/kvs-mkv.md, "ContentEncoding").
+ */
+function refuseUndecoded(track: MkvTrack, place: ErrorPlace): void {
+  if (track.contentEncoding?.kind !== 'unsupported') return;
+  throw new UnsupportedStreamMediaTypeException(
+    `Track ${track.number} (${track.codecId}) is ${track.contentEncoding.description}; kvs-clip decodes zlib compression and header stripping of frames only`,
+    place,
+  );
 }
 
 /**
