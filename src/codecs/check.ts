@@ -28,6 +28,7 @@ import {
 import { equalBytes } from '../bytes.js';
 import type { MkvFragment, MkvTrack } from '../mkv/types.js';
 import type { ReaderWarning } from '../warnings.js';
+import { aacBrowserProblem } from './aac-codec.js';
 import { checkFrames, type FramingState } from './frames.js';
 import { AUDIO_CODECS, CODECS, definitionForTrack, definitionsForCodecId, describeCodecs, VIDEO_CODECS } from './registry.js';
 import { pcmFormatFromTags, pcmTrackConfig, type PcmFormat } from './pcm-codec.js';
@@ -76,12 +77,21 @@ export function checkTracks(fragment: MkvFragment, options: CheckOptions = {}): 
   const configs = trackConfigs(fragment, options.strict);
   for (const track of otherTracks(fragment.tracks, configs))
     options.onWarning?.(ignoredTrackWarning(track.number, track.codecId, fragment));
+  warnNotBrowserPlayable(configs, fragment, options.onWarning);
   return configs;
 }
 
 /** Tracks without a config: GetClip's rule leaves them out. */
 function otherTracks(tracks: readonly MkvTrack[], configs: readonly TrackConfig[]): MkvTrack[] {
   return tracks.filter((t) => !configs.some((c) => c.trackNumber === t.number));
+}
+
+/** A 'not-browser-playable' warning for each config a browser will refuse. */
+function warnNotBrowserPlayable(configs: readonly TrackConfig[], fragment: MkvFragment, onWarning: CheckOptions['onWarning']): void {
+  for (const config of configs) {
+    const problem = aacBrowserProblem(config);
+    if (problem !== undefined) onWarning?.({ code: 'not-browser-playable', message: problem, fragmentIndex: fragment.index });
+  }
 }
 
 function ignoredTrackWarning(track: number, codecId: string | undefined, fragment: MkvFragment): ReaderWarning {
@@ -284,6 +294,7 @@ class FragmentChecker implements CodecChecker {
   #establish(fragment: MkvFragment): Established {
     const configs = trackConfigs(fragment, this.#options.strict);
     for (const track of otherTracks(fragment.tracks, configs)) this.#warnOnce(fragment, track.number, track.codecId);
+    warnNotBrowserPlayable(configs, fragment, this.#options.onWarning);
     const tracks = new Map<number, { codecId: string; codecPrivate?: Uint8Array }>();
     for (const track of fragment.tracks) {
       if (configs.some((c) => c.trackNumber === track.number)) {

@@ -1,0 +1,73 @@
+/**
+ * Real-world Matroska in headless Chromium (the shared MSE harness, one browser for the file): AAC
+ * whose channels a program_config_element declares (channelConfiguration 0) does not play in Chromium — which its MP4 parser refuses
+ * outright (docs/codecs.md#aac-with-a-program-config-element) — so kvs-clip copies it unchanged
+ * (ffmpeg decodes it to the same samples) and says so with a 'not-browser-playable' warning.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clip, fragmentedMp4, type Mp4Segment } from '../src/index.js';
+import { hasChromium, openMsePage, type MsePage } from './support/browser-mse.js';
+import { hasFfmpeg, tempFile } from './support/oracle-ffmpeg.js';
+import { FIXTURES } from './support/mp4-input.js';
+
+const REALWORLD = `${FIXTURES}/realworld`;
+const fixture = (name: string) => new Uint8Array(readFileSync(`${REALWORLD}/${name}`));
+
+async function segmentsOf(input: Uint8Array, warnings: string[]): Promise<Mp4Segment[]> {
+  const segments: Mp4Segment[] = [];
+  for await (const segment of fragmentedMp4(input, { onWarning: (w) => warnings.push(`${w.code}: ${w.message}`) })) segments.push(segment);
+  return segments;
+}
+
+/** The MD5 of each decoded audio frame, as ffmpeg's framemd5 prints it (times left out). */
+function decodedAudio(file: string): string[] {
+  const r = spawnSync('ffmpeg', ['-nostdin', '-v', 'error', '-i', file, '-map', '0:a', '-f', 'framemd5', '-'], { encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  return r.stdout
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => line.split(',').at(-1)!.trim());
+}
+
+describe.skipIf(!hasChromium)('real-world Matroska in headless Chromium', () => {
+  let browser: MsePage;
+  beforeAll(async () => {
+    browser = await openMsePage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it.each(['quad', '5.1'])(
+    'AAC %s with a program_config_element: copied unchanged, warned about, refused by Chromium',
+    async (layout) => {
+      const input = fixture(`h264-aac-pce-${layout}.mkv`);
+      const warnings: string[] = [];
+      const segments = await segmentsOf(input, warnings);
+      expect(warnings.length).toBe(1);
+      expect(warnings[0]).toMatch(/^not-browser-playable: AAC track 2 declares its \d channels with a program_config_element/);
+      // What the warning says is so: Chromium refuses the init segment.
+      const result = await browser.play({
+        urls: browser.serve(
+          `pce-${layout}`,
+          segments.map((s) => s.data),
+        ),
+        mime: segments[0].mimeType,
+        element: 'video',
+        timeoutMs: 20_000,
+      });
+      expect(result.supported).toBe(true);
+      expect(result.error).toMatch(/SourceBuffer error appending .*\/0$/);
+      // The flat clip's audio decodes (ffmpeg) to the input's samples.
+      if (hasFfmpeg) {
+        const flat = await clip(input);
+        expect(decodedAudio(tempFile(`pce-${layout}.mp4`, flat.Payload.bytes()))).toEqual(
+          decodedAudio(`${REALWORLD}/h264-aac-pce-${layout}.mkv`),
+        );
+      }
+    },
+    30_000,
+  );
+});
