@@ -14,7 +14,8 @@ import { finishSelection, fragmentsInRange, selectFragments } from '../src/api/s
 import type { BlockSpec, ClusterSpec, DocumentSpec } from './support/kvs-writer.js';
 import { writeKvsStream } from './support/kvs-writer.js';
 import { trackSpec } from './support/kvs-documents.js';
-import { hasFfmpeg, packets, tempFile, type Packet } from './support/oracle-ffmpeg.js';
+import { hasFfmpeg, packets, tempFile } from './support/oracle-ffmpeg.js';
+import { expectSamePackets } from './support/realworld.js';
 import { FIXTURES } from './support/mp4-input.js';
 
 const REALWORLD = `${FIXTURES}/realworld`;
@@ -23,22 +24,6 @@ async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of source) out.push(item);
   return out;
-}
-
-/** Our output's packets equal the input's, track by track: count, bytes (CRC-32), key flags and times (±1 ms). */
-function expectSamePackets(label: string, input: Packet[], output: Packet[]): void {
-  for (const kind of ['video', 'audio']) {
-    const theirs = input.filter((p) => p.codecType === kind);
-    const ours = output.filter((p) => p.codecType === kind);
-    expect(ours.length, `${label}: ${kind} packets`).toBe(theirs.length);
-    expect(
-      ours.map((p) => p.crc),
-      `${label}: ${kind} bytes`,
-    ).toEqual(theirs.map((p) => p.crc));
-    if (kind === 'video') expect(ours.map((p) => p.key)).toEqual(theirs.map((p) => p.key));
-    // Both start at 0 here (the fixtures start at 0, and so does our timeline).
-    ours.forEach((p, k) => expect(Math.abs(p.pts - theirs[k].pts), `${label}: ${kind} packet ${k} pts`).toBeLessThanOrEqual(0.001));
-  }
 }
 
 /** The file rewritten as one plain document with BlockGroups, `perCluster` video frames per cluster. */
