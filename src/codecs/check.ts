@@ -25,7 +25,7 @@ import {
   type ErrorPlace,
   type KvsClipErrorOptions,
 } from '../errors.js';
-import { equalBytes } from '../bytes.js';
+import { equalBytes, sameBytes } from '../bytes.js';
 import type { MkvFragment, MkvTrack } from '../mkv/types.js';
 import type { ReaderWarning } from '../warnings.js';
 import { aacBrowserProblem } from './aac-codec.js';
@@ -272,7 +272,7 @@ class FragmentChecker implements CodecChecker {
       } else if (!clip) {
         clip = this.#established = this.#establish(fragment);
       } else {
-        compare(fragment, clip, this.#options.strict);
+        clip = this.#compareOrChange(fragment, clip);
       }
     } catch (error) {
       if (error instanceof KvsClipError) return { fragment: null, error };
@@ -283,6 +283,37 @@ class FragmentChecker implements CodecChecker {
       this.#warnOnce(fragment, track),
     );
     return { fragment: { ...fragment, configs, frames: result.frames }, error: result.error };
+  }
+
+  /**
+   * A later fragment against the clip's configs. Outside strict mode a new video configuration (new
+   * CodecPrivate or new in-band parameter sets, e.g. MediaRecorder after a resize) is taken: the
+   * fragment establishes new configs, which the fragmented output announces with a new init segment
+   * (docs/codecs.md#codec-private-data-that-changes). Only when the same tracks remain and every
+   * audio config is unchanged (the timeline keeps its timescales); GetClip refuses any change.
+   */
+  #compareOrChange(fragment: MkvFragment, clip: Established): Established {
+    try {
+      compare(fragment, clip, this.#options.strict);
+      return clip;
+    } catch (error) {
+      if (this.#options.strict === 'getclip' || !(error instanceof InvalidCodecPrivateDataException)) throw error;
+      let next: Established;
+      try {
+        next = this.#establish(fragment);
+      } catch {
+        throw error;
+      }
+      const sameTracks =
+        next.configs.length === clip.configs.length &&
+        next.configs.every((c, i) => {
+          const before = clip.configs[i];
+          return c.trackNumber === before.trackNumber && c.codec === before.codec && (c.kind === 'video' || sameConfig(c, before));
+        });
+      if (!sameTracks) throw error;
+      this.#established = next;
+      return next;
+    }
   }
 
   #warnOnce(fragment: MkvFragment, track: number, codecId?: string): void {
@@ -349,11 +380,6 @@ function compare(fragment: MkvFragment, clip: Established, strict: CheckOptions[
     }
   }
   if (clip.inBandSets) compareInBandSets(fragment, clip.configs[0], clip.inBandSets, place);
-}
-
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (!a || a.length === 0) return !b || b.length === 0;
-  return b !== undefined && equalBytes(a, b);
 }
 
 function sameConfig(a: TrackConfig, b: TrackConfig): boolean {
