@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { clip } from '../src/index.js';
+import { clip, UnsupportedStreamMediaTypeException } from '../src/index.js';
 import { hasFfmpeg, tempFile } from './support/oracle-ffmpeg.js';
 import { FIXTURES } from './support/mp4-input.js';
 import { expectSamePackets, packetsOfPair } from './support/realworld.js';
@@ -32,5 +32,13 @@ describe.skipIf(!hasFfmpeg)('other producers’ layouts and formats: every frame
     const flat = await clip(new Uint8Array(readFileSync(path)), { onWarning: (w) => warnings.push(w.code) });
     expectSamePackets(name, ...packetsOfPair(path, tempFile(`also-${name}.mp4`, flat.Payload.bytes())));
     expect(warnings).toEqual([]);
+  });
+});
+
+describe('Opus (MediaRecorder’s audio) is refused by name', () => {
+  it('also-opus.mkv', async () => {
+    const error = await clip(new Uint8Array(readFileSync(`${FIXTURES}/realworld/also-opus.mkv`))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsupportedStreamMediaTypeException);
+    expect((error as Error).message).toMatch(/"A_OPUS".*Opus, MediaRecorder's audio, is not remuxed by kvs-clip/);
   });
 });

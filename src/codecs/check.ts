@@ -164,8 +164,10 @@ function audioConfig(track: MkvTrack, pcm: PcmFormat | undefined, place: ErrorPl
     if (pcm !== undefined) return pcmTrackConfig(track, pcm);
     const codec = definitionForTrack(AUDIO_CODECS, track);
     if (!codec) {
+      // Opus is what MediaRecorder records with H.264 or VP8/VP9: say plainly that it is not remuxed (docs/codecs.md#opus).
+      const opus = track.codecId === 'A_OPUS' ? " (Opus, MediaRecorder's audio, is not remuxed by kvs-clip)" : '';
       throw new UnsupportedStreamMediaTypeException(
-        `Track ${track.number} has codec ${JSON.stringify(track.codecId)}; it must be ${describeCodecs(AUDIO_CODECS)}`,
+        `Track ${track.number} has codec ${JSON.stringify(track.codecId)}; it must be ${describeCodecs(AUDIO_CODECS)}${opus}`,
       );
     }
     return codec.configure(track);
