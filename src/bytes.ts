@@ -24,3 +24,9 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/** Whether two optional byte sequences say the same: absent and empty alike, else the same bytes. */
+export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (!a || a.length === 0) return !b || b.length === 0;
+  return b !== undefined && equalBytes(a, b);
+}

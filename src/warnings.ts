@@ -19,6 +19,9 @@
  *   already delivered is dropped (clip selection).
  * - `'capped'`: `maxFragments` or `maxBytes` was reached, so the clip was cut where GetClip would cut
  *   it. Emitted once (clip selection).
+ * - `'not-browser-playable'`: a track is written as it is, but browsers will not play it: AAC whose
+ *   channels a program_config_element declares with no channelConfiguration equivalent (e.g. quad);
+ *   Chromium refuses channelConfiguration 0 (codec checks; docs/codecs.md).
  * - `'unexpected-fragment'`: GetMediaForFragmentList sent a fragment that was not asked for, or sent
  *   one twice; it is skipped (AWS client).
  * - `'fragment-size-mismatch'`: GetMediaForFragmentList sent a fragment with fewer bytes than
@@ -26,7 +29,14 @@
  *   (AWS client, docs/errors.md#short-fragments).
  */
 export type WarningCode =
-  'truncated' | 'unknown-element' | 'ignored-track' | 'duplicate-timestamp' | 'capped' | 'unexpected-fragment' | 'fragment-size-mismatch';
+  | 'truncated'
+  | 'unknown-element'
+  | 'ignored-track'
+  | 'duplicate-timestamp'
+  | 'capped'
+  | 'unexpected-fragment'
+  | 'fragment-size-mismatch'
+  | 'not-browser-playable';
 
 /** A recoverable problem, handed to `onWarning`. */
 export interface ReaderWarning {

@@ -442,11 +442,16 @@ describe.skipIf(!haveSamples)('each KVS error name, from a real sample with one 
     expect(error.message).toMatch(/PPS #1 \(4 bytes\) runs past/);
   });
 
-  it('InvalidCodecPrivateDataException: CodecPrivate or tracks that change between fragments', async () => {
+  it('InvalidCodecPrivateDataException: CodecPrivate or tracks that change between fragments (strict), a new video config taken otherwise', async () => {
     const fragments = (await readAll(sample('mkv/output_get_media.mkv'))).slice(0, 3);
     const other = sampleTrack('mkv/clusters.mkv', 1).codecPrivate!;
     const changed = { ...fragments[1], tracks: fragments[1].tracks.map((t) => ({ ...t, codecPrivate: other })) };
-    const checker = createCodecChecker();
+    // Outside strict mode a new video configuration is taken (docs/codecs.md#codec-private-data-that-changes).
+    const lenient = createCodecChecker();
+    lenient.check(fragments[0]);
+    expect(lenient.check(changed).configs[0].codecString).toBe('avc1.640028');
+    // GetClip refuses it.
+    const checker = createCodecChecker({ strict: 'getclip' });
     checker.check(fragments[0]);
     const error = kvsError(() => checker.check(changed));
     expect(error).toMatchObject({ name: 'InvalidCodecPrivateDataException', track: 1, fragmentNumber: fragments[1].fragmentNumber });
@@ -460,10 +465,13 @@ describe.skipIf(!haveSamples)('each KVS error name, from a real sample with one 
     });
   });
 
-  it('InvalidCodecPrivateDataException: in-band parameter sets that change when the config was derived from them', () => {
+  it('InvalidCodecPrivateDataException: in-band parameter sets that change when the config was derived from them (strict)', () => {
     const producer = folderFrames('h264/producer-c', 1, (i) => i % 45 === 0).slice(0, 45);
     const embedded = folderFrames('h264/embedded-c', 1, (i) => i % 30 === 0).slice(0, 30);
-    const checker = createCodecChecker();
+    const lenient = createCodecChecker();
+    const first = lenient.check(fragment(0, [track(1, 'V_MPEG4/ISO/AVC')], producer)).configs;
+    expect(lenient.check(fragment(1, [track(1, 'V_MPEG4/ISO/AVC')], embedded)).configs).not.toBe(first);
+    const checker = createCodecChecker({ strict: 'getclip' });
     checker.check(fragment(0, [track(1, 'V_MPEG4/ISO/AVC')], producer));
     expect(kvsError(() => checker.check(fragment(1, [track(1, 'V_MPEG4/ISO/AVC')], embedded)))).toMatchObject({
       name: 'InvalidCodecPrivateDataException',

@@ -241,8 +241,9 @@ describe('readFragments: plain Matroska', () => {
     }));
     expect(summary).toEqual([
       { clusterTimecode: 0, frames: ['2@0', '1@0', '2@20', '1@40', '2@40'] },
-      { clusterTimecode: 0, frames: ['1@80', '2@60', '1@120', '2@100'] },
-      { clusterTimecode: 100, frames: ['1@140'] },
+      // A fragment cut inside a cluster starts at its key frame, not at the cluster's time.
+      { clusterTimecode: 80, frames: ['1@80', '2@60', '1@120', '2@100'] },
+      { clusterTimecode: 140, frames: ['1@140'] },
     ]);
     // Byte ranges tile the input.
     expect(fragments[0].byteOffset).toBe(0);

@@ -43,10 +43,19 @@ function toEpochMs(value: Date | number | undefined, field: string): number {
  * Matroska (no tags) its cluster time, which is epoch ms when the producer wrote absolute times.
  */
 export function fragmentStartMs(fragment: MkvFragment, kind: TimestampKind): number | null {
-  const tagged = kind === 'producer' ? fragment.producerTimestamp : fragment.serverTimestamp;
+  const tagged = kvsStartMs(fragment, kind);
   if (tagged !== null) return tagged;
   if (fragment.clusterTimecode === null) return null;
   return (fragment.clusterTimecode * fragment.timecodeScale) / 1e6;
+}
+
+/**
+ * The start of a KVS fragment: its timestamp tag, or null for plain Matroska. Only KVS fragments
+ * can be duplicates (a re-upload of one fragment); plain Matroska fragments with equal starts are
+ * all kept, in arrival order (docs/kvs-mkv.md, "Plain Matroska").
+ */
+function kvsStartMs(fragment: MkvFragment, kind: TimestampKind): number | null {
+  return kind === 'producer' ? fragment.producerTimestamp : fragment.serverTimestamp;
 }
 
 /** Compares decimal fragment numbers (up to 128 digits) without converting them. */
@@ -154,11 +163,12 @@ export function finishSelection<T extends MkvFragment>(fragments: T[], options: 
   const plan = planOf(options);
   const startOf = (fragment: T) => fragmentStartMs(fragment, plan.kind);
   const kept = new Map<number, T>();
+  const plain: T[] = [];
   const undated: T[] = [];
   for (const fragment of fragments) {
-    const start = startOf(fragment);
+    const start = kvsStartMs(fragment, plan.kind);
     if (start === null) {
-      undated.push(fragment);
+      (startOf(fragment) === null ? undated : plain).push(fragment);
       continue;
     }
     const twin = kept.get(start);
@@ -172,7 +182,8 @@ export function finishSelection<T extends MkvFragment>(fragments: T[], options: 
     }
   }
   // Fragments with no timestamp at all (plain Matroska without clusters' times) keep arrival order, after the dated ones.
-  const ordered = [...kept.values()].sort((a, b) => startOf(a)! - startOf(b)!).concat(undated);
+  // The sort is stable: plain fragments with equal starts stay in arrival order.
+  const ordered = [...kept.values(), ...plain].sort((a, b) => startOf(a)! - startOf(b)!).concat(undated);
   const admit = capper(plan);
   const selected: T[] = [];
   for (const fragment of ordered) {
@@ -208,7 +219,8 @@ export async function* selectFragments(fragments: FragmentSource, options: ClipO
 
   try {
     for await (const fragment of inRange(fragments, plan)) {
-      const start = fragmentStartMs(fragment, kind);
+      // Only KVS fragments have twins to resolve (see kvsStartMs).
+      const start = kvsStartMs(fragment, kind);
       if (held && start !== null && start === heldStart) {
         if (replaces(fragment, held, rule)) held = fragment;
         warn({

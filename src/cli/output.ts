@@ -7,7 +7,7 @@ import { writevSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import type { Mp4Segment, Mp4SegmentChunks } from '../api/types.js';
 import { concatBytes } from '../bytes.js';
-import { InvalidArgumentException } from '../errors.js';
+import { InvalidArgumentException, InvalidCodecPrivateDataException } from '../errors.js';
 import { write, type CliIo } from './io.js';
 
 /** Linux's IOV_MAX: how many buffers one writev may take. */
@@ -85,6 +85,13 @@ export async function writeFragmented(
   let bytes = 0;
   try {
     for await (const segment of segments) {
+      if (segment.type === 'init' && written) {
+        // A new configuration mid-stream (see docs/codecs.md#codec-private-data-that-changes): MSE takes a
+        // second init segment, but a file has room for one moov.
+        throw new InvalidCodecPrivateDataException(
+          `The video configuration changes after media segment ${media}; an fMP4 file holds one init segment, so write the stream to MSE instead`,
+        );
+      }
       const { chunks, byteLength } = 'data' in segment ? { chunks: [segment.data], byteLength: segment.data.byteLength } : segment;
       if (path === '-') await write(io.stdout, concatBytes(chunks, byteLength));
       else {

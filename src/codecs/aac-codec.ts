@@ -39,6 +39,20 @@ function legacyAacConfig(track: MkvTrack): Uint8Array | undefined {
   return legacyAudioSpecificConfig(LEGACY_AAC_OBJECT_TYPES[match[1]], rate, channelConfiguration, sbrFrequency);
 }
 
+/**
+ * A warning for an AAC config browsers cannot play, or undefined: channelConfiguration 0 (channels
+ * declared by a program_config_element). Chromium's MP4 parser refuses it outright, whatever the
+ * esds says around it, and writing a channelConfiguration in its place would not do either: the
+ * frames' element tags must match the configuration (docs/codecs.md#aac-with-a-program-config-element).
+ */
+export function aacBrowserProblem(config: TrackConfig): string | undefined {
+  if (config.codec !== 'aac' || config.details.channelConfiguration !== 0) return undefined;
+  return (
+    `AAC track ${config.trackNumber} declares its ${config.channels} channels with a program_config_element (channelConfiguration 0): ` +
+    'it is copied as it is, but Chromium (MSE and its MP4 player) refuses such AAC, so the clip will not play in that browser'
+  );
+}
+
 function aacTrackConfig(track: MkvTrack): TrackConfig {
   // A copy: the config lives for the clip and must not keep the reader's input chunk alive.
   const fromTrack = track.codecPrivate && track.codecPrivate.length > 0 ? track.codecPrivate.slice() : undefined;

@@ -25,9 +25,10 @@ import {
   type ErrorPlace,
   type KvsClipErrorOptions,
 } from '../errors.js';
-import { equalBytes } from '../bytes.js';
+import { equalBytes, sameBytes } from '../bytes.js';
 import type { MkvFragment, MkvTrack } from '../mkv/types.js';
 import type { ReaderWarning } from '../warnings.js';
+import { aacBrowserProblem } from './aac-codec.js';
 import { checkFrames, type FramingState } from './frames.js';
 import { bytesKey } from './video-config.js';
 import { AUDIO_CODECS, CODECS, definitionForTrack, definitionsForCodecId, describeCodecs, VIDEO_CODECS } from './registry.js';
@@ -77,12 +78,21 @@ export function checkTracks(fragment: MkvFragment, options: CheckOptions = {}): 
   const configs = trackConfigs(fragment, options.strict);
   for (const track of otherTracks(fragment.tracks, configs))
     options.onWarning?.(ignoredTrackWarning(track.number, track.codecId, fragment));
+  warnNotBrowserPlayable(configs, fragment, options.onWarning);
   return configs;
 }
 
 /** Tracks without a config: GetClip's rule leaves them out. */
 function otherTracks(tracks: readonly MkvTrack[], configs: readonly TrackConfig[]): MkvTrack[] {
   return tracks.filter((t) => !configs.some((c) => c.trackNumber === t.number));
+}
+
+/** A 'not-browser-playable' warning for each config a browser will refuse. */
+function warnNotBrowserPlayable(configs: readonly TrackConfig[], fragment: MkvFragment, onWarning: CheckOptions['onWarning']): void {
+  for (const config of configs) {
+    const problem = aacBrowserProblem(config);
+    if (problem !== undefined) onWarning?.({ code: 'not-browser-playable', message: problem, fragmentIndex: fragment.index });
+  }
 }
 
 function ignoredTrackWarning(track: number, codecId: string | undefined, fragment: MkvFragment): ReaderWarning {
@@ -123,6 +133,7 @@ function trackConfigs(fragment: MkvFragment, strict: CheckOptions['strict']): Tr
     );
   }
   const videoPlace = { ...place, track: VIDEO_TRACK };
+  refuseUndecoded(video, videoPlace);
   const videoCodec = definitionForTrack(VIDEO_CODECS, video);
   if (!videoCodec) {
     const audioOnly = isAudio(video) && !fragment.tracks.some(isVideo);
@@ -149,16 +160,31 @@ function trackConfigs(fragment: MkvFragment, strict: CheckOptions['strict']): Tr
  * A_AAC for PCM), else by its CodecID.
  */
 function audioConfig(track: MkvTrack, pcm: PcmFormat | undefined, place: ErrorPlace): TrackConfig {
+  refuseUndecoded(track, place);
   return atPlace(place, () => {
     if (pcm !== undefined) return pcmTrackConfig(track, pcm);
     const codec = definitionForTrack(AUDIO_CODECS, track);
     if (!codec) {
+      // Opus is what MediaRecorder records with H.264 or VP8/VP9: say plainly that it is not remuxed (docs/codecs.md#opus).
+      const opus = track.codecId === 'A_OPUS' ? " (Opus, MediaRecorder's audio, is not remuxed by kvs-clip)" : '';
       throw new UnsupportedStreamMediaTypeException(
-        `Track ${track.number} has codec ${JSON.stringify(track.codecId)}; it must be ${describeCodecs(AUDIO_CODECS)}`,
+        `Track ${track.number} has codec ${JSON.stringify(track.codecId)}; it must be ${describeCodecs(AUDIO_CODECS)}${opus}`,
       );
     }
     return codec.configure(track);
   });
+}
+
+/**
+ * A used track whose frames the reader could not decode (encrypted, bzlib, lzo1x, …) is refused
+ * here, before any of its bytes is written (docs/kvs-mkv.md, "ContentEncoding").
+ */
+function refuseUndecoded(track: MkvTrack, place: ErrorPlace): void {
+  if (track.contentEncoding?.kind !== 'unsupported') return;
+  throw new UnsupportedStreamMediaTypeException(
+    `Track ${track.number} (${track.codecId}) is ${track.contentEncoding.description}; kvs-clip decodes zlib compression and header stripping of frames only`,
+    place,
+  );
 }
 
 /**
@@ -249,7 +275,7 @@ class FragmentChecker implements CodecChecker {
       } else if (!clip) {
         clip = this.#established = this.#establish(fragment);
       } else {
-        compare(fragment, clip, this.#options.strict);
+        clip = this.#compareOrChange(fragment, clip);
       }
     } catch (error) {
       if (error instanceof KvsClipError) return { fragment: null, error };
@@ -262,6 +288,37 @@ class FragmentChecker implements CodecChecker {
     return { fragment: { ...fragment, configs, frames: result.frames }, error: result.error };
   }
 
+  /**
+   * A later fragment against the clip's configs. Outside strict mode a new video configuration (new
+   * CodecPrivate or new in-band parameter sets, e.g. MediaRecorder after a resize) is taken: the
+   * fragment establishes new configs, which the fragmented output announces with a new init segment
+   * (docs/codecs.md#codec-private-data-that-changes). Only when the same tracks remain and every
+   * audio config is unchanged (the timeline keeps its timescales); GetClip refuses any change.
+   */
+  #compareOrChange(fragment: MkvFragment, clip: Established): Established {
+    try {
+      compare(fragment, clip, this.#options.strict);
+      return clip;
+    } catch (error) {
+      if (this.#options.strict === 'getclip' || !(error instanceof InvalidCodecPrivateDataException)) throw error;
+      let next: Established;
+      try {
+        next = this.#establish(fragment);
+      } catch {
+        throw error;
+      }
+      const sameTracks =
+        next.configs.length === clip.configs.length &&
+        next.configs.every((c, i) => {
+          const before = clip.configs[i];
+          return c.trackNumber === before.trackNumber && c.codec === before.codec && (c.kind === 'video' || sameConfig(c, before));
+        });
+      if (!sameTracks) throw error;
+      this.#established = next;
+      return next;
+    }
+  }
+
   #warnOnce(fragment: MkvFragment, track: number, codecId?: string): void {
     if (this.#warnedTracks.has(track)) return;
     this.#warnedTracks.add(track);
@@ -271,6 +328,7 @@ class FragmentChecker implements CodecChecker {
   #establish(fragment: MkvFragment): Established {
     const configs = trackConfigs(fragment, this.#options.strict);
     for (const track of otherTracks(fragment.tracks, configs)) this.#warnOnce(fragment, track.number, track.codecId);
+    warnNotBrowserPlayable(configs, fragment, this.#options.onWarning);
     const tracks = new Map<number, { codecId: string; codecPrivate?: Uint8Array }>();
     for (const track of fragment.tracks) {
       if (configs.some((c) => c.trackNumber === track.number)) {
@@ -325,11 +383,6 @@ function compare(fragment: MkvFragment, clip: Established, strict: CheckOptions[
     }
   }
   if (clip.inBandSets) compareInBandSets(fragment, clip.configs[0], clip.inBandSets, place);
-}
-
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (!a || a.length === 0) return !b || b.length === 0;
-  return b !== undefined && equalBytes(a, b);
 }
 
 function sameConfig(a: TrackConfig, b: TrackConfig): boolean {

@@ -394,7 +394,7 @@ export class ElementReader {
       keyframe = !group.referenced;
     }
     const assembler = this.#assembler;
-    this.#handOut(assembler.beginBlock(block.track, keyframe, this.#offset));
+    this.#handOut(assembler.beginBlock(block.track, keyframe, clusterTimecode + block.timeOffset, this.#offset));
     const before = assembler.frames.length;
     pushBlockFrames(
       assembler.frames,

@@ -14,6 +14,7 @@ import {
   readSafeUint,
   readString,
 } from '../ebml/index.js';
+import { readContentEncodings } from './content-encoding.js';
 import * as ID from './ids.js';
 import type { MkvTag, MkvTrack, TrackType } from './types.js';
 
@@ -67,6 +68,7 @@ function readTrackEntry(body: Uint8Array, entryStart: number, entryEnd: number, 
     defaultDurationNs: undefined,
     video: undefined,
     audio: undefined,
+    contentEncoding: undefined,
   };
   forEachChild(body, entryStart, entryEnd, base, (id, start, end) => {
     switch (id) {
@@ -97,6 +99,9 @@ function readTrackEntry(body: Uint8Array, entryStart: number, entryEnd: number, 
         break;
       case ID.AUDIO:
         track.audio = readAudio(body, start, end, base);
+        break;
+      case ID.CONTENT_ENCODINGS:
+        track.contentEncoding = readContentEncodings(body, start, end, base);
         break;
     }
   });

@@ -10,7 +10,10 @@
  *    for a fragment, so the fragment is handed out right there instead of one fragment later;
  * 4. plain Matroska (no fragment number): a video key frame starts a new fragment when the current
  *    one already holds a video frame. Other frames stay in stream order: an audio frame belongs to
- *    the fragment that is open when it arrives, as in a KVS producer's fragments.
+ *    the fragment that is open when it arrives, as in a KVS producer's fragments. A fragment cut
+ *    inside a cluster starts at its key frame's time (its `clusterTimecode`), not the cluster's: a
+ *    cluster may hold many key frames (all-intra encodes, short GOPs), and each cut is a fragment
+ *    of its own with its own start (docs/kvs-mkv.md, "Plain Matroska").
  */
 import { DEFAULT_TIMECODE_SCALE } from './elements.js';
 import type { KvsTags } from './kvs-tags.js';
@@ -40,8 +43,6 @@ export class FragmentAssembler {
   readonly #videoTracks = new Set<number>();
   /** DefaultDuration per track in ticks. */
   readonly #frameDurations = new Map<number, number>();
-  /** Timecode of the cluster being read, for fragments cut inside it. */
-  #clusterTimecode: number | null = null;
 
   constructor(limits: Required<ReaderLimits>) {
     this.#maxFrames = limits.maxFramesPerFragment;
@@ -103,7 +104,6 @@ export class FragmentAssembler {
     const done = this.#close(offset);
     this.#timecodeScale = DEFAULT_TIMECODE_SCALE;
     this.setTracks([]);
-    this.#clusterTimecode = null;
     this.#draft = this.#open(offset, true);
     return done;
   }
@@ -155,27 +155,26 @@ export class FragmentAssembler {
 
   beginCluster(offset: number): void {
     this.#ensureOpen(offset);
-    this.#clusterTimecode = null;
   }
 
   setClusterTimecode(timecode: number): void {
-    this.#clusterTimecode = timecode;
     const fragment = this.#draft?.fragment;
     if (fragment !== undefined && fragment.clusterTimecode === null) fragment.clusterTimecode = timecode;
   }
 
   /**
-   * A block of `track` at `offset` is next; returns the fragment it completes under rule 4. Its
-   * frames then go to `frames`.
+   * A block of `track` at `offset`, with time `time` in ticks, is next; returns the fragment it
+   * completes under rule 4. Its frames then go to `frames`.
    */
-  beginBlock(track: number, keyframe: boolean, offset: number): MkvFragment | null {
+  beginBlock(track: number, keyframe: boolean, time: number, offset: number): MkvFragment | null {
     let done: MkvFragment | null = null;
     let draft = this.#ensureOpen(offset);
     if (this.#videoTracks.has(track)) {
       if (keyframe && draft.hasVideo && draft.fragment.fragmentNumber === null) {
         done = this.#close(offset);
         draft = this.#ensureOpen(offset);
-        draft.fragment.clusterTimecode = this.#clusterTimecode;
+        // The cut starts at its key frame: fragments cut from one cluster must not share a start time.
+        draft.fragment.clusterTimecode = time;
       }
       draft.hasVideo = true;
     }

@@ -29,6 +29,16 @@ export const AUDIO = 0xe1;
 export const SAMPLING_FREQUENCY = 0xb5;
 export const CHANNELS = 0x9f;
 export const BIT_DEPTH = 0x6264;
+// ContentEncodings inside a TrackEntry (RFC 9559 §5.1.4.1.31)
+export const CONTENT_ENCODINGS = 0x6d80;
+export const CONTENT_ENCODING = 0x6240;
+export const CONTENT_ENCODING_SCOPE = 0x5032;
+export const CONTENT_ENCODING_TYPE = 0x5033;
+export const CONTENT_COMPRESSION = 0x5034;
+export const CONTENT_COMP_ALGO = 0x4254;
+export const CONTENT_COMP_SETTINGS = 0x4255;
+export const CONTENT_ENCRYPTION = 0x5035;
+export const CONTENT_ENC_ALGO = 0x47e1;
 
 // Cluster
 export const TIMECODE = 0xe7;

@@ -5,6 +5,7 @@
  * generator only drives the steps, awaits their async halves and hands out the fragments they complete.
  */
 import { cancelUnread, ChunkReader, EbmlError } from '../ebml/index.js';
+import { decodeFrames, needsDecoding } from './content-encoding.js';
 import { ElementReader, END, READ, SKIP } from './element-reader.js';
 import { readerLimits } from './limits.js';
 import type { ByteSource, MkvFragment, ReadOptions } from './types.js';
@@ -43,7 +44,14 @@ async function* fragmentsOf(source: ByteSource, options: ReadOptions, opened: (i
   const input = new ChunkReader(source);
   opened(input);
   const reader = new ElementReader(input, limits, options.onWarning);
+  const maxElementSize = limits.maxElementSize;
   const ready = reader.ready;
+  /** The next fragment to hand out, its frames decoded when a track has a ContentEncoding (content-encoding.ts). */
+  const next = async (): Promise<MkvFragment> => {
+    const fragment = ready.shift()!;
+    if (needsDecoding(fragment.tracks)) await decodeFrames(fragment, maxElementSize);
+    return fragment;
+  };
   try {
     for (;;) {
       if (!reader.startElement() && !(await reader.startElementAcrossChunks())) break;
@@ -51,19 +59,25 @@ async function* fragmentsOf(source: ByteSource, options: ReadOptions, opened: (i
       if (step === SKIP) step = await reader.skipAcrossChunks();
       else if (step === READ) step = await reader.readAcrossChunks();
       // Taken off the list before each yield, so that none is handed out twice.
-      while (ready.length > 0) yield ready.shift()!;
+      while (ready.length > 0) yield await next();
       if (step === END) break;
     }
     const last = reader.finish();
-    if (last !== null) yield last;
+    if (last !== null) {
+      ready.push(last);
+      yield await next();
+    }
     reader.warnIfTruncated(last);
   } catch (error) {
     // Whatever was complete before the bad spot is still delivered.
-    while (ready.length > 0) yield ready.shift()!;
+    while (ready.length > 0) yield await next();
     if (!(error instanceof EbmlError)) throw error;
     const failure = reader.malformed(error);
     const partial = reader.closeBeforeFailure();
-    if (partial !== null) yield partial;
+    if (partial !== null) {
+      ready.push(partial);
+      yield await next();
+    }
     throw failure;
   } finally {
     await input.close();

@@ -25,7 +25,22 @@ export interface MkvTrack {
   defaultDurationNs?: number;
   video?: { width: number; height: number };
   audio?: { samplingFrequency: number; channels: number; bitDepth?: number };
+  /**
+   * The track's ContentEncoding, when it has one (docs/kvs-mkv.md, "ContentEncoding"). Frames of a
+   * `zlib` or `header-stripping` track are handed out decoded; an `unsupported` one is refused by
+   * the codec checks when the track is used.
+   */
+  contentEncoding?: TrackContentEncoding;
 }
+
+/** What a track's ContentEncodings say is done to its frames. */
+export type TrackContentEncoding =
+  /** Every frame is a zlib stream (ContentCompAlgo 0). */
+  | { kind: 'zlib' }
+  /** `header` was stripped from the start of every frame (ContentCompAlgo 3). */
+  | { kind: 'header-stripping'; header: Uint8Array }
+  /** Anything else (encryption, bzlib, lzo1x, another scope, chained encodings), described for people. */
+  | { kind: 'unsupported'; description: string };
 
 export interface MkvFrame {
   track: number;
@@ -70,7 +85,11 @@ export interface MkvFragment {
   continuationToken?: string;
   /** Nanoseconds per tick (Info/TimecodeScale, default 1 000 000). */
   timecodeScale: number;
-  /** Timecode of the fragment's (first) cluster, in ticks; null when it had no cluster. */
+  /**
+   * Timecode of the fragment's (first) cluster, in ticks; null when it had no cluster. For a plain
+   * Matroska fragment cut at a key frame inside a cluster, that key frame's time instead: the time
+   * the fragment starts at, which frame times are counted from.
+   */
   clusterTimecode: number | null;
   tracks: MkvTrack[];
   /** Frames in stream (decode) order. */

@@ -13,11 +13,12 @@
 
 import { concatBytes, MAX_U32 } from '../bytes.js';
 import type { CheckedFragment } from '../codecs/types.js';
-import { ResourceNotFoundException } from '../errors.js';
+import { InvalidCodecPrivateDataException, ResourceNotFoundException } from '../errors.js';
 import {
   createTimeline,
   rescale,
   SAMPLE_DISPOSABLE,
+  sameConfigs,
   SAMPLE_SYNC,
   type TimedSegment,
   type TimedTrack,
@@ -272,6 +273,15 @@ function timing(s: TrackSummary, movieTimescale: number): TrackTiming {
 }
 
 function writeFlatClip(tracks: readonly TimedTrack[], segments: readonly TimedSegment[]): FlatClip {
+  // One sample description per track: a configuration that changes (allowed outside strict mode, for
+  // the fragmented output) cannot be written here yet (docs/codecs.md#codec-private-data-that-changes).
+  const changed = segments.find((segment) => !sameConfigs(segment.configs, segments[0].configs));
+  if (changed !== undefined) {
+    throw new InvalidCodecPrivateDataException(
+      'The video configuration (CodecPrivate or in-band parameter sets) changes within the clip; the flat MP4 holds one, the fragmented output a new init segment per configuration',
+      { byteOffset: changed.byteOffset, track: 1 },
+    );
+  }
   const runs: TrackRun[][] = tracks.map(() => []);
   const positions: number[][] = tracks.map(() => []);
   const chunks: Uint8Array[] = [new Uint8Array(0)];

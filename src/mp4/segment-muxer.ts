@@ -4,9 +4,9 @@
  * the first one preceded by the init segment.
  */
 import { mimeType } from '../codecs/codec-string.js';
-import type { CheckedFragment } from '../codecs/types.js';
+import type { CheckedFragment, TrackConfig } from '../codecs/types.js';
 import { keepLayout } from '../jit.js';
-import { createTimeline, type TimedSegment, type Timeline, type TimelineOptions } from '../timeline/index.js';
+import { createTimeline, sameConfigs, type TimedSegment, type Timeline, type TimelineOptions } from '../timeline/index.js';
 import { fragmentTracks, initSegment, mediaSegment, type FragmentTrack } from './fragmented.js';
 import { withProducerReferenceTime } from './prft.js';
 import type { FragmentedMuxer, Mp4SegmentChunks } from './types.js';
@@ -23,6 +23,8 @@ class SegmentMuxer implements FragmentedMuxer {
   #mime = '';
   #codecs: string[] = [];
   readonly #useServer: boolean;
+  /** The configs of the last init segment. */
+  #configs: readonly TrackConfig[] | null = null;
 
   constructor(options: TimelineOptions) {
     this.#timeline = createTimeline(options);
@@ -40,10 +42,13 @@ class SegmentMuxer implements FragmentedMuxer {
   #toSegments(timed: TimedSegment[]): Mp4SegmentChunks[] {
     const out: Mp4SegmentChunks[] = [];
     for (const segment of timed) {
-      if (this.#tracks === null) {
-        const tracks = this.#timeline.tracks!;
-        // The reorder delay goes into the init segment's edit list, so it comes from the first segment.
-        this.#tracks = fragmentTracks(tracks, segment.runs);
+      if (this.#tracks === null || !sameConfigs(segment.configs, this.#configs!)) {
+        // The segment's own configs: a new configuration (outside strict mode) gets an init segment of its own.
+        const tracks = this.#timeline.tracks!.map((track, i) => ({ ...track, config: segment.configs[i] ?? track.config }));
+        // The reorder delay goes into the init segment's edit list, so it comes from the first segment
+        // and stays: later init segments keep it, as the media segments' offsets were shifted by it.
+        this.#tracks ??= fragmentTracks(tracks, segment.runs);
+        this.#configs = segment.configs;
         const configs = tracks.map((t) => t.config);
         this.#mime = mimeType(configs);
         this.#codecs = configs.map((c) => c.codecString);

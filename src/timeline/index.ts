@@ -1,4 +1,4 @@
-export { createTimeline, type Timeline } from './timeline.js';
+export { createTimeline, sameConfigs, type Timeline } from './timeline.js';
 export { rescale, videoTimescale } from './timescale.js';
 export {
   SAMPLE_DISPOSABLE,

@@ -24,9 +24,9 @@
  */
 
 import type { AudioCodecDefinition } from '../codecs/definition.js';
-import { MAX_U32 } from '../bytes.js';
+import { MAX_U32, sameBytes } from '../bytes.js';
 import { CODECS } from '../codecs/registry.js';
-import type { CheckedFragment } from '../codecs/types.js';
+import type { CheckedFragment, TrackConfig } from '../codecs/types.js';
 import { fragmentPlace, InvalidCodecPrivateDataException } from '../errors.js';
 import type { MkvFrame } from '../mkv/types.js';
 import { NS_PER_MS, nsToTicks, ticksToNsCeil, videoTimescale } from './timescale.js';
@@ -45,6 +45,8 @@ interface GroupTrack {
 }
 
 interface Group {
+  /** The configs of the fragment that opened it: a group never spans two configurations. */
+  configs: readonly TrackConfig[];
   fragmentNumber: string | null;
   producerTimestamp: number | null;
   serverTimestamp: number | null;
@@ -171,6 +173,7 @@ function fragmentBaseNs(t: TimelineState, fragment: CheckedFragment): number {
 
 function newGroup(t: TimelineState, fragment: CheckedFragment): Group {
   return {
+    configs: fragment.configs,
     fragmentNumber: fragment.fragmentNumber,
     producerTimestamp: fragment.producerTimestamp,
     serverTimestamp: fragment.serverTimestamp,
@@ -206,6 +209,8 @@ function push(t: TimelineState, fragment: CheckedFragment): TimedSegment[] {
 
   const out: TimedSegment[] = [];
   const tagged = fragment.fragmentNumber !== null || (t.useServer ? fragment.serverTimestamp : fragment.producerTimestamp) !== null;
+  // A new configuration starts a new segment (the fragmented output puts a new init segment before it).
+  if (t.open !== null && !sameConfigs(t.open.configs, fragment.configs)) closeOpen(t, out);
   if (tagged) {
     // A KVS fragment is one segment: it starts with a key frame by KVS's rules.
     closeOpen(t, out);
@@ -224,6 +229,17 @@ function push(t: TimelineState, fragment: CheckedFragment): TimedSegment[] {
   }
   if (tagged) closeOpen(t, out);
   return out;
+}
+
+/**
+ * Whether two config lists describe the samples alike: the same objects, or per track the same codec
+ * and decoder configuration bytes (callers may build a new array per fragment).
+ */
+export function sameConfigs(a: readonly TrackConfig[], b: readonly TrackConfig[]): boolean {
+  return (
+    a === b ||
+    (a.length === b.length && a.every((c, i) => c === b[i] || (c.codec === b[i].codec && sameBytes(c.decoderConfig, b[i].decoderConfig))))
+  );
 }
 
 function closeOpen(t: TimelineState, out: TimedSegment[]): void {
@@ -255,6 +271,7 @@ function place(t: TimelineState, group: Group, out: TimedSegment[]): void {
       serverTimestamp: group.serverTimestamp,
       byteOffset: group.byteOffset,
       runs,
+      configs: group.configs,
     },
     fallbackNs: group.tracks.map((gt) => gt.lastDurationNs),
   };

@@ -62,4 +62,10 @@ export interface TimedSegment {
   byteOffset: number;
   /** One run per track that has samples here, in track id order. */
   runs: TrackRun[];
+  /**
+   * The track configs its samples are described by, in track id order: the checker's array, so a
+   * new array is a new configuration (outside strict mode the video CodecPrivate may change; the
+   * fragmented output then writes a new init segment).
+   */
+  configs: readonly TrackConfig[];
 }

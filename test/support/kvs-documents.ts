@@ -12,7 +12,8 @@ const EPOCH_MS = 1_700_000_000_000;
 const FIRST_FRAGMENT_NUMBER = 91343852333181432392682062607743920146159169392n;
 const FRAGMENT_NUMBER_STEP = 4951760157141521579715379626n;
 
-function trackSpec(track: MkvTrack): TrackSpec {
+/** A TrackSpec that writes `track` back as it was read. */
+export function trackSpec(track: MkvTrack): TrackSpec {
   return {
     number: track.number,
     typeCode: track.typeCode,

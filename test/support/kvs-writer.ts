@@ -37,6 +37,18 @@ export interface TrackSpec {
   video?: { width: number; height: number };
   /** samplingFrequency is written as a 4-byte float when exact in float32, else 8 bytes. */
   audio?: { samplingFrequency: number; channels: number; bitDepth?: number };
+  /** ContentEncodings, each written with the fields given (absent fields are left to the spec's defaults). */
+  contentEncodings?: ContentEncodingSpec[];
+}
+
+/** One ContentEncoding (RFC 9559 §5.1.4.1.31): compression (`algo`, `settings`) or encryption (`encryptionAlgo`). */
+export interface ContentEncodingSpec {
+  order?: number;
+  scope?: number;
+  type?: number;
+  algo?: number;
+  settings?: Uint8Array;
+  encryptionAlgo?: number;
 }
 
 export type Lacing = 'none' | 'xiph' | 'ebml' | 'fixed';
@@ -150,6 +162,16 @@ const TRACK_UID = 0x73c5;
 const TRACK_TYPE = 0x83;
 const CODEC_ID = 0x86;
 const CODEC_PRIVATE = 0x63a2;
+const CONTENT_ENCODINGS = 0x6d80;
+const CONTENT_ENCODING = 0x6240;
+const CONTENT_ENCODING_ORDER = 0x5031;
+const CONTENT_ENCODING_SCOPE = 0x5032;
+const CONTENT_ENCODING_TYPE = 0x5033;
+const CONTENT_COMPRESSION = 0x5034;
+const CONTENT_COMP_ALGO = 0x4254;
+const CONTENT_COMP_SETTINGS = 0x4255;
+const CONTENT_ENCRYPTION = 0x5035;
+const CONTENT_ENC_ALGO = 0x47e1;
 const NAME = 0x536e;
 const DEFAULT_DURATION = 0x23e383;
 const VIDEO = 0xe0;
@@ -372,6 +394,25 @@ function trackEntry(track: TrackSpec, doc: DocumentSpec): Bytes {
     body.append(element(AUDIO, audio, {}, w));
   }
   if (track.codecPrivate !== undefined) body.append(leaf(CODEC_PRIVATE, track.codecPrivate, w));
+  if (track.contentEncodings !== undefined) {
+    const encodings = new Bytes();
+    for (const e of track.contentEncodings) {
+      const encoding = new Bytes();
+      if (e.order !== undefined) encoding.append(leaf(CONTENT_ENCODING_ORDER, uintBytes(e.order), w));
+      if (e.scope !== undefined) encoding.append(leaf(CONTENT_ENCODING_SCOPE, uintBytes(e.scope), w));
+      if (e.type !== undefined) encoding.append(leaf(CONTENT_ENCODING_TYPE, uintBytes(e.type), w));
+      if (e.encryptionAlgo !== undefined) {
+        encoding.append(element(CONTENT_ENCRYPTION, leaf(CONTENT_ENC_ALGO, uintBytes(e.encryptionAlgo), w), {}, w));
+      } else {
+        const compression = new Bytes();
+        if (e.algo !== undefined) compression.append(leaf(CONTENT_COMP_ALGO, uintBytes(e.algo), w));
+        if (e.settings !== undefined) compression.append(leaf(CONTENT_COMP_SETTINGS, e.settings, w));
+        encoding.append(element(CONTENT_COMPRESSION, compression, {}, w));
+      }
+      encodings.append(element(CONTENT_ENCODING, encoding, {}, w));
+    }
+    body.append(element(CONTENT_ENCODINGS, encodings, {}, w));
+  }
   return element(TRACK_ENTRY, body, {}, w);
 }
 

@@ -1,0 +1,147 @@
+/**
+ * Real-world Matroska in headless Chromium (the shared MSE harness, one browser for the file): AAC
+ * whose channels a program_config_element declares (channelConfiguration 0) does not play in Chromium — which its MP4 parser refuses
+ * outright (docs/codecs.md#aac-with-a-program-config-element) — so kvs-clip copies it unchanged
+ * (ffmpeg decodes it to the same samples) and says so with a 'not-browser-playable' warning.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clip, fragmentedMp4, InvalidCodecPrivateDataException, readFragments, type MkvFragment, type Mp4Segment } from '../src/index.js';
+import type { DocumentSpec } from './support/kvs-writer.js';
+import { writeKvsStream } from './support/kvs-writer.js';
+import { trackSpec } from './support/kvs-documents.js';
+import { hasChromium, openMsePage, type MsePage } from './support/browser-mse.js';
+import { hasFfmpeg, tempFile } from './support/oracle-ffmpeg.js';
+import { FIXTURES } from './support/mp4-input.js';
+
+const REALWORLD = `${FIXTURES}/realworld`;
+const fixture = (name: string) => new Uint8Array(readFileSync(`${REALWORLD}/${name}`));
+
+async function segmentsOf(input: Uint8Array, warnings: string[]): Promise<Mp4Segment[]> {
+  const segments: Mp4Segment[] = [];
+  for await (const segment of fragmentedMp4(input, { onWarning: (w) => warnings.push(`${w.code}: ${w.message}`) })) segments.push(segment);
+  return segments;
+}
+
+/** The MD5 of each decoded audio frame, as ffmpeg's framemd5 prints it (times left out). */
+function decodedAudio(file: string): string[] {
+  const r = spawnSync('ffmpeg', ['-nostdin', '-v', 'error', '-i', file, '-map', '0:a', '-f', 'framemd5', '-'], { encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  return r.stdout
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => line.split(',').at(-1)!.trim());
+}
+
+/**
+ * A stream whose video configuration changes, as MediaRecorder's after a resize: the 160x120 file,
+ * then the 96x64 one 2 s later, each a plain Matroska document with its own CodecPrivate (the AAC
+ * configuration is the same in both).
+ */
+async function resizedStream(): Promise<{ bytes: Uint8Array; videoFrames: number }> {
+  let videoFrames = 0;
+  const documents: DocumentSpec[] = [];
+  for (const [name, offset] of [
+    ['h264-gop6-aac.mkv', 0],
+    ['also-cluster-size-limit.mkv', 2000],
+  ] as const) {
+    const fragments: MkvFragment[] = [];
+    for await (const f of readFragments(fixture(name))) fragments.push(f);
+    const frames = fragments.flatMap((f) => f.frames);
+    videoFrames += frames.filter((f) => f.track === 1).length;
+    documents.push({
+      timecodeScale: fragments[0].timecodeScale,
+      tracks: fragments[0].tracks.map(trackSpec),
+      clusters: [
+        {
+          timecode: offset,
+          blocks: frames.map((f) => ({
+            kind: 'simple' as const,
+            track: f.track,
+            timeOffset: f.timestamp,
+            keyframe: f.keyframe,
+            lacing: 'none' as const,
+            frames: [f.data],
+          })),
+        },
+      ],
+    });
+  }
+  return { bytes: writeKvsStream({ documents }).bytes, videoFrames };
+}
+
+describe.skipIf(!hasChromium)('real-world Matroska in headless Chromium', () => {
+  let browser: MsePage;
+  beforeAll(async () => {
+    browser = await openMsePage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it.each(['quad', '5.1'])(
+    'AAC %s with a program_config_element: copied unchanged, warned about, refused by Chromium',
+    async (layout) => {
+      const input = fixture(`h264-aac-pce-${layout}.mkv`);
+      const warnings: string[] = [];
+      const segments = await segmentsOf(input, warnings);
+      expect(warnings.length).toBe(1);
+      expect(warnings[0]).toMatch(/^not-browser-playable: AAC track 2 declares its \d channels with a program_config_element/);
+      // What the warning says is so: Chromium refuses the init segment.
+      const result = await browser.play({
+        urls: browser.serve(
+          `pce-${layout}`,
+          segments.map((s) => s.data),
+        ),
+        mime: segments[0].mimeType,
+        element: 'video',
+        timeoutMs: 20_000,
+      });
+      expect(result.supported).toBe(true);
+      expect(result.error).toMatch(/SourceBuffer error appending .*\/0$/);
+      // The flat clip's audio decodes (ffmpeg) to the input's samples.
+      if (hasFfmpeg) {
+        const flat = await clip(input);
+        expect(decodedAudio(tempFile(`pce-${layout}.mp4`, flat.Payload.bytes()))).toEqual(
+          decodedAudio(`${REALWORLD}/h264-aac-pce-${layout}.mkv`),
+        );
+      }
+    },
+    30_000,
+  );
+
+  it('a video configuration that changes: a new init segment before its first media segment, and Chromium plays through', async () => {
+    const { bytes, videoFrames } = await resizedStream();
+    const warnings: string[] = [];
+    const segments = await segmentsOf(bytes, warnings);
+    expect(warnings).toEqual([]);
+    const inits = segments.flatMap((s, i) => (s.type === 'init' ? [i] : []));
+    expect(inits.length).toBe(2);
+    expect(inits[0]).toBe(0);
+    // The media segments after the second init carry its mimeType.
+    for (const s of segments.slice(inits[1])) expect(s.mimeType).toBe(segments[inits[1]].mimeType);
+    const result = await browser.play({
+      urls: browser.serve(
+        'resized',
+        segments.map((s) => s.data),
+      ),
+      mime: segments[0].mimeType,
+      element: 'video',
+      timeoutMs: 20_000,
+    });
+    expect(result.error).toBeNull();
+    expect(result.ended).toBe(true);
+    expect(result.totalVideoFrames).toBe(videoFrames);
+    expect(result.corruptedVideoFrames).toBe(0);
+    expect(result.buffered.length).toBe(1);
+
+    // GetClip refuses the change, and so does the flat clip (one sample description per track, for now).
+    await expect(
+      (async () => {
+        for await (const s of fragmentedMp4(bytes, { strict: 'getclip' })) void s;
+      })(),
+    ).rejects.toBeInstanceOf(InvalidCodecPrivateDataException);
+    await expect(clip(bytes)).rejects.toBeInstanceOf(InvalidCodecPrivateDataException);
+  }, 40_000);
+});
