@@ -24,7 +24,8 @@ class SegmentMuxer implements FragmentedMuxer {
   #codecs: string[] = [];
 
   constructor(options: TimelineOptions) {
-    this.#timeline = createTimeline(options);
+    // A stream's segment leaves as soon as its fragment is complete (docs/kvs-mkv.md#timeline).
+    this.#timeline = createTimeline({ ...options, closeEachSegment: true });
   }
 
   push(fragment: CheckedFragment): Mp4SegmentChunks[] {
