@@ -4,6 +4,7 @@ import packageJson from '../../package.json';
 import { audioCommand } from './audio.js';
 import { clipCommand } from './clip.js';
 import { fetchCommand } from './fetch.js';
+import { followCommand } from './follow.js';
 import { inspectCommand } from './inspect.js';
 import { processIo } from './io.js';
 import { runCli, type Command } from './run.js';
@@ -16,7 +17,7 @@ import { runCli, type Command } from './run.js';
 setFlagsFromString('--semi-space-growth-factor=1');
 
 /** Every command, in the order `--help` lists them. */
-const commands: Command[] = [clipCommand, audioCommand, inspectCommand, fetchCommand];
+const commands: Command[] = [clipCommand, audioCommand, inspectCommand, fetchCommand, followCommand];
 
 // A reader that stops early (`| head`, a player that has seen enough) is not an error of ours.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
