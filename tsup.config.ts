@@ -10,7 +10,7 @@ export default defineConfig([
     clean: true,
     target: 'es2022',
     platform: 'neutral',
-    external: ['@aws-sdk/client-kinesis-video-archived-media', '@aws-sdk/client-kinesis-video'],
+    external: ['@aws-sdk/client-kinesis-video-archived-media', '@aws-sdk/client-kinesis-video', '@aws-sdk/client-kinesis-video-media'],
   },
   {
     // Node-only entry: the local KVS endpoint (node:http, node:fs), kept out of the browser-safe ones.
@@ -27,6 +27,6 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },
-    external: ['@aws-sdk/client-kinesis-video-archived-media', '@aws-sdk/client-kinesis-video'],
+    external: ['@aws-sdk/client-kinesis-video-archived-media', '@aws-sdk/client-kinesis-video', '@aws-sdk/client-kinesis-video-media'],
   },
 ]);

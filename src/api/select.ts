@@ -202,65 +202,37 @@ export function finishSelection<T extends MkvFragment>(fragments: T[], options: 
 const DELIVERED_MEMORY = 1000;
 
 /**
- * GetClip's selection as a stream, for the fragmented output: fragments in the range, duplicates of
- * one start time resolved by the rule, caps applied, in arrival order (which is the output order).
- * Duplicates are resolved within a one-fragment window (KVS hands them out back to back); a duplicate
- * of one of the last DELIVERED_MEMORY delivered fragments is dropped with a warning, since it cannot
- * be undone. Raises ResourceNotFoundException when nothing was selected.
+ * GetClip's selection as a stream, for the fragmented output: fragments in the range, caps applied,
+ * each handed on as soon as it arrives (nothing is held back, so a live stream is not delayed). A
+ * fragment with the start time of one of the last DELIVERED_MEMORY delivered fragments is dropped
+ * with a warning, since the one delivered cannot be taken back: in a stream the first to arrive of
+ * two twins is kept (KVS hands them out back to back; the flat clip applies `duplicateTimestamps`).
+ * Raises ResourceNotFoundException when nothing was selected.
  */
 export async function* selectFragments(fragments: FragmentSource, options: ClipOptions): AsyncGenerator<MkvFragment> {
   const plan = planOf(options);
-  const { kind, rule, warn } = plan;
+  const { kind, warn } = plan;
   const admit = capper(plan);
-  let held: MkvFragment | null = null;
-  let heldStart: number | null = null;
   const delivered = new Set<number>(); // in delivery order: the oldest is forgotten first
   let count = 0;
-
-  try {
-    for await (const fragment of inRange(fragments, plan)) {
-      // Only KVS fragments have twins to resolve (see kvsStartMs).
-      const start = kvsStartMs(fragment, kind);
-      if (held && start !== null && start === heldStart) {
-        if (replaces(fragment, held, rule)) held = fragment;
-        warn({
-          code: 'duplicate-timestamp',
-          message: `fragments with the same ${kind} timestamp ${start}: kept ${held.fragmentNumber}`,
-          fragmentIndex: fragment.index,
-        });
-        continue;
-      }
-      if (start !== null && delivered.has(start)) {
-        warn({
-          code: 'duplicate-timestamp',
-          message: `dropped fragment ${fragment.fragmentNumber}: its ${kind} timestamp ${start} was already delivered`,
-          fragmentIndex: fragment.index,
-        });
-        continue;
-      }
-      if (held) {
-        if (!admit(held)) {
-          held = null; // capped: the rest of the input is not read
-          break;
-        }
-        count++;
-        if (heldStart !== null) {
-          delivered.add(heldStart);
-          if (delivered.size > DELIVERED_MEMORY) delivered.delete(delivered.values().next().value!);
-        }
-        yield held;
-      }
-      held = fragment;
-      heldStart = start;
+  for await (const fragment of inRange(fragments, plan)) {
+    // Only KVS fragments have twins to resolve (see kvsStartMs).
+    const start = kvsStartMs(fragment, kind);
+    if (start !== null && delivered.has(start)) {
+      warn({
+        code: 'duplicate-timestamp',
+        message: `dropped fragment ${fragment.fragmentNumber}: its ${kind} timestamp ${start} was already delivered`,
+        fragmentIndex: fragment.index,
+      });
+      continue;
     }
-  } catch (error) {
-    // The input broke after `held` was complete: deliver it before the error, so nothing is lost.
-    if (held && admit(held)) yield held;
-    throw error;
-  }
-  if (held && admit(held)) {
+    if (!admit(fragment)) break; // capped: the rest of the input is not read
     count++;
-    yield held;
+    if (start !== null) {
+      delivered.add(start);
+      if (delivered.size > DELIVERED_MEMORY) delivered.delete(delivered.values().next().value!);
+    }
+    yield fragment;
   }
   if (count === 0) throw nothingSelected(plan);
 }

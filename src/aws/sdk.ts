@@ -6,9 +6,11 @@ import { InvalidArgumentException } from '../errors.js';
 
 export type ArchivedMediaSdk = typeof import('@aws-sdk/client-kinesis-video-archived-media');
 type KinesisVideoSdk = typeof import('@aws-sdk/client-kinesis-video');
+export type MediaSdk = typeof import('@aws-sdk/client-kinesis-video-media');
 
 let archivedMedia: Promise<ArchivedMediaSdk> | undefined;
 let kinesisVideo: Promise<KinesisVideoSdk> | undefined;
+let media: Promise<MediaSdk> | undefined;
 
 export function loadArchivedMediaSdk(): Promise<ArchivedMediaSdk> {
   archivedMedia ??= import('@aws-sdk/client-kinesis-video-archived-media').catch((cause: unknown) => {
@@ -24,6 +26,14 @@ export function loadKinesisVideoSdk(): Promise<KinesisVideoSdk> {
     throw missingPackage('@aws-sdk/client-kinesis-video', cause);
   });
   return kinesisVideo;
+}
+
+export function loadMediaSdk(): Promise<MediaSdk> {
+  media ??= import('@aws-sdk/client-kinesis-video-media').catch((cause: unknown) => {
+    media = undefined;
+    throw missingPackage('@aws-sdk/client-kinesis-video-media', cause);
+  });
+  return media;
 }
 
 function missingPackage(name: string, cause: unknown): InvalidArgumentException {

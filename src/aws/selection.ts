@@ -21,7 +21,7 @@ const streamNamePattern = /^[a-zA-Z0-9_.-]{1,256}$/;
 const streamArnPattern = /^arn:[a-z\d-]+:kinesisvideo:[a-z0-9-]+:[0-9]+:[a-z]+\/[a-zA-Z0-9_.-]+\/[0-9]+$/;
 
 /** The stream part of the input, checked as the service checks it. */
-export function streamId(input: KvsClipInput): StreamId {
+export function streamId(input: StreamId): StreamId {
   const { StreamName, StreamARN } = input;
   if (StreamName === undefined && StreamARN === undefined) {
     throw new InvalidArgumentException('Either StreamName or StreamARN must be specified');

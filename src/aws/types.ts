@@ -11,7 +11,7 @@ export interface KvsClipInput {
 }
 
 /** The service operations we call, named as in the SDK (and in retry events). */
-export type KvsOperation = 'GetDataEndpoint' | 'ListFragments' | 'GetMediaForFragmentList';
+export type KvsOperation = 'GetDataEndpoint' | 'ListFragments' | 'GetMediaForFragmentList' | 'GetMedia';
 
 export interface RetryEvent {
   operation: KvsOperation;

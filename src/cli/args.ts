@@ -37,7 +37,7 @@ export function parseCommandArgs<T extends Options>(args: string[], options: T, 
 }
 
 /** A time flag: ISO 8601 with a zone (2025-11-21T08:00:00.021Z) or epoch seconds, as the SDK takes them. */
-function parseTime(flag: string, text: string, usage: string): Date | number {
+export function parseTime(flag: string, text: string, usage: string): Date | number {
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
   const ms = /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(text) ? Date.parse(text) : NaN;
   if (Number.isNaN(ms))

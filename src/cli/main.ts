@@ -6,6 +6,7 @@ import { clipCommand } from './clip.js';
 import { dashCommand } from './dash.js';
 import { fetchCommand } from './fetch.js';
 import { hlsCommand } from './hls.js';
+import { followCommand } from './follow.js';
 import { inspectCommand } from './inspect.js';
 import { processIo } from './io.js';
 import { runCli, type Command } from './run.js';
@@ -19,7 +20,7 @@ import { serveCommand } from './serve.js';
 setFlagsFromString('--semi-space-growth-factor=1');
 
 /** Every command, in the order `--help` lists them. */
-const commands: Command[] = [clipCommand, audioCommand, inspectCommand, fetchCommand, hlsCommand, dashCommand, serveCommand];
+const commands: Command[] = [clipCommand, audioCommand, inspectCommand, fetchCommand, followCommand, hlsCommand, dashCommand, serveCommand];
 
 // A reader that stops early (`| head`, a player that has seen enough) is not an error of ours.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -27,7 +27,8 @@ class SegmentMuxer implements FragmentedMuxer {
   #configs: readonly TrackConfig[] | null = null;
 
   constructor(options: TimelineOptions) {
-    this.#timeline = createTimeline(options);
+    // A stream's segment leaves as soon as its fragment is complete (docs/kvs-mkv.md#timeline).
+    this.#timeline = createTimeline({ ...options, closeEachSegment: true });
     this.#useServer = options.timestamps === 'server';
   }
 

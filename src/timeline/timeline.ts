@@ -17,7 +17,9 @@
  *
  * Segments: one per KVS fragment; plain Matroska is cut at video key frames (a cluster need not start
  * with one). The last sample of a segment takes its duration from the next segment, so one segment is
- * held back; at the end it takes BlockDuration, DefaultDuration or the track's usual step.
+ * held back; at the end it takes BlockDuration, DefaultDuration or the track's usual step. Streams
+ * (closeEachSegment) give every segment's last sample that estimate at once and hold nothing back;
+ * the next segment's decode times stay the real ones.
  *
  * Monotonic: a segment whose first decode time would not come after the previous one (overlapping or
  * backward timestamps) is shifted as a whole, all tracks together so audio and video stay in sync.
@@ -71,11 +73,17 @@ interface TrackState {
   lastEnd: number;
   /** In-run frame steps of the latest video run with two or more frames (for the usual step). */
   lastSteps: Uint32Array | null;
+  /**
+   * The last run was closed with an estimated duration (closeEachSegment): the next segment is placed
+   * as if it were still open, so its times are the ones the held-back timeline gives.
+   */
+  estimatedEnd: boolean;
 }
 
 /** Everything a timeline carries from one fragment to the next. */
 interface TimelineState {
   useServer: boolean;
+  closeEachSegment: boolean;
   states: TrackState[] | null;
   tracks: TimedTrack[] | null;
   slotOf: Map<number, number>;
@@ -97,6 +105,7 @@ export class Timeline {
   constructor(options: TimelineOptions = {}) {
     this.#t = {
       useServer: options.timestamps === 'server',
+      closeEachSegment: options.closeEachSegment === true,
       states: null,
       tracks: null,
       slotOf: new Map(),
@@ -152,6 +161,7 @@ function init(t: TimelineState, fragment: CheckedFragment): void {
       openRun: null,
       lastEnd: 0,
       lastSteps: null,
+      estimatedEnd: false,
     };
   });
 }
@@ -227,7 +237,8 @@ function push(t: TimelineState, fragment: CheckedFragment): TimedSegment[] {
     // What the stream says this frame lasts; only the group's last frame's value is used.
     gt.lastDurationNs = frame.duration !== undefined && frame.duration > 0 ? frame.duration * scale : t.states![slot].defaultDurationNs;
   }
-  if (tagged) closeOpen(t, out);
+  // A stream does not wait for the next key frame: the reader already cut the fragment there.
+  if (tagged || t.closeEachSegment) closeOpen(t, out);
   return out;
 }
 
@@ -259,22 +270,33 @@ function place(t: TimelineState, group: Group, out: TimedSegment[]): void {
     const gt = group.tracks[slot];
     if (gt.frames.length === 0) {
       if (st.openRun !== null) closeWithFallback(st, t.held!.fallbackNs[slot]);
+      st.estimatedEnd = false;
       continue;
     }
     runs.push(st.video ? placeVideo(st, gt, shiftNs) : placeAudio(st, gt, shiftNs));
   }
   if (t.held !== null) out.push(t.held.segment);
-  t.held = {
-    segment: {
-      fragmentNumber: group.fragmentNumber,
-      producerTimestamp: group.producerTimestamp,
-      serverTimestamp: group.serverTimestamp,
-      byteOffset: group.byteOffset,
-      runs,
-      configs: group.configs,
-    },
-    fallbackNs: group.tracks.map((gt) => gt.lastDurationNs),
+  const segment = {
+    fragmentNumber: group.fragmentNumber,
+    producerTimestamp: group.producerTimestamp,
+    serverTimestamp: group.serverTimestamp,
+    byteOffset: group.byteOffset,
+    runs,
+    configs: group.configs,
   };
+  const fallbackNs = group.tracks.map((gt) => gt.lastDurationNs);
+  if (!t.closeEachSegment) {
+    t.held = { segment, fallbackNs };
+    return;
+  }
+  t.held = null;
+  for (let slot = 0; slot < t.states!.length; slot++) {
+    const st = t.states![slot];
+    if (st.openRun === null) continue;
+    closeWithFallback(st, fallbackNs[slot]);
+    st.estimatedEnd = true;
+  }
+  out.push(segment);
 }
 
 /**
@@ -293,13 +315,14 @@ function neededShiftNs(t: TimelineState, group: Group): number {
     if (st.video) for (let i = 1; i < gt.frames.length && !gt.frames[i].keyframe; i++) firstNs = Math.min(firstNs, gt.times[i]);
     const first = nsToTicks(firstNs, ts);
     let needed = 0;
+    const open = st.openRun !== null || st.estimatedEnd;
     if (st.video) {
-      if (st.openRun !== null) {
+      if (open) {
         if (first <= st.lastDts) needed = st.lastDts + videoStep(st) - first;
       } else if (first < st.lastEnd) needed = st.lastEnd - first;
     } else {
       const half = st.lastNatural / 2;
-      if (st.openRun !== null) {
+      if (open) {
         if (first < st.lastDts + half) needed = st.lastDts + st.lastNatural - first;
       } else if (first < st.lastEnd - half) needed = st.lastEnd - first;
     }
@@ -350,7 +373,8 @@ function placeVideo(st: TrackState, gt: GroupTrack, shiftNs: number): TrackRun {
     start = end;
   }
   // Strictly increasing decode times even for repeated or backward input times.
-  let prev = st.openRun !== null ? st.lastDts! : st.lastDts === null ? -Infinity : st.lastEnd - 1;
+  let prev = st.openRun !== null || st.estimatedEnd ? st.lastDts! : st.lastDts === null ? -Infinity : st.lastEnd - 1;
+  st.estimatedEnd = false;
   for (let i = 0; i < n; i++) {
     if (dts[i] <= prev) dts[i] = prev + 1;
     prev = dts[i];
@@ -389,6 +413,10 @@ function placeAudio(st: TrackState, gt: GroupTrack, shiftNs: number): TrackRun {
   if (st.openRun !== null) {
     closeRun(st, st.openRun, absorbed(st.lastNatural, t0 - st.lastDts!));
     dts = st.lastEnd;
+  } else if (st.estimatedEnd) {
+    // Where the held-back timeline would have started it; the sent duration stays the estimate.
+    dts = st.lastDts! + absorbed(st.lastNatural, t0 - st.lastDts!);
+    st.estimatedEnd = false;
   } else if (st.lastDts !== null) {
     // The previous run was closed without us (a segment without this track): continue or leave the gap.
     dts = Math.abs(t0 - st.lastEnd) <= st.lastNatural / 2 ? st.lastEnd : Math.max(t0, st.lastEnd);

@@ -9,6 +9,13 @@ export interface TimelineOptions {
    * without the tag (plain Matroska) are placed by their cluster timecodes instead.
    */
   timestamps?: TimestampKind;
+  /**
+   * Hand each segment out as soon as its fragment is complete instead of holding it back until the
+   * next one: the last sample of each track then lasts its BlockDuration, DefaultDuration or the
+   * track's usual step (audio: its samples), and the next segment's decode time (`tfdt`) is the real
+   * one, so a player meets the small gap or overlap once. For streams (docs/kvs-mkv.md#timeline).
+   */
+  closeEachSegment?: boolean;
 }
 
 /** One output track: its checked configuration and the timescale its times are in. */

@@ -2,6 +2,9 @@
  * Independent oracle: mp4box.js (GPAC's parser) reads our MP4 output, flat or fragmented, and reports
  * every track's codec string and every sample's bytes, flags and times. Presentation times are
  * computed here from mp4box's raw media times and the track's edit list, the way players apply it.
+ * In fragmented files each track fragment's decode times start at its `tfdt` (ISO/IEC 14496-12
+ * §8.8.12; what MSE and ffmpeg use): mp4box.js itself sums durations after the first fragment, so
+ * its times are re-based here on every fragment's tfdt.
  */
 import { createFile, MP4BoxBuffer, type Movie, type Sample } from 'mp4box';
 
@@ -89,7 +92,7 @@ export function parseMp4(bytes: Uint8Array): ParsedMp4 {
       trackHeight: t.track_height,
       sampleRate: t.audio?.sample_rate ?? 0,
       channels: t.audio?.channel_count ?? 0,
-      samples: (samples.get(t.id) ?? []).map((s) => ({
+      samples: retimedByTfdt(file, t.id, samples.get(t.id) ?? []).map((s) => ({
         dts: s.dts,
         cts: s.cts,
         duration: s.duration,
@@ -106,4 +109,31 @@ export function parseMp4(bytes: Uint8Array): ParsedMp4 {
 /** Presentation time in seconds of a parsed sample, edit list applied. */
 export function presentationSeconds(track: ParsedTrack, sample: ParsedSample): number {
   return sample.cts / track.timescale + track.offsetSeconds;
+}
+
+interface TrafLike {
+  tfhd?: { track_id: number };
+  tfdt?: { baseMediaDecodeTime: number | bigint };
+  truns?: { sample_count: number }[];
+}
+
+/** The samples with each track fragment's decode times starting at its tfdt (cts keeps its offset). */
+function retimedByTfdt(file: ReturnType<typeof createFile>, trackId: number, list: Sample[]): Sample[] {
+  const moofs = (file as unknown as { moofs: { trafs: TrafLike[] }[] }).moofs;
+  if (moofs.length === 0) return list;
+  const out: Sample[] = [];
+  let k = 0;
+  for (const traf of moofs.flatMap((m) => m.trafs).filter((tr) => tr.tfhd?.track_id === trackId)) {
+    const count = (traf.truns ?? []).reduce((sum, trun) => sum + trun.sample_count, 0);
+    let dts = traf.tfdt === undefined ? null : Number(traf.tfdt.baseMediaDecodeTime);
+    for (let i = 0; i < count && k < list.length; i++, k++) {
+      const s = list[k];
+      if (dts === null) out.push(s);
+      else {
+        out.push({ ...s, dts, cts: dts + (s.cts - s.dts) });
+        dts += s.duration;
+      }
+    }
+  }
+  return out.concat(list.slice(k));
 }

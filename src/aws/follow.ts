@@ -1,0 +1,188 @@
+/**
+ * Following a live stream with GetMedia (docs/kvs-mkv.md, GetMedia): one long response per
+ * connection, which the service ends regularly and networks break. Each fragment ends with Tags
+ * carrying AWS_KINESISVIDEO_CONTINUATION_TOKEN; a fragment is handed on only once that token has
+ * arrived (so it is complete), and the next connection starts from the last token
+ * (StartSelectorType CONTINUATION_TOKEN): every fragment is delivered once, in order, none lost.
+ *
+ * GetDataEndpoint (APIName GET_MEDIA) is asked once and its answer kept until a request to it fails
+ * at the network or with a 5xx. Throttling (ClientLimitExceededException,
+ * ConnectionLimitExceededException) and network failures wait a capped exponential backoff with
+ * full jitter (retry.ts); in-band errors (ERROR_ID tags) are thrown as the reader raises them.
+ */
+import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
+import type { KinesisVideoMediaClient, KinesisVideoMediaClientConfig, StartSelector } from '@aws-sdk/client-kinesis-video-media';
+import { fragmentedMp4FromFragments } from '../api/fragmented.js';
+import { compareFragmentNumbers } from '../api/select.js';
+import type { ClipOptions, Mp4Segment } from '../api/types.js';
+import { ResourceNotFoundException } from '../errors.js';
+import { readFragments } from '../mkv/index.js';
+import type { ByteSource, MkvFragment } from '../mkv/types.js';
+import type { ReaderWarning } from '../warnings.js';
+import { backoffDelay, isRetryable, retrySettings, withRetries, type RetrySettings } from './retry.js';
+import { loadKinesisVideoSdk, loadMediaSdk, type MediaSdk } from './sdk.js';
+import { streamId, type StreamId } from './selection.js';
+import type { RetryEvent, RetryOptions } from './types.js';
+
+/** Where GetMedia starts, as the SDK shapes it (timestamps as Date or epoch seconds). */
+export type FollowStartSelector = StartSelector;
+
+export interface FollowOptions {
+  /** The stream, by name or ARN (one of the two). */
+  StreamName?: string;
+  StreamARN?: string;
+  /** Where to start (default `{ StartSelectorType: 'NOW' }`). */
+  StartSelector?: FollowStartSelector;
+  /** Stops following: the connection is closed and the iteration ends with the signal's reason. */
+  signal?: AbortSignal;
+  /** A configured GetMedia client, used as is (no GetDataEndpoint). */
+  client?: KinesisVideoMediaClient;
+  /** A data endpoint: skips GetDataEndpoint. */
+  endpoint?: string;
+  /** Client for GetDataEndpoint (its region and credentials are reused for the media client). */
+  kinesisVideoClient?: KinesisVideoClient;
+  region?: string;
+  credentials?: KinesisVideoMediaClientConfig['credentials'];
+  /**
+   * Retries as for the other requests (docs/errors.md#retries); `maxAttempts` counts failed attempts in
+   * a row with no fragment in between.
+   */
+  retry?: RetryOptions;
+  /** Told of every retry and reconnection after a failure. */
+  onRetry?: (event: RetryEvent) => void;
+  /** Reader warnings (a body cut off mid-fragment gives a 'truncated' one; its fragment is fetched again). */
+  onWarning?: (warning: ReaderWarning) => void;
+}
+
+/** A throttling answer GetMedia gives besides the generic ones retry.ts knows. */
+const CONNECTION_LIMIT = 'ConnectionLimitExceededException';
+
+/**
+ * Follows a stream with GetMedia: yields its fragments as each one completes, for as long as the
+ * stream runs, reconnecting when the service ends the response or the connection breaks. Breaking
+ * out of the loop or aborting `signal` closes the connection; nothing is left running.
+ */
+export async function* followStream(options: FollowOptions): AsyncGenerator<MkvFragment> {
+  const stream = streamId(options);
+  const sdk = await loadMediaSdk();
+  // Ours, aborted when the iteration ends for any reason, so no request or backoff timer outlives it.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(options.signal!.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  const retry = retrySettings(options.retry, stop.signal, options.onRetry);
+  const endpoints = endpointCache(sdk, stream, options, retry);
+  let selector: StartSelector = options.StartSelector ?? { StartSelectorType: 'NOW' };
+  let last: string | null = null;
+  let index = 0;
+  let failures = 0;
+  let idle = 0;
+  try {
+    for (;;) {
+      let client: KinesisVideoMediaClient | undefined;
+      let delivered = false;
+      try {
+        client = await endpoints.client();
+        const { Payload } = await client.send(new sdk.GetMediaCommand({ ...stream, StartSelector: selector }), {
+          abortSignal: stop.signal,
+        });
+        if (Payload === undefined) throw new ResourceNotFoundException('GetMedia returned no body');
+        for await (const fragment of readFragments(Payload as ByteSource, { onWarning: options.onWarning })) {
+          // Only a fragment whose closing tags arrived is complete; the rest comes again after the token.
+          if (fragment.continuationToken === undefined || fragment.partial) continue;
+          selector = { StartSelectorType: 'CONTINUATION_TOKEN', ContinuationToken: fragment.continuationToken };
+          if (fragment.fragmentNumber !== null) {
+            if (last !== null && compareFragmentNumbers(fragment.fragmentNumber, last) <= 0) continue; // sent again
+            last = fragment.fragmentNumber;
+          }
+          delivered = true;
+          failures = idle = 0;
+          yield { ...fragment, index: index++ };
+        }
+      } catch (error) {
+        const name = (error as { name?: unknown } | null)?.name;
+        // Aborted: the body breaks as the connection closes; what the caller aborted with is the answer.
+        if (stop.signal.aborted) throw stop.signal.reason;
+        if (!(isRetryable(error, stop.signal) || name === CONNECTION_LIMIT)) throw error;
+        // A network failure or 5xx may mean the endpoint is gone: ask GetDataEndpoint again.
+        if (name !== CONNECTION_LIMIT && !/Limit|Throttl/.test(String(name))) endpoints.forget(client);
+        if (++failures >= retry.maxAttempts) throw error;
+        const delayMs = backoffDelay(failures, retry);
+        retry.onRetry?.({ operation: 'GetMedia', attempt: failures, delayMs, error });
+        await retry.sleep(delayMs, stop.signal);
+        continue;
+      }
+      // The service ended the response: reconnect at once after a fragment, else after a backoff
+      // (an idle stream is no failure: following goes on).
+      if (!delivered) await retry.sleep(backoffDelay(Math.min(++idle, 16), retry), stop.signal);
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    stop.abort();
+    endpoints.dispose();
+  }
+}
+
+/**
+ * The fragmented MP4 of a live stream, for Media Source Extensions: the init segment, then one media
+ * segment per fragment as soon as it is complete (`followStream` into `fragmentedMp4FromFragments`).
+ */
+export function liveFragmentedMp4(options: FollowOptions & Omit<ClipOptions, 'ClipFragmentSelector'>): AsyncGenerator<Mp4Segment> {
+  return fragmentedMp4FromFragments(followStream(options), options);
+}
+
+interface EndpointCache {
+  /** The media client for the current endpoint (GetDataEndpoint asked when there is none). */
+  client(): Promise<KinesisVideoMediaClient>;
+  /** Drops the endpoint `client` talks to, so that the next call asks GetDataEndpoint again. */
+  forget(client: KinesisVideoMediaClient | undefined): void;
+  /** Closes the clients we created (never the user's). */
+  dispose(): void;
+}
+
+function endpointCache(sdk: MediaSdk, stream: StreamId, options: FollowOptions, retry: RetrySettings): EndpointCache {
+  const created: KinesisVideoMediaClient[] = [];
+  let current: KinesisVideoMediaClient | undefined = options.client;
+  // Our retry loop covers throttling and network failures; SDK retries under it would multiply them.
+  const build = (endpoint: string | undefined, config: Pick<KinesisVideoMediaClientConfig, 'region' | 'credentials'>) => {
+    const client = new sdk.KinesisVideoMediaClient({ ...config, endpoint, maxAttempts: 1 });
+    created.push(client);
+    return client;
+  };
+  const discover = async (): Promise<KinesisVideoMediaClient> => {
+    let { region, credentials } = options;
+    if (options.endpoint !== undefined) return build(options.endpoint, { region, credentials });
+    const kv = await loadKinesisVideoSdk();
+    const control = options.kinesisVideoClient ?? new kv.KinesisVideoClient({ region, credentials, maxAttempts: 1 });
+    if (options.kinesisVideoClient) {
+      region ??= await control.config.region();
+      credentials ??= control.config.credentials;
+    }
+    try {
+      const endpoint = await withRetries('GetDataEndpoint', retry, async (signal) => {
+        const { DataEndpoint } = await control.send(new kv.GetDataEndpointCommand({ ...stream, APIName: 'GET_MEDIA' }), {
+          abortSignal: signal,
+        });
+        if (!DataEndpoint) throw new ResourceNotFoundException('GetDataEndpoint returned no endpoint for GET_MEDIA');
+        return DataEndpoint;
+      });
+      return build(endpoint, { region, credentials });
+    } finally {
+      if (!options.kinesisVideoClient) control.destroy();
+    }
+  };
+  return {
+    async client() {
+      current ??= await discover();
+      return current;
+    },
+    forget(client) {
+      if (client === undefined || client === options.client || client !== current) return;
+      current = undefined;
+      client.destroy();
+    },
+    dispose() {
+      for (const client of created) client.destroy();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * `kvs-clip follow` against the local GetMedia endpoint: --start earliest --until T takes the
+ * fragments up to T, as fragmented MP4 on stdout or a flat MP4 file; mp4box.js counts the samples,
+ * checked against the per-fragment frame counts other tools report (test/support/cli.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { followCommand } from '../src/cli/follow.js';
+import { KVS_H264_AAC, runInProcess } from './support/cli.js';
+import { servedFragments, startGetMediaServer, type GetMediaServer } from './support/getmedia-server.js';
+import { parseMp4 } from './support/oracle-mp4box.js';
+
+let server: GetMediaServer;
+const dir = mkdtempSync(join(tmpdir(), 'kvs-clip-follow-'));
+
+beforeAll(async () => {
+  process.env.AWS_ACCESS_KEY_ID ??= 'AKIDTEST';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'secret';
+  const fragments = await servedFragments(new Uint8Array(readFileSync(new URL('../fixtures/kvs-h264-aac.mkv', import.meta.url))));
+  // The service ends a body after two fragments: follow must carry on from the continuation token.
+  server = await startGetMediaServer({ fragments, plan: () => ({ endAfterFragments: 2 }) });
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const base = () => ['follow', '--stream', 'live', '--endpoint', server.url, '--region', 'us-east-1', '--start', 'earliest'];
+const until = String(KVS_H264_AAC[2].producerTimestamp / 1000);
+const expected = { video: 0, audio: 0 };
+for (const f of KVS_H264_AAC.slice(0, 3)) {
+  expected.video += f.frames[1];
+  expected.audio += f.frames[2];
+}
+
+function sampleCounts(bytes: Uint8Array): number[] {
+  return parseMp4(bytes).tracks.map((t) => t.samples.length);
+}
+
+describe('kvs-clip follow', () => {
+  it('--fragmented -o -: the fragments up to --until as fMP4 on stdout', async () => {
+    const run = await runInProcess([followCommand], [...base(), '--until', until, '--fragmented', '-o', '-']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(sampleCounts(run.stdout)).toEqual([expected.video, expected.audio]);
+  });
+
+  it('without --fragmented: a flat MP4 file; and --until is required for it', async () => {
+    const out = join(dir, 'flat.mp4');
+    const run = await runInProcess([followCommand], [...base(), '--until', until, '-o', out]);
+    expect(run.stderr).toBe('');
+    expect(sampleCounts(readFileSync(out))).toEqual([expected.video, expected.audio]);
+    const usage = await runInProcess([followCommand], [...base(), '-o', out]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr.split('\n')[0]).toBe('UsageError: a flat MP4 needs --until (or use --fragmented)');
+  });
+});
