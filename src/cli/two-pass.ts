@@ -53,6 +53,7 @@ const BYTES_BEFORE = 16;
 /** Where a frame's payload sits in the file, and what pass 1 saw there. */
 interface FrameSource {
   at: number;
+  length: number;
   /** How many bytes before `at` the sum covers (fewer than BYTES_BEFORE at the start of a read chunk). */
   before: number;
   sum: number;
@@ -93,7 +94,7 @@ export async function clipFileInTwoPasses(
       const before = Math.min(BYTES_BEFORE, data.byteOffset);
       const bytes = new Uint8Array(data.buffer, data.byteOffset - before, before + data.byteLength);
       const view = standIn(data.byteLength);
-      sources.set(view, { at, before, sum: sampleSum(bytes, before) });
+      sources.set(view, { at, length: data.byteLength, before, sum: sampleSum(bytes, before) });
       frame.data = view;
     }
     return fragment;
@@ -114,18 +115,27 @@ export async function clipFileInTwoPasses(
  */
 function sampleSum(bytes: Uint8Array, start: number): number {
   const end = bytes.length;
+  const headEnd = Math.min(end, start + 16);
+  const tailStart = Math.max(headEnd, end - 16);
   let sum = 0x811c9dc5 ^ (end - start);
-  const add = (from: number, to: number, step: number): void => {
-    for (let i = from; i < to; i += step) sum = Math.imul(sum ^ bytes[i], 0x01000193);
-  };
-  add(0, Math.min(end, start + 16), 1);
-  add(start + 16, end - 16, 256);
-  add(Math.max(start + 16, end - 16), end, 1);
+  // Loops rather than a helper closure: this runs per frame, in both passes (src/jit.ts).
+  for (let i = 0; i < headEnd; i++) sum = Math.imul(sum ^ bytes[i], 0x01000193);
+  for (let i = headEnd; i < tailStart; i += 256) sum = Math.imul(sum ^ bytes[i], 0x01000193);
+  for (let i = tailStart; i < end; i++) sum = Math.imul(sum ^ bytes[i], 0x01000193);
   return sum >>> 0;
 }
 
+/**
+ * A buffer for reads, as a plain Uint8Array: Buffer's `subarray` is a slower JS override, and pass 2
+ * takes two views per frame.
+ */
+function readBuffer(size: number): Uint8Array {
+  const buffer = Buffer.allocUnsafeSlow(size);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, size);
+}
+
 /** A payload to copy from the file, or bytes already in memory (header, converted frames). */
-type Part = (FrameSource & { length: number }) | Uint8Array;
+type Part = FrameSource | Uint8Array;
 
 async function copyPayloads(
   parts: Uint8Array[],
@@ -135,7 +145,7 @@ async function copyPayloads(
   inputPath: string,
   copyWindow: number,
 ): Promise<void> {
-  let window = Buffer.allocUnsafeSlow(copyWindow);
+  let window = readBuffer(copyWindow);
   let pending: Part[] = [];
   let low = Infinity;
   let high = 0;
@@ -148,7 +158,7 @@ async function copyPayloads(
   const flush = (out: FileHandle): void => {
     if (high > low) {
       const span = high - low;
-      if (span > window.byteLength) window = Buffer.allocUnsafeSlow(span);
+      if (span > window.byteLength) window = readBuffer(span);
       const bytesRead = readSync(input.fd, window, 0, span, low);
       if (bytesRead < span) throw changed('short read', low + bytesRead);
     }
@@ -174,9 +184,9 @@ async function copyPayloads(
         continue;
       }
       const start = source.at - source.before;
-      const end = source.at + part.byteLength;
+      const end = source.at + source.length;
       if (high > low && Math.max(high, end) - Math.min(low, start) > copyWindow) flush(out);
-      pending.push({ ...source, length: part.byteLength });
+      pending.push(source);
       low = Math.min(low, start);
       high = Math.max(high, end);
     }
