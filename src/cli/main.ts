@@ -28,8 +28,9 @@ const loaders: Record<string, () => Promise<Command>> = {
 };
 
 const argv = process.argv.slice(2);
-// A known command needs only its own module; help, a typo or no command list them all.
-const chosen = Object.hasOwn(loaders, argv[0] ?? '') ? [loaders[argv[0]]] : Object.values(loaders);
+// A known command needs only its own module, --version none; help, a typo or no command list them all.
+const version = argv[0] === '--version' || argv[0] === '-v';
+const chosen = Object.hasOwn(loaders, argv[0] ?? '') ? [loaders[argv[0]]] : version ? [] : Object.values(loaders);
 const commands = await Promise.all(chosen.map((load) => load()));
 
 process.exitCode = await runCli(argv, commands, processIo(), packageJson.version);
