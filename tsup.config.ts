@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig([
   {
     // Library entries: no Node built-ins, safe for browser bundles.
-    entry: { index: 'src/index.ts', audio: 'src/audio/index.ts', aws: 'src/aws/index.ts' },
+    entry: { index: 'src/index.ts', mse: 'src/mse.ts', audio: 'src/audio/index.ts', aws: 'src/aws/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

@@ -220,15 +220,16 @@ function goals(results) {
       `${fmt((32 * MiB - worst.growth) / MiB)} MiB`,
     );
   }
-  const main = results.size?.main;
-  if (main?.gzipped != null) {
+  // Issue 20: the goal is for what a page that plays through MSE loads, the kvs-clip/mse entry.
+  const mse = results.size?.mse;
+  if (mse?.gzipped != null) {
     add(
       'browser bundle ≤ 15 KiB gzipped',
-      'main entry',
-      `${fmt(main.gzipped / 1024, 2)} KiB`,
+      'kvs-clip/mse entry',
+      `${fmt(mse.gzipped / 1024, 2)} KiB`,
       '≤ 15 KiB',
-      main.gzipped <= 15 * 1024,
-      `${fmt((15 * 1024 - main.gzipped) / 1024, 2)} KiB`,
+      mse.gzipped <= 15 * 1024,
+      `${fmt((15 * 1024 - mse.gzipped) / 1024, 2)} KiB`,
     );
   }
   return rows;
@@ -323,10 +324,10 @@ function holdBacks(results, goalRows) {
       );
     }
   }
-  const heaviest = results.size?.main?.heaviest;
+  const heaviest = results.size?.mse?.heaviest;
   if (heaviest && unmet('browser bundle')) {
     notes.push(
-      `Largest modules in the minified main bundle: ${heaviest
+      `Largest modules in the minified kvs-clip/mse bundle: ${heaviest
         .slice(0, 5)
         .map((h) => `${h.file} (${fmt(h.bytes / 1024, 1)} KiB)`)
         .join(', ')}.`,

@@ -12,7 +12,7 @@
 //     --no-memory --no-size --no-profile --no-browser
 //     --out bench/RESULTS.md
 
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,6 +23,7 @@ import { measureBundles } from './size.mjs';
 import { profileCase, profileCli } from './profile.mjs';
 import { runCliStreamMemory, runStreamMemory } from './stream-memory.mjs';
 import { runBrowserCases } from './browser.mjs';
+import { SECTION_END, SECTION_START } from './cli-vs-ffmpeg.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -269,7 +270,12 @@ async function main() {
   results.finished = new Date();
   results.loadAverageAfter = loadavg();
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2));
-  writeFileSync(resultsPath, renderResults(results));
+  // The section bench/cli-vs-ffmpeg.mjs writes is its own: kept as it was.
+  const previous = existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : '';
+  const start = previous.indexOf(SECTION_START);
+  const end = previous.indexOf(SECTION_END);
+  const kept = start >= 0 && end > start ? `\n${previous.slice(start, end + SECTION_END.length)}\n` : '';
+  writeFileSync(resultsPath, `${renderResults(results).trimEnd()}\n${kept}`);
   log(`wrote ${resultsPath} (raw figures in bench/out/results.json)`);
 }
 

@@ -1,16 +1,13 @@
-/** The kvs-clip command: a dispatcher over one module per command. */
+/** The kvs-clip command: a dispatcher over one module per command, each loaded only when it runs. */
+import module from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import packageJson from '../../package.json';
-import { audioCommand } from './audio.js';
-import { clipCommand } from './clip.js';
-import { dashCommand } from './dash.js';
-import { fetchCommand } from './fetch.js';
-import { hlsCommand } from './hls.js';
-import { followCommand } from './follow.js';
-import { inspectCommand } from './inspect.js';
 import { processIo } from './io.js';
 import { runCli, type Command } from './run.js';
-import { serveCommand } from './serve.js';
+
+// Node 22.1+ keeps V8's compiled code of the modules loaded after this call on disk, so later runs
+// skip parsing and compiling them; Node 20 has no such call, and then this does nothing.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 // V8 doubles the young generation each time the bytes surviving its collections add up to its size.
 // A stream converted for hours keeps a few fragments alive at every collection, so the young
@@ -19,13 +16,25 @@ import { serveCommand } from './serve.js';
 // (bench/RESULTS.md: the CLI streaming at four lengths). V8 reads this flag whenever it would grow.
 setFlagsFromString('--semi-space-growth-factor=1');
 
-/** Every command, in the order `--help` lists them. */
-const commands: Command[] = [clipCommand, audioCommand, inspectCommand, fetchCommand, followCommand, hlsCommand, dashCommand, serveCommand];
+/**
+ * Every command, in the order `--help` lists them. Each is a chunk of its own (dynamic imports), so
+ * `kvs-clip clip` does not load and compile the code of the others (bench/RESULTS.md: start-up).
+ */
+const loaders: Record<string, () => Promise<Command>> = {
+  clip: () => import('./clip.js').then((m) => m.clipCommand),
+  audio: () => import('./audio.js').then((m) => m.audioCommand),
+  inspect: () => import('./inspect.js').then((m) => m.inspectCommand),
+  fetch: () => import('./fetch.js').then((m) => m.fetchCommand),
+  follow: () => import('./follow.js').then((m) => m.followCommand),
+  hls: () => import('./hls.js').then((m) => m.hlsCommand),
+  dash: () => import('./dash.js').then((m) => m.dashCommand),
+  serve: () => import('./serve.js').then((m) => m.serveCommand),
+};
 
-// A reader that stops early (`| head`, a player that has seen enough) is not an error of ours.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
-});
+const argv = process.argv.slice(2);
+// A known command needs only its own module, --version none; help, a typo or no command list them all.
+const version = argv[0] === '--version' || argv[0] === '-v';
+const chosen = Object.hasOwn(loaders, argv[0] ?? '') ? [loaders[argv[0]]] : version ? [] : Object.values(loaders);
+const commands = await Promise.all(chosen.map((load) => load()));
 
-process.exitCode = await runCli(process.argv.slice(2), commands, processIo(), packageJson.version);
+process.exitCode = await runCli(argv, commands, processIo(), packageJson.version);
