@@ -10,5 +10,15 @@
  */
 export { getClip, getFragmentedMp4 } from './get-clip.js';
 export { fetchFragments, listFragments } from './fetch-fragments.js';
-export type { FetchOptions, FetchProgress, GetClipOptions, KvsClipInput, KvsOperation, RetryEvent } from './types.js';
-export type { SelectedFragment } from './selection.js';
+export type {
+  ArchivedMediaClient,
+  AwsCredentials,
+  FetchOptions,
+  FetchProgress,
+  GetClipOptions,
+  KinesisVideoControlClient,
+  KvsClipInput,
+  KvsOperation,
+  RetryEvent,
+} from './types.js';
+export type { ListedFragment, SelectedFragment } from './selection.js';
