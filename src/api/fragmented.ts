@@ -11,14 +11,18 @@ import type { AudioTranscoder } from '../audio/transcode.js';
 import { transcoderFor } from './transcoder.js';
 import { selectFragments, timestampKind } from './select.js';
 import { streamOf } from './payload.js';
+import { inputSource } from './input.js';
 import type { ClipInput, ClipOptions, FragmentSource, Mp4Segment, Mp4SegmentChunks } from './types.js';
 
 /**
  * The init segment, then one media segment per KVS fragment, each yielded as soon as it is complete
  * (the muxer holds one fragment back to learn its last duration).
+ *
+ * @param input - the stream's bytes (see {@link ClipInput}).
+ * @param options - as for `clip`; with `signal`, reading stops on abort and the generator throws `signal.reason`.
  */
 export async function* fragmentedMp4(input: ClipInput, options: ClipOptions = {}): AsyncGenerator<Mp4Segment> {
-  yield* fragmentedMp4FromFragments(readFragments(input, options), options);
+  yield* fragmentedMp4FromFragments(readFragments(inputSource(input, options), options), options);
 }
 
 /**
@@ -38,7 +42,7 @@ export async function* fragmentedMp4FromFragments(fragments: FragmentSource, opt
  * buffer: for writers that take a list of buffers (writev, a Blob, an HTTP response), nothing copied.
  */
 export async function* fragmentedMp4Chunks(input: ClipInput, options: ClipOptions = {}): AsyncGenerator<Mp4SegmentChunks> {
-  yield* chunksFromFragments(readFragments(input, options), options);
+  yield* chunksFromFragments(readFragments(inputSource(input, options), options), options);
 }
 
 async function* chunksFromFragments(fragments: FragmentSource, options: ClipOptions): AsyncGenerator<Mp4SegmentChunks> {
@@ -51,6 +55,7 @@ async function* chunksFromFragments(fragments: FragmentSource, options: ClipOpti
   let failure: { error: unknown } | null = null;
   try {
     for await (const fragment of selectFragments(fragments, options)) {
+      options.signal?.throwIfAborted();
       const checked = checker.checkPartial(fragment);
       if (transcoder === undefined && checked.fragment && checked.fragment.configs.length > 0) {
         transcoder = await transcoderFor(options.audio ?? 'copy', checked.fragment);
@@ -66,6 +71,8 @@ async function* chunksFromFragments(fragments: FragmentSource, options: ClipOpti
       if (error) throw error;
     }
   } catch (error) {
+    // Aborted: the caller wants nothing more, not even the fragment held back.
+    if (options.signal?.aborted) throw error;
     failure = { error };
   }
   if (pushed) yield* muxer.end();
@@ -74,9 +81,13 @@ async function* chunksFromFragments(fragments: FragmentSource, options: ClipOpti
 
 /**
  * The fragmented call as a transform pair, so `response.body.pipeThrough(fragmentedMp4Stream())`
- * works in a browser: bytes in, segments out.
+ * works in a browser: bytes in, segments out. The shape of the DOM's `ReadableWritablePair`, spelled
+ * out so that the declaration needs no DOM library.
  */
-export function fragmentedMp4Stream(options: ClipOptions = {}): ReadableWritablePair<Mp4Segment, Uint8Array> {
+export function fragmentedMp4Stream(options: ClipOptions = {}): {
+  writable: WritableStream<Uint8Array>;
+  readable: ReadableStream<Mp4Segment>;
+} {
   const bytes = new TransformStream<Uint8Array, Uint8Array>();
   return { writable: bytes.writable, readable: streamOf(fragmentedMp4(bytes.readable, options)) };
 }
