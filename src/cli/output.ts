@@ -134,7 +134,8 @@ export async function writeFragmented(
   /** Producer timestamps (epoch ms) of the first and last complete media segments. */
   const times: { first: number | null; last: number | null } = { first: null, last: null };
   const where = path === '-' ? 'stdout' : path;
-  const holds = () => `the init segment and ${media} media segment${media === 1 ? '' : 's'}${timeRange(times.first, times.last)}`;
+  const segmentCount = () => `the init segment and ${media} media segment${media === 1 ? '' : 's'}`;
+  const holds = () => `${segmentCount()}${timeRange(times.first, times.last)}`;
   const sayPartial = () => {
     if (written) io.stderr.write(`interrupted: ${where} is partial: it holds ${holds()}\n`);
   };
@@ -163,7 +164,7 @@ export async function writeFragmented(
     return { media, bytes };
   } catch (error) {
     if (error instanceof Error && written && !(error instanceof WriteError)) {
-      error.message += ` (${where} keeps ${holds()} written before the error)`;
+      error.message += ` (${where} keeps ${segmentCount()} written before the error${timeRange(times.first, times.last)})`;
     }
     throw error;
   } finally {
