@@ -173,6 +173,19 @@ describe('interrupted', () => {
   });
 });
 
+describe('stdin', () => {
+  it('a flat clip from stdin is spooled to a temporary file (then removed) and equals the clip of the file', () => {
+    const spool = join(cli.dir, 'tmp');
+    mkdirSync(spool);
+    const [fromStdin, fromFile] = [join(cli.dir, 'stdin.mp4'), join(cli.dir, 'file.mp4')];
+    const piped = cli.shell(`cat ${FIXTURE} | TMPDIR=${spool} $CLI clip - -o ${fromStdin}`);
+    expect(piped.status, piped.stderr).toBe(0);
+    expect(cli.run(['clip', FIXTURE, '-o', fromFile]).status).toBe(0);
+    expect(readFileSync(fromStdin).equals(readFileSync(fromFile))).toBe(true);
+    expect(readdirSync(spool)).toEqual([]);
+  });
+});
+
 describe('reporting', () => {
   it('--json prints one JSON line with output, bytes, fragments, tracks and warnings, nothing else', () => {
     const out = join(cli.dir, 'json.mp4');

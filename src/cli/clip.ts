@@ -8,6 +8,7 @@ import { parseClipOptions, parseCommandArgs, SELECTION_HELP, SELECTION_OPTIONS, 
 import { fragmentedMp4OfFile } from './fragmented-file.js';
 import { openInputFile, stdinBytes, streamFile } from './io.js';
 import { clipFileInTwoPasses } from './two-pass.js';
+import { withSpooledInput } from './spool.js';
 import { writeFlat, writeFragmented } from './output.js';
 import { amountText, createReporter, REPORT_HELP, REPORT_OPTIONS, REPORT_USAGE } from './report.js';
 import { checkStdin, checkStdout } from './terminal.js';
@@ -80,6 +81,15 @@ export const clipCommand: Command = {
         byteLength = clipped.output.Payload.byteLength;
         report.progress(amountText('writing', byteLength, null));
         await clipped.writeTo(output);
+      } else if (output !== '-') {
+        // Stdin or a pipe to a file: spooled to a temporary file first, then the same two passes, so
+        // memory stays flat whatever the input's size (spool.ts).
+        byteLength = await withSpooledInput(stream(), async (spooled, path) => {
+          const clipped = await clipFileInTwoPasses(path, spooled, clipOptions);
+          report.progress(amountText('writing', clipped.output.Payload.byteLength, null));
+          await clipped.writeTo(output);
+          return clipped.output.Payload.byteLength;
+        });
       } else {
         const { Payload } = await clip(stream(), clipOptions);
         byteLength = Payload.byteLength;

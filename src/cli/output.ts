@@ -31,6 +31,12 @@ export function asWriteError(error: unknown, path: string): unknown {
  */
 const interruptCleanups = new Set<() => void>();
 
+/** Adds a cleanup to run on SIGINT/SIGTERM; returns the function that takes it off again. */
+export function onInterrupt(cleanup: () => void): () => void {
+  interruptCleanups.add(cleanup);
+  return () => interruptCleanups.delete(cleanup);
+}
+
 /** Runs the cleanups of the writes in progress (synchronously: the process exits right after). */
 export function cleanUpAfterInterrupt(): void {
   for (const cleanup of interruptCleanups) cleanup();
