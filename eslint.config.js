@@ -25,7 +25,7 @@ const NODE_GLOBALS = [
 
 export default tseslint.config(
   // after-gc.mjs is V8 natives syntax (%GetOptimizationStatus), not JavaScript a parser takes.
-  { ignores: ['dist/', 'out/', 'node_modules/', 'bench/inputs/', 'bench/out/', 'test/jit/after-gc.mjs'] },
+  { ignores: ['dist/', 'out/', 'docs/api/', 'node_modules/', 'bench/inputs/', 'bench/out/', 'test/jit/after-gc.mjs'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

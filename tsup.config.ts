@@ -5,6 +5,9 @@ export default defineConfig([
     // Library entries: no Node built-ins, safe for browser bundles.
     entry: { index: 'src/index.ts', mse: 'src/mse.ts', audio: 'src/audio/index.ts', aws: 'src/aws/index.ts' },
     format: ['esm', 'cjs'],
+    // Shared chunks in both formats: each entry imports the one copy of the library, so
+    // `instanceof KvsClipError` holds across `kvs-clip` and `kvs-clip/aws` in CommonJS too.
+    splitting: true,
     dts: true,
     sourcemap: true,
     clean: true,

@@ -5,10 +5,12 @@ export const MAX_U32 = 0xffff_ffff;
 
 /**
  * Chunks back to back in one buffer of `byteLength` bytes (their total): a new buffer, or the chunk
- * itself when there is only one (nothing to join).
+ * itself when there is only one (nothing to join) and it is backed by an ArrayBuffer. The result is
+ * always ArrayBuffer-backed, which `SourceBuffer.appendBuffer` and `new Blob([…])` require (TS ≥ 5.7
+ * types say so; a SharedArrayBuffer view is copied).
  */
-export function concatBytes(chunks: readonly Uint8Array[], byteLength: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
+export function concatBytes(chunks: readonly Uint8Array[], byteLength: number): Uint8Array<ArrayBuffer> {
+  if (chunks.length === 1 && chunks[0].buffer instanceof ArrayBuffer) return chunks[0] as Uint8Array<ArrayBuffer>;
   const out = new Uint8Array(byteLength);
   let pos = 0;
   for (const chunk of chunks) {

@@ -23,6 +23,7 @@ export type {
   FragmentSource,
   Mp4Segment,
   Mp4SegmentChunks,
+  ReadProgress,
   TimeRange,
 } from './api/types.js';
 export type { TimestampKind } from './timeline/types.js';

@@ -75,7 +75,8 @@ describe('kvs-clip fetch', () => {
     const { selector, args } = range();
     const path = join(dir, 'clip.mp4');
     const result = await run(['--stream', 'cam', '--region', 'us-east-1', '--endpoint', server.url, ...args, '-o', path]);
-    expect(result.stderr).toBe('');
+    // The same closing line as clip's.
+    expect(result.stderr).toMatch(/^wrote \S+clip\.mp4 \(MP4, \d+ fragments, \d+ bytes\)\n$/);
     expect(result.code).toBe(0);
     const offline = await clip(capture, { ClipFragmentSelector: selector });
     expect(readFileSync(path).equals(Buffer.from(offline.Payload.bytes()))).toBe(true);
@@ -101,7 +102,7 @@ describe('kvs-clip fetch', () => {
     const path = join(dir, 'phone.mp4');
     const args = ['--start', new Date(start).toISOString(), '--end', new Date(end).toISOString(), '--audio', 'flac'];
     const result = await run(['--stream', 'phone', '--region', 'us-east-1', '--endpoint', server.url, ...args, '-o', path]);
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toMatch(/^wrote \S+phone\.mp4 \(MP4, \d+ fragments, \d+ bytes\)\n$/);
     expect(result.code).toBe(0);
     // ffmpeg decodes the FLAC to exactly its decode of the A-law input.
     expect(firstDifference(ffmpegPcm(path), ffmpegPcm('fixtures/h264-alaw.mkv'))).toBeNull();

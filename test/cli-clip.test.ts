@@ -356,7 +356,7 @@ describe('kvs-clip clip (built CLI as a process): errors', () => {
     expect(run.status).toBe(1);
     // Fragments 0 and 1 whole, then the frames of fragment 2 before the bad one.
     expect(firstLine(run)).toMatch(
-      /^InvalidMediaFrameException: .*\(fragment 9134\d+, track 1\) \(.*damaged-fragmented\.mp4 keeps the init segment and 3 media segments written before the error\)$/,
+      /^InvalidMediaFrameException: .*\(fragment 9134\d+, track 1\) \(.*damaged-fragmented\.mp4 keeps the init segment and 3 media segments written before the error, fragments starting 2023-\S+ to 2023-\S+\)$/,
     );
     const mp4 = mp4Summary(path);
     expect(mp4.boxes).toEqual(['ftyp', 'moov', 'moof', 'mdat', 'moof', 'mdat', 'moof', 'mdat']);
@@ -520,7 +520,7 @@ describe('kvs-clip clip (in process): the progress line', () => {
     const run = await runInProcess([clipCommand], ['clip', '-', '-o', toFile], { stdin: stream, tty: true });
     expect(run.code).toBe(0);
     expect(run.stdout.length).toBe(0);
-    expect(run.stderr).toMatch(/\rread \d+\.\d MB\x1b\[K/);
+    expect(run.stderr).toMatch(/\rread \d+\.\d MB( of \d+\.\d MB \(\d+%\))?\x1b\[K/);
     expect(run.stderr).toMatch(/\r\x1b\[Kwarning: duplicate-timestamp: /);
     expectOwnLines(run.stderr);
     expect(run.stderr.endsWith(`\r\x1b[Kwrote ${toFile} (MP4, ${statSync(toFile).size} bytes)\n`)).toBe(true);
@@ -528,7 +528,7 @@ describe('kvs-clip clip (in process): the progress line', () => {
     // With -o -, stdout carries the MP4 and nothing else.
     const toStdout = await runInProcess([clipCommand], ['clip', '-', '-o', '-'], { stdin: stream, tty: true });
     expect(toStdout.code).toBe(0);
-    expect(toStdout.stderr).toMatch(/\rread \d+\.\d MB\x1b\[K/);
+    expect(toStdout.stderr).toMatch(/\rread \d+\.\d MB( of \d+\.\d MB \(\d+%\))?\x1b\[K/);
     expect(toStdout.stdout.equals(readFileSync(toFile))).toBe(true);
   });
 
@@ -539,7 +539,7 @@ describe('kvs-clip clip (in process): the progress line', () => {
     expect(run.code).toBe(0);
     expect(run.stdout.length).toBe(0);
     expectOwnLines(run.stderr);
-    expect(run.stderr).toMatch(/\rread \d+\.\d MB\x1b\[K/);
+    expect(run.stderr).toMatch(/\rread \d+\.\d MB( of \d+\.\d MB \(\d+%\))?\x1b\[K/);
   });
 
   it('stays off when stderr is not a terminal', async () => {

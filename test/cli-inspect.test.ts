@@ -175,7 +175,7 @@ describe('kvs-clip inspect (built CLI as a process)', () => {
   });
 
   it('exits 2 on usage errors', () => {
-    for (const args of [[], ['inspect'], ['inspect', 'a.mkv', 'b.mkv'], ['inspect', 'a.mkv', '--nope'], ['nope']]) {
+    for (const args of [['inspect'], ['inspect', 'a.mkv', 'b.mkv'], ['inspect', 'a.mkv', '--nope'], ['nope']]) {
       const { status, stderr } = run(args);
       expect(status).toBe(2);
       expect(stderr.split('\n')[0]).toMatch(/^UsageError: /);

@@ -12,6 +12,7 @@ import { createTimeline, type TimedSegment } from '../timeline/index.js';
 import { WavAssembler } from '../audio/wav-assembler.js';
 import { streamingWavHeader, wavHeader, type WavFormat } from '../audio/wav.js';
 import { createPayload } from './payload.js';
+import { inputSource } from './input.js';
 import { selectFragments, timestampKind } from './select.js';
 import type { ClipInput, ClipOptions, ClipOutput, FragmentSource } from './types.js';
 
@@ -26,7 +27,7 @@ export async function audioClip(input: ClipInput, options: ClipOptions = {}): Pr
   let format: WavFormat | null = null;
   const data: Uint8Array[] = [];
   let byteLength = 0;
-  for await (const part of wavParts(readFragments(input, options), options)) {
+  for await (const part of wavParts(readFragments(inputSource(input, options), options), options)) {
     if (part instanceof Uint8Array) {
       data.push(part);
       byteLength += part.byteLength;
@@ -42,7 +43,7 @@ export async function audioClip(input: ClipInput, options: ClipOptions = {}): Pr
  * When the stream breaks, everything before the bad spot has been yielded; then the error is thrown.
  */
 export async function* wavStream(input: ClipInput, options: ClipOptions = {}): AsyncGenerator<Uint8Array> {
-  for await (const part of wavParts(readFragments(input, options), options)) {
+  for await (const part of wavParts(readFragments(inputSource(input, options), options), options)) {
     yield part instanceof Uint8Array ? part : streamingWavHeader(part);
   }
 }
@@ -74,12 +75,14 @@ export async function* wavParts(
   let failure: { error: unknown } | null = null;
   try {
     for await (const fragment of selectFragments(fragments, options)) {
+      options.signal?.throwIfAborted();
       const { fragment: checked, error } = checker.checkPartial(fragment);
       if (checked) yield* assemble(timeline.push(audioOf(checked)));
       if (error) throw error;
       onInputDone?.(fragment.byteOffset);
     }
   } catch (error) {
+    if (options.signal?.aborted) throw error; // the caller wants nothing more
     failure = { error };
   }
   yield* assemble(timeline.end());

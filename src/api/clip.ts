@@ -12,14 +12,19 @@ import { transcoderFor } from './transcoder.js';
 import { finishSelection, fragmentStartMs, fragmentsInRange, timestampKind } from './select.js';
 import { createPayload } from './payload.js';
 import type { ReaderWarning } from '../warnings.js';
+import { inputSource } from './input.js';
 import type { ClipInput, ClipOptions, ClipOutput, FragmentSource } from './types.js';
 
 /**
  * GetClip in process: a GetMedia / GetMediaForFragmentList payload (or a plain Matroska file) in,
  * one MP4 (ftyp, moov, mdat) out, shaped like GetClipCommandOutput.
+ *
+ * @param input - the stream's bytes (see {@link ClipInput}); a wrong kind of input is an InvalidArgumentException.
+ * @param options - selection, caps, audio output, warnings, `signal` and `onProgress` (see {@link ClipOptions}).
+ * @returns the MP4 and its content type; rejects with KVS's exception names (docs/errors.md).
  */
 export async function clip(input: ClipInput, options: ClipOptions = {}): Promise<ClipOutput> {
-  return clipFromFragments(readFragments(input, options), options);
+  return clipFromFragments(readFragments(inputSource(input, options), options), options);
 }
 
 /**
@@ -55,14 +60,24 @@ function withinCaps(
 }
 
 /**
- * As `clip`, from fragments already read (the AWS entry uses this). `keep` sees each checked
- * fragment before it is held for the clip: the CLI uses it to swap payloads for stand-ins and copy
- * them from the file later, so a flat clip of a large file does not hold the file in memory.
+ * As `clip`, from fragments already read: by {@link readFragments}, or fetched by `kvs-clip/aws`.
+ *
+ * @param fragments - the fragments, in the order they were read.
+ * @param options - as for `clip`; `signal` is checked between fragments.
  */
-export async function clipFromFragments(
+export function clipFromFragments(fragments: FragmentSource, options: ClipOptions = {}): Promise<ClipOutput> {
+  return clipKeeping(fragments, options, (fragment) => fragment);
+}
+
+/**
+ * `clipFromFragments` for the CLI: `keep` sees each checked fragment before it is held for the clip,
+ * and swaps payloads for stand-ins to copy from the file later (src/cli/two-pass.ts), so a flat clip
+ * of a large file does not hold the file in memory. Not part of the public API.
+ */
+export async function clipKeeping(
   fragments: FragmentSource,
-  options: ClipOptions = {},
-  keep: (fragment: CheckedFragment) => CheckedFragment = (fragment) => fragment,
+  options: ClipOptions,
+  keep: (fragment: CheckedFragment) => CheckedFragment,
 ): Promise<ClipOutput> {
   const checker = createCodecChecker(options);
   // Re-encoded as the fragments arrive, before `keep` lets go of their input bytes.
@@ -71,6 +86,7 @@ export async function clipFromFragments(
   const capped = options.maxFragments !== undefined || options.maxBytes !== undefined;
   let lastCapWarning: ReaderWarning | undefined;
   for await (const fragment of fragmentsInRange(fragments, options)) {
+    options.signal?.throwIfAborted();
     const checked = checker.check(fragment);
     if (transcoder === undefined && checked.configs.length > 0) transcoder = await transcoderFor(options.audio ?? 'copy', checked);
     if (!transcoder) inRange.push(keep(checked));

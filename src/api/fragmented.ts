@@ -12,14 +12,18 @@ import type { CheckedFragment } from '../codecs/types.js';
 import { transcoderFor } from './transcoder.js';
 import { selectFragments, timestampKind } from './select.js';
 import { streamOf } from './payload.js';
+import { inputSource } from './input.js';
 import type { ClipInput, ClipOptions, FragmentSource, Mp4Segment, Mp4SegmentChunks } from './types.js';
 
 /**
  * The init segment, then one media segment per KVS fragment, each yielded as soon as it is complete
  * (the muxer holds one fragment back to learn its last duration).
+ *
+ * @param input - the stream's bytes (see {@link ClipInput}).
+ * @param options - as for `clip`; with `signal`, reading stops on abort and the generator throws `signal.reason`.
  */
 export async function* fragmentedMp4(input: ClipInput, options: ClipOptions = {}): AsyncGenerator<Mp4Segment> {
-  yield* fragmentedMp4FromFragments(readFragments(input, options), options);
+  yield* fragmentedMp4FromFragments(readFragments(inputSource(input, options), options), options);
 }
 
 /**
@@ -39,7 +43,7 @@ export async function* fragmentedMp4FromFragments(fragments: FragmentSource, opt
  * buffer: for writers that take a list of buffers (writev, a Blob, an HTTP response), nothing copied.
  */
 export async function* fragmentedMp4Chunks(input: ClipInput, options: ClipOptions = {}): AsyncGenerator<Mp4SegmentChunks> {
-  yield* chunksFromFragments(readFragments(input, options), options);
+  yield* chunksFromFragments(readFragments(inputSource(input, options), options), options);
 }
 
 async function* chunksFromFragments(fragments: FragmentSource, options: ClipOptions): AsyncGenerator<Mp4SegmentChunks> {
@@ -49,10 +53,13 @@ async function* chunksFromFragments(fragments: FragmentSource, options: ClipOpti
   let failure: { error: unknown } | null = null;
   try {
     for await (const fragment of checkedFragments(fragments, options)) {
+      options.signal?.throwIfAborted();
       yield* muxer.push(fragment);
       pushed = true;
     }
   } catch (error) {
+    // Aborted: the caller wants nothing more, not even the fragment held back.
+    if (options.signal?.aborted) throw error;
     failure = { error };
   }
   if (pushed) yield* muxer.end();
@@ -83,9 +90,13 @@ export async function* checkedFragments(fragments: FragmentSource, options: Clip
 
 /**
  * The fragmented call as a transform pair, so `response.body.pipeThrough(fragmentedMp4Stream())`
- * works in a browser: bytes in, segments out.
+ * works in a browser: bytes in, segments out. The shape of the DOM's `ReadableWritablePair`, spelled
+ * out so that the declaration needs no DOM library.
  */
-export function fragmentedMp4Stream(options: ClipOptions = {}): ReadableWritablePair<Mp4Segment, Uint8Array> {
+export function fragmentedMp4Stream(options: ClipOptions = {}): {
+  writable: WritableStream<Uint8Array>;
+  readable: ReadableStream<Mp4Segment>;
+} {
   const bytes = new TransformStream<Uint8Array, Uint8Array>();
   const fragments = readFragments(bytes.readable, options);
   // Cancelling the segments cancels the bytes at once (readFragments' return), even with a read in

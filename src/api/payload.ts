@@ -3,8 +3,8 @@ import type { ClipPayload } from './types.js';
 
 /** The flat clip as the SDK-like payload: chunks as written, joined only when asked. */
 export function createPayload(chunks: Uint8Array[], byteLength: number, type = 'video/mp4'): ClipPayload {
-  let joined: Uint8Array | null = null;
-  const bytes = (): Uint8Array => {
+  let joined: Uint8Array<ArrayBuffer> | null = null;
+  const bytes = (): Uint8Array<ArrayBuffer> => {
     if (joined) return joined;
     return (joined = concatBytes(chunks, byteLength));
   };

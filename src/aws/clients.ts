@@ -3,6 +3,7 @@
  * with neither, the data endpoints KVS assigns to the stream (GetDataEndpoint, one per API).
  */
 import type { KinesisVideoArchivedMediaClient } from '@aws-sdk/client-kinesis-video-archived-media';
+import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import { ResourceNotFoundException } from '../errors.js';
 import { loadKinesisVideoSdk, type ArchivedMediaSdk } from './sdk.js';
 import { withRetries, type RetrySettings } from './retry.js';
@@ -25,7 +26,10 @@ export async function resolveDataClients(
   options: FetchOptions,
   retry: RetrySettings,
 ): Promise<DataClients> {
-  if (options.client) return { list: options.client, media: options.client, dispose() {} };
+  // The options type clients by the members we use (types.ts), so that it needs no SDK; they are SDK clients.
+  const userClient = options.client as KinesisVideoArchivedMediaClient | undefined;
+  const userControl = options.kinesisVideoClient as KinesisVideoClient | undefined;
+  if (userClient) return { list: userClient, media: userClient, dispose() {} };
 
   let { region, credentials } = options;
   const created: KinesisVideoArchivedMediaClient[] = [];
@@ -47,8 +51,8 @@ export async function resolveDataClients(
   }
 
   const kv = await loadKinesisVideoSdk();
-  const control = options.kinesisVideoClient ?? new kv.KinesisVideoClient({ region, credentials, maxAttempts: 1, requestHandler });
-  if (options.kinesisVideoClient) {
+  const control = userControl ?? new kv.KinesisVideoClient({ region, credentials, maxAttempts: 1, requestHandler });
+  if (userControl) {
     region ??= await control.config.region();
     credentials ??= control.config.credentials;
   }

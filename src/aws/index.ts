@@ -11,5 +11,15 @@
 export { getClip, getFragmentedMp4 } from './get-clip.js';
 export { fetchFragments, listFragments } from './fetch-fragments.js';
 export { followStream, liveFragmentedMp4, type FollowOptions, type FollowStartSelector } from './follow.js';
-export type { FetchOptions, FetchProgress, GetClipOptions, KvsClipInput, KvsOperation, RetryEvent } from './types.js';
-export type { SelectedFragment } from './selection.js';
+export type {
+  ArchivedMediaClient,
+  AwsCredentials,
+  FetchOptions,
+  FetchProgress,
+  GetClipOptions,
+  KinesisVideoControlClient,
+  KvsClipInput,
+  KvsOperation,
+  RetryEvent,
+} from './types.js';
+export type { ListedFragment, SelectedFragment } from './selection.js';

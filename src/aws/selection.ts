@@ -4,7 +4,7 @@
  * may repeat one across pages; GetClip takes a fragment when its *start* timestamp is ≥ Start and
  * ≤ End (docs/getclip.md).
  */
-import type { Fragment, FragmentSelector, KinesisVideoArchivedMediaClient } from '@aws-sdk/client-kinesis-video-archived-media';
+import type { FragmentSelector, KinesisVideoArchivedMediaClient } from '@aws-sdk/client-kinesis-video-archived-media';
 import { compareFragmentNumbers, validateSelector } from '../api/index.js';
 import type { ClipFragmentSelector, TimeRange } from '../api/types.js';
 import { InvalidArgumentException, KvsStreamError } from '../errors.js';
@@ -56,12 +56,28 @@ function paginationError(message: string): KvsStreamError {
   return new KvsStreamError(`${message}; giving up rather than paging forever`, { errorCode: 'EndlessPagination' });
 }
 
+/** A fragment as ListFragments describes it (the SDK's `Fragment`, by the fields it has). */
+export interface ListedFragment {
+  /** The fragment's number, a decimal string of up to 128 digits. */
+  FragmentNumber?: string;
+  /** Its size in bytes. */
+  FragmentSizeInBytes?: number;
+  /** Its producer timestamp. */
+  ProducerTimestamp?: Date;
+  /** When KVS received it. */
+  ServerTimestamp?: Date;
+  /** How long it lasts. */
+  FragmentLengthInMilliseconds?: number;
+}
+
+/** A fragment GetClip's rule selected. */
 export interface SelectedFragment {
+  /** The fragment's number. */
   fragmentNumber: string;
   /** The selected timestamp (producer or server), epoch ms. */
   timestamp: number;
   /** As ListFragments described it. */
-  listed: Fragment;
+  listed: ListedFragment;
 }
 
 /** Every fragment GetClip would take for this selector, in timestamp order, each once. */

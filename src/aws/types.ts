@@ -1,5 +1,3 @@
-import type { KinesisVideoArchivedMediaClient, KinesisVideoArchivedMediaClientConfig } from '@aws-sdk/client-kinesis-video-archived-media';
-import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import type { ClipFragmentSelector, ClipOptions } from '../api/types.js';
 import type { ReaderWarning } from '../warnings.js';
 
@@ -52,15 +50,58 @@ export interface FetchProgress {
   fetched: number;
 }
 
+/*
+ * The SDK's clients and credentials appear in these options by the members kvs-clip uses, not by the
+ * SDK's own types: the declarations then compile in projects without the optional SDK peers
+ * installed, and any SDK v3 client of the right service fits them.
+ */
+
+/**
+ * A `KinesisVideoArchivedMediaClient` from `@aws-sdk/client-kinesis-video-archived-media`, configured
+ * with the stream's data endpoint (GetDataEndpoint with APIName `LIST_FRAGMENTS` or
+ * `GET_MEDIA_FOR_FRAGMENT_LIST`).
+ */
+export interface ArchivedMediaClient {
+  /** The SDK client's `send`. */
+  send(command: never, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+  /** The SDK client's `destroy`. */
+  destroy(): void;
+}
+
+/** A `KinesisVideoClient` from `@aws-sdk/client-kinesis-video` (the control plane: GetDataEndpoint). */
+export interface KinesisVideoControlClient {
+  /** The SDK client's `send`. */
+  send(command: never, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+  /** The SDK client's `destroy`. */
+  destroy(): void;
+  /** The resolved client configuration; its region and credentials are reused for the data clients. */
+  config: { region: () => Promise<string>; credentials?: unknown };
+}
+
+/** AWS credentials, as the SDK takes them (`AwsCredentialIdentity`). */
+export interface AwsCredentials {
+  /** The access key id. */
+  accessKeyId: string;
+  /** The secret access key. */
+  secretAccessKey: string;
+  /** The session token of temporary credentials. */
+  sessionToken?: string;
+  /** When temporary credentials expire. */
+  expiration?: Date;
+}
+
+/** How getClip and friends reach KVS, and how they retry and report. */
 export interface FetchOptions {
   /** A configured client; used for both ListFragments and GetMediaForFragmentList as is. */
-  client?: KinesisVideoArchivedMediaClient;
+  client?: ArchivedMediaClient;
   /** Client for GetDataEndpoint discovery (its region and credentials are reused for the data clients). */
-  kinesisVideoClient?: KinesisVideoClient;
+  kinesisVideoClient?: KinesisVideoControlClient;
+  /** The AWS Region, e.g. `eu-west-1`; else the SDK's default chain (`AWS_REGION`, the profile's region). */
   region?: string;
   /** A data endpoint: skips GetDataEndpoint discovery. */
   endpoint?: string;
-  credentials?: KinesisVideoArchivedMediaClientConfig['credentials'];
+  /** Credentials or a credential provider; else the SDK's default chain (environment, profile, SSO, instance role). */
+  credentials?: AwsCredentials | (() => Promise<AwsCredentials>);
   /** Fragment numbers per GetMediaForFragmentList request, 1..1000 (default 100). */
   batchSize?: number;
   /**
@@ -83,5 +124,8 @@ export interface FetchOptions {
   abortSignal?: AbortSignal;
 }
 
-/** Options of getClip / getFragmentedMp4: how to fetch, plus the offline API's clip options. */
-export type GetClipOptions = FetchOptions & Omit<ClipOptions, 'ClipFragmentSelector'>;
+/**
+ * Options of getClip / getFragmentedMp4: how to fetch, plus the offline API's clip options (progress
+ * and cancelling are the fetch's: `onProgress` counts fragments, `abortSignal` stops the requests).
+ */
+export type GetClipOptions = FetchOptions & Omit<ClipOptions, 'ClipFragmentSelector' | 'onProgress' | 'signal'>;

@@ -81,6 +81,15 @@ export const SELECTION_OPTIONS = {
 export const SELECTION_USAGE =
   '[--start T] [--end T] [--timestamps producer|server] [--max-fragments N] [--max-bytes N] [--duplicates first-ingested|highest-fragment-number]';
 
+/** Their help lines. */
+export const SELECTION_HELP = `  --start T --end T fragments whose start time is within [T, T] (GetClip's rule); T is ISO 8601
+                    with a zone (2025-11-21T08:00:00.021Z) or epoch seconds. Both or neither.
+  --timestamps K    producer (default) or server: the timestamps that select and place fragments
+  --max-fragments N stop before the fragment that would exceed N (GetClip stops at 200), with a warning
+  --max-bytes N     stop before the fragment that would exceed N frame bytes (GetClip: 100 MB)
+  --duplicates R    which of two fragments with one start time to keep: first-ingested (default)
+                    or highest-fragment-number`;
+
 /** The clip options flags the media-writing commands share; each command takes the ones it offers. */
 interface ClipFlags {
   timestamps?: string;

@@ -8,26 +8,45 @@ import type { FileHandle } from 'node:fs/promises';
 import { wavParts } from '../api/index.js';
 import { wavHeader, streamingWavHeader, type WavFormat } from '../audio/wav.js';
 import { readFragments } from '../mkv/index.js';
-import { parseClipOptions, parseCommandArgs, SELECTION_OPTIONS, SELECTION_USAGE, UsageError } from './args.js';
+import { parseClipOptions, parseCommandArgs, SELECTION_HELP, SELECTION_OPTIONS, SELECTION_USAGE, UsageError } from './args.js';
 import { openInputFile, stdinBytes, streamFile, write } from './io.js';
 import { readFileChunks } from './file-chunks.js';
-import { openOutput, writeAllv } from './output.js';
+import { asWriteError, openOutput, writeAllv } from './output.js';
+import { createReporter, REPORT_HELP, REPORT_OPTIONS, REPORT_USAGE } from './report.js';
+import { checkStdin, checkStdout } from './terminal.js';
 import type { Command } from './run.js';
 
-export const usage = `kvs-clip audio <input|-> -o <out.wav|-> ${SELECTION_USAGE}`;
+export const usage = `kvs-clip audio <input|-> -o <out.wav|-> ${SELECTION_USAGE} ${REPORT_USAGE}`;
 
 /** The command's flags (exported for the argument-parser fuzz target). */
-export const options = { output: { type: 'string', short: 'o' }, ...SELECTION_OPTIONS } as const;
+export const options = { output: { type: 'string', short: 'o' }, ...SELECTION_OPTIONS, ...REPORT_OPTIONS } as const;
+
+const help = `  <input>           a GetMedia / GetMediaForFragmentList body saved to a file, or any Matroska file;
+                    - reads stdin
+  -o, --output F    the WAV to write; - writes to stdout (refused on a terminal), with a header
+                    that says "until the end". On an error, what was written stays a valid WAV
+${SELECTION_HELP}
+${REPORT_HELP}
+
+G.711 and 16-bit PCM tracks become one 16-bit WAV, one channel per track (Amazon Connect: left =
+from the customer, right = to the customer); gaps between fragments are silence.
+
+Example:
+  kvs-clip audio call.mkv -o call.wav`;
 
 export const audioCommand: Command = {
   name: 'audio',
   summary: 'write the audio tracks (G.711, 16-bit PCM; Amazon Connect, Chime) as one WAV, gaps as silence',
   usage,
+  help,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, options, ['<input|->'], usage);
     if (values.output === undefined) throw new UsageError('-o <out.wav|-> is required', usage);
-    const clipOptions = parseClipOptions(values, usage, (warning) => io.stderr.write(`warning: ${warning.code}: ${warning.message}\n`));
+    checkStdout(values.output, io, usage);
+    const report = createReporter(io, values);
+    const clipOptions = parseClipOptions(values, usage, (warning) => report.warning(warning));
     const [input, output] = [positionals[0], values.output];
+    if (input === '-') checkStdin(io);
     const source = input === '-' ? undefined : await openInputFile(input);
     // A regular file is read into reused buffers (file-chunks.ts): memory stays flat for a call of hours.
     const reused = source !== undefined && (await source.stat()).isFile() ? readFileChunks(source.fd) : undefined;
@@ -54,7 +73,8 @@ export const audioCommand: Command = {
         else await write(io.stdout, part);
         bytes += part.byteLength;
       }
-    } catch (error) {
+    } catch (thrown) {
+      const error = asWriteError(thrown, output);
       if (error instanceof Error && format !== null) {
         error.message += ` (${output === '-' ? 'stdout' : output} keeps the ${seconds(bytes, format)} s of audio written before the error)`;
       }
@@ -65,8 +85,8 @@ export const audioCommand: Command = {
       await file?.close();
       await source?.close();
     }
-    if (output !== '-')
-      io.stderr.write(`wrote ${output} (WAV, ${format!.channels} ch, ${format!.sampleRate} Hz, ${seconds(bytes, format!)} s)\n`);
+    const summary = `WAV, ${format!.channels} ch, ${format!.sampleRate} Hz, ${seconds(bytes, format!)} s`;
+    report.done({ output, bytes: bytes + 44, fragments: null, tracks: null, summary });
   },
 };
 

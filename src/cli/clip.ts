@@ -4,14 +4,17 @@
  */
 import { stat } from 'node:fs/promises';
 import { clip, fragmentedMp4Chunks } from '../api/index.js';
-import { parseClipOptions, parseCommandArgs, SELECTION_OPTIONS, SELECTION_USAGE, UsageError } from './args.js';
+import { parseClipOptions, parseCommandArgs, SELECTION_HELP, SELECTION_OPTIONS, SELECTION_USAGE, UsageError } from './args.js';
 import { fragmentedMp4OfFile } from './fragmented-file.js';
 import { openInputFile, stdinBytes, streamFile } from './io.js';
 import { clipFileInTwoPasses } from './two-pass.js';
-import { progressLine, writeFlat, writeFragmented } from './output.js';
+import { withSpooledInput } from './spool.js';
+import { writeFlat, writeFragmented } from './output.js';
+import { amountText, createReporter, REPORT_HELP, REPORT_OPTIONS, REPORT_USAGE } from './report.js';
+import { checkStdin, checkStdout } from './terminal.js';
 import type { Command } from './run.js';
 
-export const usage = `kvs-clip clip <input|-> -o <out.mp4|-> [--fragmented] ${SELECTION_USAGE} [--strict] [--audio copy|flac]`;
+export const usage = `kvs-clip clip <input|-> -o <out.mp4|-> [--fragmented] ${SELECTION_USAGE} [--strict] [--audio copy|flac] ${REPORT_USAGE}`;
 
 /** The command's flags (exported for the argument-parser fuzz target). */
 export const options = {
@@ -20,55 +23,85 @@ export const options = {
   ...SELECTION_OPTIONS,
   strict: { type: 'boolean' },
   audio: { type: 'string' },
+  ...REPORT_OPTIONS,
 } as const;
+
+const help = `  <input>           a GetMedia / GetMediaForFragmentList body saved to a file, or any Matroska file;
+                    - reads stdin
+  -o, --output F    the MP4 to write; - writes to stdout (refused when stdout is a terminal).
+                    A flat clip is written to a temporary file and renamed when complete: F never
+                    holds part of a clip
+  --fragmented      write fragmented MP4 (init + one media segment per fragment, for MSE) instead
+                    of GetClip's flat MP4; it streams, and an interrupted one says it is partial
+${SELECTION_HELP}
+  --strict          GetClip's codec pairings exactly (A-law only with H.264, AAC only with H.265)
+  --audio copy|flac copy the audio as is (default), or make G.711 lossless FLAC that browsers play
+${REPORT_HELP}
+
+Example:
+  kvs-clip inspect cam.mkv        # the fragments' producer timestamps
+  kvs-clip clip cam.mkv -o clip.mp4 --start 2023-11-14T22:13:21Z --end 2023-11-14T22:13:23Z`;
 
 export const clipCommand: Command = {
   name: 'clip',
   summary: 'remux a KVS fragment stream or Matroska file into MP4 (flat, or fragmented for MSE)',
   usage,
+  help,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, options, ['<input|->'], usage);
     if (values.output === undefined) throw new UsageError('-o <out.mp4|-> is required', usage);
     if (await sameFile(positionals[0], values.output))
       throw new UsageError(`-o ${values.output} is the input file: opening it for writing would destroy it`, usage);
-    const progress = progressLine(io);
-    const clipOptions = parseClipOptions(values, usage, (warning) => {
-      progress?.clear(); // else the warning is appended to the progress text
-      io.stderr.write(`warning: ${warning.code}: ${warning.message}\n`);
-    });
-    const showRead = progress && ((bytes: number) => progress.show(`read ${(bytes / 1e6).toFixed(1)} MB`));
-    const showWriting = (bytes: number) => progress?.show(`writing ${(bytes / 1e6).toFixed(1)} MB`);
+    checkStdout(values.output, io, usage);
+    const report = createReporter(io, values);
+    const clipOptions = parseClipOptions(values, usage, (warning) => report.warning(warning));
     const [input, output] = [positionals[0], values.output];
-    let summary: string;
     const file = input === '-' ? undefined : await openInputFile(input);
+    if (input === '-') checkStdin(io);
     try {
       // A regular file is read at known offsets into reused buffers; stdin, pipes and devices
       // (`/dev/stdin`, `<(…)`) cannot be, and are streamed as they come.
-      const regular = file !== undefined && (await file.stat()).isFile();
+      const info = file && (await file.stat());
+      const regular = file !== undefined && info !== undefined && info.isFile();
+      const total = regular ? info.size : null;
+      const showRead = (bytes: number) => report.progress(amountText('read', bytes, total));
       const stream = () => counted(file ? streamFile(file) : stdinBytes(io), showRead);
       if (values.fragmented) {
-        const segments = regular
-          ? fragmentedMp4OfFile(file.fd, clipOptions, { onRead: showRead })
-          : fragmentedMp4Chunks(stream(), clipOptions); // fresh chunks: the payload views stay valid
-        const counts = await writeFragmented(output, io, segments);
-        summary = `fragmented MP4, init + ${counts.media} media segments, ${counts.bytes} bytes`;
-      } else if (regular && output !== '-') {
+        const segments =
+          regular && file ? fragmentedMp4OfFile(file.fd, clipOptions, { onRead: showRead }) : fragmentedMp4Chunks(stream(), clipOptions); // fresh chunks: the payload views stay valid
+        let codecs: string[] | null = null;
+        const counts = await writeFragmented(output, io, segments, (segment) => (codecs ??= segment.codecs));
+        const summary = `fragmented MP4, init + ${counts.media} media segments, ${counts.bytes} bytes`;
+        report.done({ output, bytes: counts.bytes, fragments: counts.media, tracks: codecs, summary });
+        return;
+      }
+      let byteLength: number;
+      if (regular && file && output !== '-') {
         // A file to a file: two passes, so the process never holds the input (see two-pass.ts).
         const clipped = await clipFileInTwoPasses(input, file, clipOptions, { onRead: showRead });
-        showWriting(clipped.output.Payload.byteLength);
+        byteLength = clipped.output.Payload.byteLength;
+        report.progress(amountText('writing', byteLength, null));
         await clipped.writeTo(output);
-        summary = `MP4, ${clipped.output.Payload.byteLength} bytes`;
+      } else if (output !== '-') {
+        // Stdin or a pipe to a file: spooled to a temporary file first, then the same two passes, so
+        // memory stays flat whatever the input's size (spool.ts).
+        byteLength = await withSpooledInput(stream(), async (spooled, path) => {
+          const clipped = await clipFileInTwoPasses(path, spooled, clipOptions);
+          report.progress(amountText('writing', clipped.output.Payload.byteLength, null));
+          await clipped.writeTo(output);
+          return clipped.output.Payload.byteLength;
+        });
       } else {
         const { Payload } = await clip(stream(), clipOptions);
-        showWriting(Payload.byteLength);
+        byteLength = Payload.byteLength;
+        report.progress(amountText('writing', byteLength, null));
         await writeFlat(output, io, Payload.chunks());
-        summary = `MP4, ${Payload.byteLength} bytes`;
       }
+      report.done({ output, bytes: byteLength, fragments: null, tracks: null, summary: `MP4, ${byteLength} bytes` });
     } finally {
-      progress?.clear();
+      report.clear();
       await file?.close();
     }
-    if (output !== '-') io.stderr.write(`wrote ${output} (${summary})\n`);
   },
 };
 
@@ -80,11 +113,7 @@ async function sameFile(a: string, b: string): Promise<boolean> {
 }
 
 /** Passes chunks through, telling `onBytes` the running total (for the progress line). */
-async function* counted(source: AsyncIterable<Uint8Array>, onBytes: ((total: number) => void) | undefined): AsyncGenerator<Uint8Array> {
-  if (!onBytes) {
-    yield* source;
-    return;
-  }
+async function* counted(source: AsyncIterable<Uint8Array>, onBytes: (total: number) => void): AsyncGenerator<Uint8Array> {
   let total = 0;
   let shownAt = 0;
   for await (const chunk of source) {

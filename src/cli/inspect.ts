@@ -76,6 +76,17 @@ export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'list the tracks (codec, size, rate, or the KVS error GetClip raises) and fragments of a KVS stream or Matroska file',
   usage: USAGE,
+  help: `  <file>            a GetMedia / GetMediaForFragmentList body saved to a file, or any Matroska file;
+                    - reads stdin
+  --json            print the tracks and fragments as one JSON object instead of tables
+  --strict          check the tracks with GetClip's exact codec pairings (as clip --strict)
+
+One row per fragment: number, producer and server timestamps, frames per track, bytes. The
+timestamps are what clip --start/--end select by.
+
+Example:
+  kvs-clip inspect cam.mkv
+  kvs-clip inspect cam.mkv --json | jq '.fragments[0].producerTimestamp'`,
   async run(args: string[], io: CliIo): Promise<void> {
     const { values, positionals } = parseCommandArgs(args, options, ['<file|->'], USAGE);
     const source = await openInput(positionals[0], io);

@@ -27,8 +27,8 @@ export function processIo(): CliIo {
         stdoutWatched = true;
         // A reader that stops early (`| head`, a player that has seen enough) is not an error of ours.
         process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+          // Other stdout errors (a full disk) reach the write that failed, which reports them as a WriteError.
           if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-          throw error;
         });
       }
       return process.stdout;

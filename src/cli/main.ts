@@ -3,6 +3,7 @@ import module from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import packageJson from '../../package.json';
 import { processIo } from './io.js';
+import { cleanUpAfterInterrupt } from './output.js';
 import { runCli, type Command } from './run.js';
 
 // Node 22.1+ keeps V8's compiled code of the modules loaded after this call on disk, so later runs
@@ -36,5 +37,21 @@ const argv = process.argv.slice(2);
 const version = argv[0] === '--version' || argv[0] === '-v';
 const chosen = Object.hasOwn(loaders, argv[0] ?? '') ? [loaders[argv[0]]] : version ? [] : Object.values(loaders);
 const commands = await Promise.all(chosen.map((load) => load()));
+// Nobody reads stderr any more (`2>&1 | head -1`): messages are lost, but the outcome stands.
+process.stderr.on('error', () => {});
+
+// Ctrl-C or a kill mid-write: a flat clip's temporary file is removed (its output never existed), a
+// fragmented output says it is partial; then the exit code a shell expects (128 + signal number).
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.on(signal, () => {
+    // A command that listens for the signal itself (serve, follow) ends in its own way.
+    if (process.listenerCount(signal) > 1) return;
+    cleanUpAfterInterrupt();
+    process.exit(code);
+  });
+}
 
 process.exitCode = await runCli(argv, commands, processIo(), packageJson.version);

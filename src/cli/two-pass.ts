@@ -16,7 +16,7 @@
  */
 import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { clipFromFragments } from '../api/index.js';
+import { clipKeeping } from '../api/index.js';
 import type { ClipOptions, ClipOutput } from '../api/types.js';
 import type { MkvFragment } from '../mkv/types.js';
 import type { CheckedFragment } from '../codecs/types.js';
@@ -100,7 +100,7 @@ export async function clipFileInTwoPasses(
     return fragment;
   }
 
-  const output = await clipFromFragments(fragments(), options, detach);
+  const output = await clipKeeping(fragments(), options, detach);
   return {
     output,
     writeTo: (path) => copyPayloads(output.Payload.chunks(), sources, input, path, inputPath, copyWindow),

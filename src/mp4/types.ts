@@ -1,6 +1,8 @@
 import type { CheckedFragment } from '../codecs/types.js';
 
+/** One segment of a fragmented MP4: the init segment (ftyp + moov), or a media segment (moof + mdat) per KVS fragment. */
 export interface Mp4Segment {
+  /** `init` first, then one `media` segment per fragment. */
   type: 'init' | 'media';
   /** The KVS fragment number of a media segment (null for init, or when the input had none). */
   fragmentNumber: string | null;
@@ -14,7 +16,8 @@ export interface Mp4Segment {
    * whoever supplies the input may reuse the buffers that held those bytes.
    */
   byteOffset: number | null;
-  data: Uint8Array;
+  /** The segment's bytes, in a buffer of its own (what `SourceBuffer.appendBuffer` takes). */
+  data: Uint8Array<ArrayBuffer>;
   /** MIME type with codecs, e.g. 'video/mp4; codecs="avc1.64001f,mp4a.40.2"', for MSE. */
   mimeType: string;
   /** The RFC 6381 codec strings of the tracks. */
@@ -30,6 +33,7 @@ export interface Mp4Segment {
 export interface Mp4SegmentChunks extends Omit<Mp4Segment, 'data'> {
   /** The segment's header (the init segment whole, or moof + mdat header), then each sample's bytes. */
   chunks: Uint8Array[];
+  /** The sum of the chunks' lengths. */
   byteLength: number;
 }
 

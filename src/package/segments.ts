@@ -4,6 +4,7 @@
  * (discontinuity.ts) on the timeline (src/timeline). One segment per KVS fragment.
  */
 import { checkedFragments } from '../api/fragmented.js';
+import { inputSource } from '../api/input.js';
 import { timestampKind } from '../api/select.js';
 import type { ClipInput } from '../api/types.js';
 import { readFragments } from '../mkv/index.js';
@@ -52,7 +53,7 @@ export async function* packageSegments(input: ClipInput, options: PackageOptions
   };
   let failure: { error: unknown } | null = null;
   try {
-    for await (const fragment of checkedFragments(readFragments(input, options), options)) {
+    for await (const fragment of checkedFragments(readFragments(inputSource(input, options), options), options)) {
       const { placed, timestampMs, discontinuity } = retimer.place(fragment);
       placements.set(fragment.byteOffset, { timestampMs, discontinuity });
       yield* events(timeline.push(placed));
