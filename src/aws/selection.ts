@@ -10,7 +10,6 @@ import type { ClipFragmentSelector, TimeRange } from '../api/types.js';
 import { InvalidArgumentException, KvsStreamError } from '../errors.js';
 import type { ArchivedMediaSdk } from './sdk.js';
 import { backoffDelay, withRetries, type RetrySettings } from './retry.js';
-import type { KvsClipInput } from './types.js';
 
 export interface StreamId {
   StreamName?: string;

@@ -25,7 +25,7 @@ import {
   type ErrorPlace,
   type KvsClipErrorOptions,
 } from '../errors.js';
-import { equalBytes, sameBytes } from '../bytes.js';
+import { sameBytes } from '../bytes.js';
 import type { MkvFragment, MkvTrack } from '../mkv/types.js';
 import type { ReaderWarning } from '../warnings.js';
 import { aacBrowserProblem } from './aac-codec.js';
