@@ -31,7 +31,10 @@ const entries = {
  * is 15 KiB; kvs-clip/mse is over it (bench/RESULTS.md says by what), so its budget holds today's
  * size with a little room, and is lowered as the entry shrinks.
  */
-export const BUDGETS = { main: 30.5 * 1024, mse: 26.5 * 1024, audio: 10 * 1024, aws: 32 * 1024 };
+// Raised on 2026-12-05 with this round's merges: the HLS/DASH package writers in the main entry (+2.8 KiB),
+// and in every entry the prft box, ContentEncoding decoding, reader limits, new init segments on a
+// configuration change and AbortSignal/progress plumbing (mse +3.2 KiB); aws adds followStream.
+export const BUDGETS = { main: 36.5 * 1024, mse: 29.5 * 1024, audio: 10 * 1024, aws: 36 * 1024 };
 
 /** The entries whose up-front gzipped size exceeds their budget (none when all fit). */
 export function overBudget(sizes, budgets = BUDGETS) {

@@ -126,7 +126,8 @@ describe('kvs-clip clip (built CLI as a process): output', () => {
     expect(run.stdout.length).toBe(0);
     expect(run.stderr).toBe(`wrote ${path} (fragmented MP4, init + 4 media segments, ${statSync(path).size} bytes)\n`);
     const mp4 = mp4Summary(path);
-    expect(mp4.boxes).toEqual(['ftyp', 'moov', ...KVS_H264_AAC.flatMap(() => ['moof', 'mdat'])]);
+    // Each media segment: prft (the fragment's producer timestamp, docs/packages.md), moof, mdat.
+    expect(mp4.boxes).toEqual(['ftyp', 'moov', ...KVS_H264_AAC.flatMap(() => ['prft', 'moof', 'mdat'])]);
     expect({ video: mp4.video, audio: mp4.audio }).toEqual(framesOf(ALL));
   });
 
@@ -359,7 +360,7 @@ describe('kvs-clip clip (built CLI as a process): errors', () => {
       /^InvalidMediaFrameException: .*\(fragment 9134\d+, track 1\) \(.*damaged-fragmented\.mp4 keeps the init segment and 3 media segments written before the error, fragments starting 2023-\S+ to 2023-\S+\)$/,
     );
     const mp4 = mp4Summary(path);
-    expect(mp4.boxes).toEqual(['ftyp', 'moov', 'moof', 'mdat', 'moof', 'mdat', 'moof', 'mdat']);
+    expect(mp4.boxes).toEqual(['ftyp', 'moov', 'prft', 'moof', 'mdat', 'prft', 'moof', 'mdat', 'prft', 'moof', 'mdat']);
     expect({ video: mp4.video, audio: mp4.audio }).toEqual(before);
   });
 

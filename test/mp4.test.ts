@@ -199,7 +199,7 @@ describe('fragmented MP4', () => {
     expect(segments[0].mimeType).toBe('video/mp4; codecs="avc1.64001f,mp4a.40.2"');
     expect(segments[0].codecs).toEqual(['avc1.64001f', 'mp4a.40.2']);
     const parsed = parseMp4(bytes);
-    expect(parsed.boxes).toEqual(['ftyp', 'moov', 'moof', 'mdat', 'moof', 'mdat']);
+    expect(parsed.boxes).toEqual(['ftyp', 'moov', 'prft', 'moof', 'mdat', 'prft', 'moof', 'mdat']);
     expect(parsed.info.isFragmented).toBe(true);
     expect(parsed.tracks.map((t) => t.codec)).toEqual(['avc1.64001f', 'mp4a.40.2']);
     expectSamples(parsed, 0, expectedFrames(input, 1), 1e-9);
@@ -209,15 +209,15 @@ describe('fragmented MP4', () => {
     expect(parsed.tracks[1].edits).toEqual([]);
   });
 
-  it('holds back one fragment, and each media segment decodes on its own after the init segment', () => {
+  it('hands each segment out as its fragment is pushed (docs/kvs-mkv.md#streams-and-live), and each decodes on its own after the init segment', () => {
     const input = bframeFragments();
     const mux = createFragmentedMuxer();
-    expect(mux.push(input[0])).toEqual([]); // its last durations depend on the next fragment
+    const afterFirst = mux.push(input[0]);
+    expect(afterFirst.map((s) => s.type)).toEqual(['init', 'media']);
     const afterSecond = mux.push(input[1]);
-    expect(afterSecond.map((s) => s.type)).toEqual(['init', 'media']);
-    const last = mux.end();
-    expect(last.map((s) => s.type)).toEqual(['media']);
-    const second = parseMp4(concat([segmentData(afterSecond[0]), segmentData(last[0])]));
+    expect(afterSecond.map((s) => s.type)).toEqual(['media']);
+    expect(mux.end()).toEqual([]);
+    const second = parseMp4(concat([segmentData(afterFirst[0]), segmentData(afterSecond[0])]));
     expect(second.tracks[0].samples.length).toBe(25);
     expect(presentationSeconds(second.tracks[0], second.tracks[0].samples[0])).toBeCloseTo(1, 9);
   });
