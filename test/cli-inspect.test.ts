@@ -278,15 +278,14 @@ describe('kvs-clip inspect (in process)', () => {
       codecId: 'A_OPUS',
       error: {
         name: 'UnsupportedStreamMediaTypeException',
-        message:
-          `Track 2 has codec "A_OPUS"; it must be AAC (A_AAC), G.711 (A_MS/ACM), 16-bit PCM (A_PCM/INT/LIT) or FLAC (A_FLAC) (Opus, MediaRecorder's audio, is not remuxed by kvs-clip) (fragment 31, track 2)`,
+        message: `Track 2 has codec "A_OPUS"; it must be AAC (A_AAC), G.711 (A_MS/ACM), 16-bit PCM (A_PCM/INT/LIT) or FLAC (A_FLAC) (Opus, MediaRecorder's audio, is not remuxed by kvs-clip) (fragment 31, track 2)`,
       },
     });
     const table = await runInProcess(['-'], bytes);
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n').slice(0, 2)).toEqual([
       'track 1: video V_MPEG4/ISO/AVC 1920x1080, CodecPrivate 37 B → avc1.4d400d 320x240',
-      'track 2: audio A_OPUS 48000 Hz 2 ch, no CodecPrivate → UnsupportedStreamMediaTypeException: Track 2 has codec "A_OPUS"; it must be AAC (A_AAC), G.711 (A_MS/ACM), 16-bit PCM (A_PCM/INT/LIT) or FLAC (A_FLAC) (Opus, MediaRecorder's audio, is not remuxed by kvs-clip) (fragment 31, track 2)',
+      `track 2: audio A_OPUS 48000 Hz 2 ch, no CodecPrivate → UnsupportedStreamMediaTypeException: Track 2 has codec "A_OPUS"; it must be AAC (A_AAC), G.711 (A_MS/ACM), 16-bit PCM (A_PCM/INT/LIT) or FLAC (A_FLAC) (Opus, MediaRecorder's audio, is not remuxed by kvs-clip) (fragment 31, track 2)`,
     ]);
   });
 
