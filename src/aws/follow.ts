@@ -22,10 +22,30 @@ import type { ReaderWarning } from '../warnings.js';
 import { backoffDelay, isRetryable, retrySettings, withRetries, type RetrySettings } from './retry.js';
 import { loadKinesisVideoSdk, loadMediaSdk, type MediaSdk } from './sdk.js';
 import { streamId, type StreamId } from './selection.js';
-import type { RetryEvent, RetryOptions } from './types.js';
+import type { AwsCredentials, KinesisVideoControlClient, RetryEvent, RetryOptions } from './types.js';
 
-/** Where GetMedia starts, as the SDK shapes it (timestamps as Date or epoch seconds). */
-export type FollowStartSelector = StartSelector;
+/**
+ * Where GetMedia starts: the SDK's `StartSelector`, by the fields it has, so that this declaration
+ * needs no AWS SDK installed to type-check.
+ */
+export interface FollowStartSelector {
+  /** NOW, EARLIEST, FRAGMENT_NUMBER, PRODUCER_TIMESTAMP, SERVER_TIMESTAMP or CONTINUATION_TOKEN. */
+  StartSelectorType: 'NOW' | 'EARLIEST' | 'FRAGMENT_NUMBER' | 'PRODUCER_TIMESTAMP' | 'SERVER_TIMESTAMP' | 'CONTINUATION_TOKEN';
+  /** With FRAGMENT_NUMBER: the fragment to start at. */
+  AfterFragmentNumber?: string;
+  /** With PRODUCER_TIMESTAMP / SERVER_TIMESTAMP: the time to start at. */
+  StartTimestamp?: Date;
+  /** With CONTINUATION_TOKEN: the token a previous GetMedia response ended with. */
+  ContinuationToken?: string;
+}
+
+/** A `KinesisVideoMediaClient` from `@aws-sdk/client-kinesis-video-media`, by the members kvs-clip uses. */
+export interface MediaClient {
+  /** The SDK client's `send`. */
+  send(command: never, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+  /** The SDK client's `destroy`. */
+  destroy(): void;
+}
 
 export interface FollowOptions {
   /** The stream, by name or ARN (one of the two). */
@@ -36,13 +56,13 @@ export interface FollowOptions {
   /** Stops following: the connection is closed and the iteration ends with the signal's reason. */
   signal?: AbortSignal;
   /** A configured GetMedia client, used as is (no GetDataEndpoint). */
-  client?: KinesisVideoMediaClient;
+  client?: MediaClient;
   /** A data endpoint: skips GetDataEndpoint. */
   endpoint?: string;
   /** Client for GetDataEndpoint (its region and credentials are reused for the media client). */
-  kinesisVideoClient?: KinesisVideoClient;
+  kinesisVideoClient?: KinesisVideoControlClient;
   region?: string;
-  credentials?: KinesisVideoMediaClientConfig['credentials'];
+  credentials?: AwsCredentials | (() => Promise<AwsCredentials>);
   /**
    * Retries as for the other requests (docs/errors.md#retries); `maxAttempts` counts failed attempts in
    * a row with no fragment in between.
@@ -72,7 +92,7 @@ export async function* followStream(options: FollowOptions): AsyncGenerator<MkvF
   if (options.signal?.aborted) onAbort();
   const retry = retrySettings(options.retry, stop.signal, options.onRetry);
   const endpoints = endpointCache(sdk, stream, options, retry);
-  let selector: StartSelector = options.StartSelector ?? { StartSelectorType: 'NOW' };
+  let selector = (options.StartSelector ?? { StartSelectorType: 'NOW' }) as StartSelector;
   let last: string | null = null;
   let index = 0;
   let failures = 0;
@@ -142,7 +162,7 @@ interface EndpointCache {
 
 function endpointCache(sdk: MediaSdk, stream: StreamId, options: FollowOptions, retry: RetrySettings): EndpointCache {
   const created: KinesisVideoMediaClient[] = [];
-  let current: KinesisVideoMediaClient | undefined = options.client;
+  let current = options.client as KinesisVideoMediaClient | undefined;
   // Our retry loop covers throttling and network failures; SDK retries under it would multiply them.
   const build = (endpoint: string | undefined, config: Pick<KinesisVideoMediaClientConfig, 'region' | 'credentials'>) => {
     const client = new sdk.KinesisVideoMediaClient({ ...config, endpoint, maxAttempts: 1 });
@@ -153,7 +173,8 @@ function endpointCache(sdk: MediaSdk, stream: StreamId, options: FollowOptions, 
     let { region, credentials } = options;
     if (options.endpoint !== undefined) return build(options.endpoint, { region, credentials });
     const kv = await loadKinesisVideoSdk();
-    const control = options.kinesisVideoClient ?? new kv.KinesisVideoClient({ region, credentials, maxAttempts: 1 });
+    const control =
+      (options.kinesisVideoClient as KinesisVideoClient | undefined) ?? new kv.KinesisVideoClient({ region, credentials, maxAttempts: 1 });
     if (options.kinesisVideoClient) {
       region ??= await control.config.region();
       credentials ??= control.config.credentials;
