@@ -89,8 +89,10 @@ describe('item 2: a value that trickles in one byte per chunk', () => {
     const value = await reader.read(n);
     expect(value).toEqual(bytes);
     const perByte = (during - before) / n;
-    // One view per 1-byte chunk cost ~220 bytes per byte; joined as they come, about 2.
-    expect(perByte).toBeLessThan(8);
+    // One view per 1-byte chunk cost ~220 bytes per byte; joined as they come, about 2 on an idle machine.
+    // The heap also holds what the JIT and the test runner allocate meanwhile (11 per byte seen on a busy CI
+    // machine), so the bound sits well between the two.
+    expect(perByte).toBeLessThan(50);
   });
 });
 
