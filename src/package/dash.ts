@@ -147,7 +147,7 @@ export async function* dashPackage(input: ClipInput, options: DashPackageOptions
           representations.push({ id, track, timeline: [], bytes: 0, anchor: null });
           const init = initSegment([{ ...track, id: 1 }], [tracks[i].delay]);
           representations[i].bytes += init.byteLength;
-          yield { path: `${id}/init.mp4`, chunks: [init], byteLength: init.byteLength, append: false };
+          yield { path: `${id}/init.mp4`, chunks: [init], byteLength: init.byteLength, append: false, codecs: [track.config.codecString] };
         }
       }
       const first = runs[0];

@@ -92,7 +92,13 @@ export async function* hlsPackage(input: ClipInput, options: HlsPackageOptions =
           tracks.map((t) => t.delay),
         );
         map = { uri: single ? HLS_SINGLE_FILE : INIT_FILE, byteRange: single ? { length: init.byteLength, offset: 0 } : null };
-        yield { path: map.uri, chunks: [init], byteLength: init.byteLength, append: false };
+        yield {
+          path: map.uri,
+          chunks: [init],
+          byteLength: init.byteLength,
+          append: false,
+          codecs: timedTracks.map((t) => t.config.codecString),
+        };
         offset = init.byteLength;
       }
       const media = withProducerReferenceTime(mediaSegment(segment.number, runs, tracks), runs[0], segment.timestampMs);

@@ -42,4 +42,9 @@ export interface PackageFile {
    * HLS file comes out segment by segment, so memory stays bounded by one fragment).
    */
   append: boolean;
+  /**
+   * Only on init segments: the RFC 6381 codec string of each track the init segment declares (e.g.
+   * `avc1.64001f`, `mp4a.40.2`), for a multivariant playlist's CODECS or an MPD's `codecs`.
+   */
+  codecs?: string[];
 }
