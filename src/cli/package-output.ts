@@ -46,8 +46,8 @@ export async function writePackage(
       }
       writeAllv(current.handle, file.chunks);
       counts.bytes += file.byteLength;
-      // Media segments are the .m4s files, or the single HLS file's pieces after its init segment.
-      if (file.path.endsWith('.m4s') || file.append) counts.mediaSegments++;
+      // Media segments are the .m4s files, or the single HLS file's pieces that are not init segments.
+      if ((file.path.endsWith('.m4s') || file.append) && file.codecs === undefined) counts.mediaSegments++;
       if (file.path === manifest) manifestWritten = true;
       onFile?.(file);
     }
