@@ -36,6 +36,7 @@ export interface PackageFile {
   path: string;
   /** The bytes, as header bytes and views of the input's payloads (write them in order, or join them). */
   chunks: Uint8Array[];
+  /** Total bytes of `chunks`. */
   byteLength: number;
   /**
    * False: a new file. True: the bytes continue the file of the same path given before (the single
