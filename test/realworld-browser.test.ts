@@ -7,7 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clip, fragmentedMp4, InvalidCodecPrivateDataException, type Mp4Segment } from '../src/index.js';
+import { clip, fragmentedMp4, hlsPackage, InvalidCodecPrivateDataException, type Mp4Segment } from '../src/index.js';
+import { concatBytes } from '../src/bytes.js';
 import { resizedStream } from './support/resized-stream.js';
 import { hasChromium, openMsePage, type MsePage } from './support/browser-mse.js';
 import { hasFfmpeg, tempFile } from './support/oracle-ffmpeg.js';
@@ -96,6 +97,16 @@ describe.skipIf(!hasChromium)('real-world Matroska in headless Chromium', () => 
     expect(result.totalVideoFrames).toBe(videoFrames);
     expect(result.corruptedVideoFrames).toBe(0);
     expect(result.buffered.length).toBe(1);
+
+    // The HLS package of it: hls.js crosses the EXT-X-DISCONTINUITY + EXT-X-MAP and plays every frame.
+    const files: [string, Uint8Array][] = [];
+    for await (const file of hlsPackage(bytes)) files.push([file.path, concatBytes(file.chunks, file.byteLength)]);
+    expect(files.filter(([path]) => path.startsWith('init')).length).toBe(2);
+    const hls = await browser.playHls(`${browser.serveFolder('resized-hls', files)}index.m3u8`, 20_000);
+    expect(hls.fatal).toBeNull();
+    expect(hls.ended).toBe(true);
+    expect(hls.frames).toBe(videoFrames);
+    expect(hls.corruptedFrames).toBe(0);
 
     // GetClip refuses the change, and so does the flat clip (one sample description per track, for now).
     await expect(
