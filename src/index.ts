@@ -29,7 +29,17 @@ export type {
 export type { TimestampKind } from './timeline/types.js';
 export * from './package/index.js';
 export { readFragments } from './mkv/index.js';
-export type { MkvFragment, MkvFrame, MkvTrack, MkvTag, ReadOptions, ReaderLimits, ByteSource, TrackType } from './mkv/types.js';
+export type {
+  MkvFragment,
+  MkvFrame,
+  MkvTrack,
+  MkvTag,
+  ReadOptions,
+  ReaderLimits,
+  ByteSource,
+  TrackContentEncoding,
+  TrackType,
+} from './mkv/types.js';
 export type { ReaderWarning, WarningCode } from './warnings.js';
 export { createCodecChecker, mimeType, type CodecChecker, type PartialCheck } from './codecs/index.js';
 export type { TrackConfig, CheckedFragment, CheckOptions, Codec, SampleEntryType } from './codecs/types.js';

@@ -40,6 +40,7 @@ export type WarningCode =
 
 /** A recoverable problem, handed to `onWarning`. */
 export interface ReaderWarning {
+  /** What kind of problem (see {@link WarningCode} for each code and when it is emitted). */
   code: WarningCode;
   /** What happened, for people: names the element, track, fragment or limit involved. */
   message: string;

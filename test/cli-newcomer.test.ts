@@ -5,12 +5,13 @@
  * what the CLI says.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, KVS_H264_AAC, type BuiltCli } from './support/cli.js';
 
 const FIXTURE = 'fixtures/kvs-h264-aac.mkv';
+const COMMANDS = ['clip', 'audio', 'inspect', 'fetch', 'follow', 'hls', 'dash', 'serve'];
 let cli: BuiltCli;
 let cliPath: string;
 
@@ -38,11 +39,11 @@ describe('help', () => {
     for (const args of [[], ['--help']]) {
       const run = cli.run(args);
       expect(run.status).toBe(0);
-      for (const name of ['clip', 'audio', 'inspect', 'fetch']) expect(run.text).toContain(`kvs-clip ${name} `);
+      for (const name of COMMANDS) expect(run.text).toContain(`kvs-clip ${name} `);
     }
   });
 
-  it.each(['clip', 'audio', 'inspect', 'fetch'])('%s --help describes every option of its usage and gives an example', (name) => {
+  it.each(COMMANDS)('%s --help describes every option of its usage and gives an example', (name) => {
     const run = cli.run([name, '--help']);
     expect(run.status).toBe(0);
     expect(run.stderr).toBe('');
@@ -210,7 +211,7 @@ describe('reporting', () => {
   });
 
   it('a closed stderr does not turn a success into a failure', async () => {
-    // As with `2>&1 | head -1`: the reader of stderr is gone before the wrote line is written.
+    // The reader of stderr is gone before the wrote line is written.
     const child = spawn('node', [cliPath, 'clip', FIXTURE, '-o', join(cli.dir, 'closed.mp4'), '--max-fragments', '1'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -218,5 +219,91 @@ describe('reporting', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);
     expect(statSync(join(cli.dir, 'closed.mp4')).size).toBeGreaterThan(0);
+  });
+
+  it('`2>&1 | head -1` and `2>&1 | true`: exit 0 and a whole output, though the reader left early', () => {
+    // --max-fragments 1 makes two stderr lines (the capped warning, then the wrote line): head takes
+    // the first and exits, so the second meets a closed pipe; `true` is gone before the first one.
+    // The exit status goes to a file, since the pipeline's own is the reader's.
+    const [headOut, trueOut] = [join(cli.dir, 'head.mp4'), join(cli.dir, 'true.mp4')];
+    const run = cli.shell(
+      `{ $CLI clip ${FIXTURE} --fragmented --max-fragments 1 -o ${headOut} 2>&1; echo $? > ${cli.dir}/head.status; } | head -1; ` +
+        `{ $CLI clip ${FIXTURE} --max-fragments 1 -o ${trueOut} 2>&1; echo $? > ${cli.dir}/true.status; } | true`,
+    );
+    expect(run.text).toMatch(/^warning: capped: /);
+    expect(run.text.trimEnd().split('\n')).toHaveLength(1);
+    expect(readFileSync(join(cli.dir, 'head.status'), 'utf8')).toBe('0\n');
+    expect(readFileSync(join(cli.dir, 'true.status'), 'utf8')).toBe('0\n');
+    expect(segmentEnds(new Uint8Array(readFileSync(headOut)))).toHaveLength(2); // init + 1 media segment
+    // The flat clip appears only once complete (a renamed temporary file); its last box ends the file.
+    expect(segmentEnds(new Uint8Array(readFileSync(trueOut))).at(-1)).toBe(statSync(trueOut).size);
+  });
+});
+
+describe('hls, dash, serve: the same reporting as clip', () => {
+  /** The files under `dir`, recursively. */
+  const filesUnder = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+
+  it.each(['hls', 'dash'])('%s --json: one JSON line whose bytes and segments are the folder’s; --quiet: nothing', (name) => {
+    const dir = join(cli.dir, `${name}-json`);
+    const run = cli.run([name, FIXTURE, '-o', dir, '--json']);
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    const lines = run.text.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const report = JSON.parse(lines[0]) as Record<string, unknown>;
+    const files = filesUnder(dir);
+    // HLS: one media segment per fragment, audio and video together; DASH: one per track per fragment.
+    const segments = files.filter((f) => f.endsWith('.m4s')).length;
+    expect(segments).toBe(KVS_H264_AAC.length * (name === 'hls' ? 1 : 2));
+    expect(report).toEqual({
+      output: dir,
+      bytes: files.reduce((sum, f) => sum + statSync(f).size, 0),
+      fragments: segments,
+      tracks: [expect.stringMatching(/^avc1\./), expect.stringMatching(/^mp4a\./)],
+      warnings: [],
+    });
+    const quiet = cli.run([name, FIXTURE, '-o', join(cli.dir, `${name}-quiet`), '--quiet', '--max-fragments', '1']);
+    expect([quiet.status, quiet.stderr, quiet.text]).toEqual([0, '', '']);
+    if (name === 'dash') return; // the wrote line is made by the same code for both (src/cli/package-command.ts)
+    const loud = cli.run([name, FIXTURE, '-o', join(cli.dir, `${name}-loud`), '--max-fragments', '1']);
+    expect(loud.stderr).toMatch(
+      new RegExp(
+        `^warning: capped: .*\nwrote \\S+${name}-loud \\(${name.toUpperCase()}, \\d+ media segments?, \\d+ bytes in \\d+ files, \\S+\\)\n$`,
+      ),
+    );
+  });
+
+  it('package errors stay one line: a missing input, an input that is not Matroska', () => {
+    const missing = cli.run(['hls', 'no-such.mkv', '-o', join(cli.dir, 'none')]);
+    expect([missing.status, missing.stderr]).toEqual([1, 'ResourceNotFoundException: input file no-such.mkv does not exist\n']);
+    const notMkv = cli.run(['dash', 'package.json', '-o', join(cli.dir, 'none'), '--json']);
+    expect(notMkv.status).toBe(1);
+    expect(notMkv.text).toBe('');
+    expect(notMkv.stderr).toMatch(/^\w+Exception: [^\n]+\n$/);
+  });
+
+  it('serve --json prints {url, dir, streams} as its one line; --quiet the URL only; both exit 0 on SIGINT', async () => {
+    const streams = join(cli.dir, 'streams');
+    mkdirSync(streams, { recursive: true });
+    copyFileSync(FIXTURE, join(streams, 'cam.mkv'));
+    const serve = async (flag: string) => {
+      const child = spawn('node', [cliPath, 'serve', streams, flag]);
+      let [stdout, stderr] = ['', ''];
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      await new Promise<void>((resolve) =>
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString();
+          if (stdout.endsWith('\n')) resolve();
+        }),
+      );
+      child.kill('SIGINT');
+      return { code: await exited, stdout, stderr };
+    };
+    const [json, quiet] = await Promise.all([serve('--json'), serve('--quiet')]);
+    expect([json.code, json.stderr, quiet.code, quiet.stderr]).toEqual([0, '', 0, '']);
+    expect(JSON.parse(json.stdout)).toEqual({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), dir: streams, streams: ['cam'] });
+    expect(quiet.stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\n$/);
   });
 });

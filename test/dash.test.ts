@@ -8,10 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dashPackage, FRAGMENT_EVENT_SCHEME } from '../src/package/index.js';
+import { InvalidCodecPrivateDataException, ResourceNotFoundException } from '../src/errors.js';
+import { g711Track, writeTimedStream } from './support/audio-streams.js';
 import { KVS_H264_AAC } from './support/cli.js';
 import { fixture, REPO } from './support/codecs-samples.js';
 import { hasFfmpeg, packets } from './support/oracle-ffmpeg.js';
 import { collectPackage, segmentTimes, writePackageFiles } from './support/package-files.js';
+import { resizedStream } from './support/resized-stream.js';
 
 const VIDEO_PATH = join(REPO, 'fixtures', 'kvs-h264-aac.mkv');
 
@@ -96,5 +99,27 @@ describe('DASH package', () => {
     video.forEach((f, i) =>
       expect(Math.abs(segmentTimes(Buffer.concat(f.chunks)).prft!.epochMs - KVS_H264_AAC[i].producerTimestamp)).toBeLessThan(1e-3),
     );
+  });
+});
+
+describe('what a DASH package cannot hold', () => {
+  it('a video configuration that changes: InvalidCodecPrivateDataException, and the manifest of the segments before it', async () => {
+    const { bytes } = await resizedStream();
+    const { files, error } = await collectPackage(dashPackage(bytes));
+    expect(error).toBeInstanceOf(InvalidCodecPrivateDataException);
+    expect((error as Error).message).toMatch(/^The video configuration changes at media segment 10; .*\(byte \d+\)$/);
+    expect(files.at(-1)!.path).toBe('manifest.mpd');
+    // The first part's 9 segments per track, each in the manifest's SegmentTimeline.
+    expect(files.filter((f) => f.path.startsWith('video/') && f.path.endsWith('.m4s')).length).toBe(9);
+    const manifest = new TextDecoder().decode(files.at(-1)!.chunks[0]);
+    const [videoTimeline] = manifest.split('</SegmentTimeline>');
+    const entries = [...videoTimeline.matchAll(/<S [^>]*?(?: r="(\d+)")?\/>/g)].reduce((n, m) => n + 1 + Number(m[1] ?? 0), 0);
+    expect(entries).toBe(9);
+  });
+
+  it('an input without frames: ResourceNotFoundException, no files', async () => {
+    const { files, error } = await collectPackage(dashPackage(writeTimedStream([g711Track(1, 'alaw')], [])));
+    expect(error).toBeInstanceOf(ResourceNotFoundException);
+    expect(files).toEqual([]);
   });
 });

@@ -3,8 +3,7 @@
  * fragments up to T, as fragmented MP4 on stdout or a flat MP4 file; mp4box.js counts the samples,
  * checked against the per-fragment frame counts other tools report (test/support/cli.ts).
  */
-import { readFileSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,10 +50,31 @@ describe('kvs-clip follow', () => {
   it('without --fragmented: a flat MP4 file; and --until is required for it', async () => {
     const out = join(dir, 'flat.mp4');
     const run = await runInProcess([followCommand], [...base(), '--until', until, '-o', out]);
-    expect(run.stderr).toBe('');
+    expect(run.stderr).toBe(`wrote ${out} (MP4, 3 fragments, ${statSync(out).size} bytes)\n`);
     expect(sampleCounts(readFileSync(out))).toEqual([expected.video, expected.audio]);
     const usage = await runInProcess([followCommand], [...base(), '-o', out]);
     expect(usage.code).toBe(2);
     expect(usage.stderr.split('\n')[0]).toBe('UsageError: a flat MP4 needs --until (or use --fragmented)');
+  });
+
+  it('--json: one JSON line with the fragments and tracks written; --quiet: nothing; a terminal gets the progress line', async () => {
+    const out = join(dir, 'json.mp4');
+    const json = await runInProcess([followCommand], [...base(), '--until', until, '--fragmented', '-o', out, '--json']);
+    expect([json.code, json.stderr]).toEqual([0, '']);
+    expect(JSON.parse(json.stdout.toString())).toEqual({
+      output: out,
+      bytes: statSync(out).size,
+      fragments: 3,
+      tracks: [expect.stringMatching(/^avc1\./), expect.stringMatching(/^mp4a\./)],
+      warnings: [],
+    });
+    const quiet = await runInProcess([followCommand], [...base(), '--until', until, '-o', join(dir, 'quiet.mp4'), '--quiet'], {
+      tty: true,
+    });
+    expect([quiet.code, quiet.stderr, quiet.stdout.length]).toEqual([0, '', 0]);
+    const shown = await runInProcess([followCommand], [...base(), '--until', until, '-o', join(dir, 'tty.mp4')], { tty: true });
+    const last = new Date(KVS_H264_AAC[2].producerTimestamp).toISOString();
+    expect(shown.stderr).toContain(`\rfollowed 3 fragments, latest ${last}\x1b[K`);
+    expect(shown.stderr).toMatch(/\r\x1b\[Kwrote \S+tty\.mp4 \(MP4, 3 fragments, \d+ bytes\)\n$/);
   });
 });

@@ -12,12 +12,13 @@ import { describe, expect, it } from 'vitest';
 import { hlsPackage, type DiscontinuityMode } from '../src/package/index.js';
 import { readFragments } from '../src/mkv/index.js';
 import type { MkvFragment } from '../src/mkv/types.js';
-import { isKvsClipError } from '../src/errors.js';
+import { isKvsClipError, ResourceNotFoundException } from '../src/errors.js';
 import { EPOCH_MS, g711Track, writeTimedStream, type TimedFragment } from './support/audio-streams.js';
 import { KVS_H264_AAC } from './support/cli.js';
 import { fixture, haveSamples, REPO, sample, SAMPLES } from './support/codecs-samples.js';
 import { hasFfmpeg, packets, tempFile, type Packet } from './support/oracle-ffmpeg.js';
 import { collectPackage, readPlaylist, segmentTimes, writePackageFiles } from './support/package-files.js';
+import { RESIZED_PARTS, resizedStream } from './support/resized-stream.js';
 
 const video = fixture('kvs-h264-aac.mkv');
 const VIDEO_PATH = join(REPO, 'fixtures', 'kvs-h264-aac.mkv');
@@ -64,6 +65,9 @@ describe('wall-clock time', () => {
       const { prft, tfdt } = segmentTimes(Buffer.concat(file.chunks));
       expect(prft, `segment ${i + 1} prft`).not.toBeNull();
       expect(prft!.version).toBe(1);
+      // ISO/IEC 14496-12 §8.16.5.3: 24, a time with a small, consistent offset from when the frame
+      // was captured (the producer's clock); 4, when the fragment was written (KVS received it).
+      expect(prft!.flags).toBe(timestamps === 'producer' ? 24 : 4);
       expect(prft!.trackId).toBe(1);
       expect(Math.abs(prft!.epochMs - stamps[i])).toBeLessThan(1e-3);
       expect(prft!.mediaTime).toBe(tfdt.get(1));
@@ -204,6 +208,60 @@ describe.skipIf(!haveSamples)('real capture with restarting timecodes', () => {
     // The file's last block runs past its end: ffprobe may return it, the reader drops it.
     expect(theirs.length - count).toBeLessThanOrEqual(1);
     ours.forEach((p, k) => expect([p.size, p.crc], `packet ${k}`).toEqual([theirs[k].size, theirs[k].crc]));
+  });
+});
+
+describe.skipIf(!hasFfmpeg)('a video configuration that changes mid-stream', () => {
+  /** Both parts' packets, as ffprobe reads each source file (once for both variants). */
+  let parts: Packet[][] | undefined;
+  it.each([false, true])(
+    'EXT-X-DISCONTINUITY and a new EXT-X-MAP before its first segment; ffmpeg reads every packet (single file: %s)',
+    async (singleFile) => {
+      const { bytes } = await resizedStream();
+      const dir = await writePackageFiles(hlsPackage(bytes, { singleFile }), 'hls-resized');
+      const lines = readFileSync(join(dir, 'index.m3u8'), 'utf8').split('\n');
+      const maps = lines.flatMap((line, i) => (line.startsWith('#EXT-X-MAP:') ? [i] : []));
+      expect(maps.length).toBe(2);
+      expect(lines[maps[1] - 1]).toBe('#EXT-X-DISCONTINUITY');
+      expect(lines.filter((line) => line === '#EXT-X-DISCONTINUITY').length).toBe(1);
+      const both = (parts ??= RESIZED_PARTS.map((part) => packets(part.path)));
+      const ours = packets(join(dir, 'index.m3u8'));
+      for (const kind of ['video', 'audio']) {
+        const theirs = both.flatMap((part) => part.filter((p) => p.codecType === kind));
+        expect(
+          ours.filter((p) => p.codecType === kind).map((p) => [p.size, p.crc]),
+          kind,
+        ).toEqual(theirs.map((p) => [p.size, p.crc]));
+      }
+      if (singleFile) return;
+      // The map changes exactly where the second part starts: the segments after the second map,
+      // behind its init segment, hold the second part's video and nothing else.
+      const after = lines.slice(maps[1]).filter((line) => line !== '' && !line.startsWith('#'));
+      const second = tempFile('second.mp4', Buffer.concat(['init-2.mp4', ...after].map((f) => readFileSync(join(dir, f)))));
+      expect(
+        packets(second)
+          .filter((p) => p.codecType === 'video')
+          .map((p) => p.crc),
+      ).toEqual(parts[1].filter((p) => p.codecType === 'video').map((p) => p.crc));
+    },
+  );
+});
+
+describe('nothing to package', () => {
+  it('an input without frames, or a range that selects none: ResourceNotFoundException, no playlist', async () => {
+    const empty = writeTimedStream([g711Track(1, 'alaw')], []);
+    const outside = {
+      ClipFragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP' as const, TimestampRange: { StartTimestamp: 1, EndTimestamp: 2 } },
+    };
+    for (const [input, options, message] of [
+      [empty, {}, 'No fragments with frames found in the input.'],
+      [video, outside, 'No fragments found in the stream for the clip time range.'],
+    ] as const) {
+      const { files, error } = await collectPackage(hlsPackage(input, options));
+      expect(error).toBeInstanceOf(ResourceNotFoundException);
+      expect((error as Error).message).toBe(message);
+      expect(files).toEqual([]);
+    }
   });
 });
 

@@ -7,10 +7,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clip, fragmentedMp4, InvalidCodecPrivateDataException, readFragments, type MkvFragment, type Mp4Segment } from '../src/index.js';
-import type { DocumentSpec } from './support/kvs-writer.js';
-import { writeKvsStream } from './support/kvs-writer.js';
-import { trackSpec } from './support/kvs-documents.js';
+import { clip, fragmentedMp4, hlsPackage, InvalidCodecPrivateDataException, type Mp4Segment } from '../src/index.js';
+import { concatBytes } from '../src/bytes.js';
+import { resizedStream } from './support/resized-stream.js';
 import { hasChromium, openMsePage, type MsePage } from './support/browser-mse.js';
 import { hasFfmpeg, tempFile } from './support/oracle-ffmpeg.js';
 import { FIXTURES } from './support/mp4-input.js';
@@ -32,43 +31,6 @@ function decodedAudio(file: string): string[] {
     .split('\n')
     .filter((line) => line !== '' && !line.startsWith('#'))
     .map((line) => line.split(',').at(-1)!.trim());
-}
-
-/**
- * A stream whose video configuration changes, as MediaRecorder's after a resize: the 160x120 file,
- * then the 96x64 one 2 s later, each a plain Matroska document with its own CodecPrivate (the AAC
- * configuration is the same in both).
- */
-async function resizedStream(): Promise<{ bytes: Uint8Array; videoFrames: number }> {
-  let videoFrames = 0;
-  const documents: DocumentSpec[] = [];
-  for (const [name, offset] of [
-    ['h264-gop6-aac.mkv', 0],
-    ['also-cluster-size-limit.mkv', 2000],
-  ] as const) {
-    const fragments: MkvFragment[] = [];
-    for await (const f of readFragments(fixture(name))) fragments.push(f);
-    const frames = fragments.flatMap((f) => f.frames);
-    videoFrames += frames.filter((f) => f.track === 1).length;
-    documents.push({
-      timecodeScale: fragments[0].timecodeScale,
-      tracks: fragments[0].tracks.map(trackSpec),
-      clusters: [
-        {
-          timecode: offset,
-          blocks: frames.map((f) => ({
-            kind: 'simple' as const,
-            track: f.track,
-            timeOffset: f.timestamp,
-            keyframe: f.keyframe,
-            lacing: 'none' as const,
-            frames: [f.data],
-          })),
-        },
-      ],
-    });
-  }
-  return { bytes: writeKvsStream({ documents }).bytes, videoFrames };
 }
 
 describe.skipIf(!hasChromium)('real-world Matroska in headless Chromium', () => {
@@ -135,6 +97,16 @@ describe.skipIf(!hasChromium)('real-world Matroska in headless Chromium', () => 
     expect(result.totalVideoFrames).toBe(videoFrames);
     expect(result.corruptedVideoFrames).toBe(0);
     expect(result.buffered.length).toBe(1);
+
+    // The HLS package of it: hls.js crosses the EXT-X-DISCONTINUITY + EXT-X-MAP and plays every frame.
+    const files: [string, Uint8Array][] = [];
+    for await (const file of hlsPackage(bytes)) files.push([file.path, concatBytes(file.chunks, file.byteLength)]);
+    expect(files.filter(([path]) => path.startsWith('init')).length).toBe(2);
+    const hls = await browser.playHls(`${browser.serveFolder('resized-hls', files)}index.m3u8`, 20_000);
+    expect(hls.fatal).toBeNull();
+    expect(hls.ended).toBe(true);
+    expect(hls.frames).toBe(videoFrames);
+    expect(hls.corruptedFrames).toBe(0);
 
     // GetClip refuses the change, and so does the flat clip (one sample description per track, for now).
     await expect(

@@ -5,7 +5,6 @@
  * Chromium (the shared harness, test/support/browser-mse.ts).
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,43 +145,7 @@ describe('HLS and DASH sessions', () => {
       );
       const browser = await openMsePage();
       try {
-        await browser.page.addScriptTag({ path: createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js') });
-        const result = await browser.page.evaluate(async (source) => {
-          const Hls = (
-            window as unknown as {
-              Hls: new () => {
-                loadSource(u: string): void;
-                attachMedia(m: HTMLMediaElement): void;
-                on(e: string, f: (...a: unknown[]) => void): void;
-              };
-            }
-          ).Hls;
-          const video = document.createElement('video');
-          video.muted = true;
-          document.body.appendChild(video);
-          const hls = new Hls();
-          let fatal: string | null = null;
-          hls.on('hlsError', (_event, data) => {
-            const error = data as { fatal: boolean; details: string };
-            if (error.fatal) fatal = error.details;
-          });
-          hls.loadSource(source);
-          hls.attachMedia(video);
-          await new Promise((resolve) => video.addEventListener('canplay', resolve, { once: true }));
-          video.playbackRate = 16; // Chromium's highest: the test waits for the end
-          await video.play();
-          await new Promise((resolve) => {
-            video.addEventListener('ended', resolve, { once: true });
-            setTimeout(resolve, 20_000);
-          });
-          return {
-            ended: video.ended,
-            currentTime: video.currentTime,
-            duration: video.duration,
-            frames: video.getVideoPlaybackQuality().totalVideoFrames,
-            fatal,
-          };
-        }, url!);
+        const result = await browser.playHls(url!, 20_000);
         expect(result.fatal).toBeNull();
         expect(result.ended).toBe(true);
         const frames = stored.reduce((n, f) => n + f.frames.filter((frame) => frame.track === 1).length, 0);

@@ -94,7 +94,9 @@ export async function* checkedFragments(fragments: FragmentSource, options: Clip
  * out so that the declaration needs no DOM library.
  */
 export function fragmentedMp4Stream(options: ClipOptions = {}): {
+  /** Where the stream's bytes go (pipe a fetch body or any byte stream into it); errors when the input is bad. */
   writable: WritableStream<Uint8Array>;
+  /** The init segment, then one media segment per fragment; cancelling it stops reading the bytes. */
   readable: ReadableStream<Mp4Segment>;
 } {
   const bytes = new TransformStream<Uint8Array, Uint8Array>();

@@ -142,6 +142,9 @@ function capper({ maxFragments, maxBytes, warn }: Plan): (fragment: MkvFragment)
   };
 }
 
+/** What GetClip answers when `options` select no fragment with frames (ResourceNotFoundException). */
+export const nothingSelectedError = (options: ClipOptions): ResourceNotFoundException => nothingSelected(planOf(options));
+
 function nothingSelected(plan: Plan): ResourceNotFoundException {
   return new ResourceNotFoundException(
     plan.range ? 'No fragments found in the stream for the clip time range.' : 'No fragments with frames found in the input.',

@@ -14,7 +14,12 @@ export interface ClipFragmentSelector {
    * A fragment is in the clip when its start timestamp is ≥ StartTimestamp and ≤ EndTimestamp (a Date,
    * or epoch seconds as the SDK takes them); End after Start, at most 24 hours apart (docs/getclip.md).
    */
-  TimestampRange: { StartTimestamp: Date | number; EndTimestamp: Date | number };
+  TimestampRange: {
+    /** The earliest fragment start time taken (inclusive): a Date, or epoch seconds. */
+    StartTimestamp: Date | number;
+    /** The latest fragment start time taken (inclusive), after StartTimestamp and at most 24 h from it. */
+    EndTimestamp: Date | number;
+  };
 }
 
 /** A validated selector: inclusive bounds in epoch ms. */

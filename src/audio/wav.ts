@@ -21,7 +21,9 @@ export const WAV_HEADER_SIZE = 44;
 
 /** Format of the samples of a WAV file. */
 export interface WavFormat {
+  /** Samples per second per channel, in Hz (e.g. 8000 for G.711). */
   sampleRate: number;
+  /** Channel count; samples are interleaved, channel 0 first. */
   channels: number;
   /** Bits per sample (default 16; 8, 16, 24 or 32 integer PCM). */
   bitsPerSample?: number;

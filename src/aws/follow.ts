@@ -47,9 +47,11 @@ export interface MediaClient {
   destroy(): void;
 }
 
+/** Options of `followStream` and `liveFragmentedMp4`: which stream, from where, and how to reach it. */
 export interface FollowOptions {
   /** The stream, by name or ARN (one of the two). */
   StreamName?: string;
+  /** The stream's ARN, instead of StreamName. */
   StreamARN?: string;
   /** Where to start (default `{ StartSelectorType: 'NOW' }`). */
   StartSelector?: FollowStartSelector;
@@ -61,7 +63,9 @@ export interface FollowOptions {
   endpoint?: string;
   /** Client for GetDataEndpoint (its region and credentials are reused for the media client). */
   kinesisVideoClient?: KinesisVideoControlClient;
+  /** The AWS Region, e.g. `eu-west-1`; else the SDK's default chain (`AWS_REGION`, the profile's region). */
   region?: string;
+  /** Credentials or a credential provider; else the SDK's default chain (environment, profile, SSO, instance role). */
   credentials?: AwsCredentials | (() => Promise<AwsCredentials>);
   /**
    * Retries as for the other requests (docs/errors.md#retries); `maxAttempts` counts failed attempts in

@@ -21,5 +21,6 @@ export type {
   KvsClipInput,
   KvsOperation,
   RetryEvent,
+  RetryOptions,
 } from './types.js';
 export type { ListedFragment, SelectedFragment } from './selection.js';

@@ -3,20 +3,26 @@ import type { ReaderWarning } from '../warnings.js';
 
 /** Shaped like GetClipInput; timestamps may be Date or epoch seconds, as in the offline API. */
 export interface KvsClipInput {
+  /** The stream's name; give it or StreamARN. */
   StreamName?: string;
+  /** The stream's ARN; give it or StreamName. */
   StreamARN?: string;
+  /** Which fragments: their producer or server start times within a range of at most 24 h (GetClip's rule). */
   ClipFragmentSelector: ClipFragmentSelector;
 }
 
 /** The service operations we call, named as in the SDK (and in retry events). */
 export type KvsOperation = 'GetDataEndpoint' | 'ListFragments' | 'GetMediaForFragmentList' | 'GetMedia';
 
+/** One failed attempt that will be retried, for `onRetry`. */
 export interface RetryEvent {
+  /** The request that failed. */
   operation: KvsOperation;
   /** The attempt that failed (1-based, counted per request since its last progress). */
   attempt: number;
   /** How long we wait before the next attempt. */
   delayMs: number;
+  /** What the attempt failed with: the SDK's exception, a network error, a TimeoutError. */
   error: unknown;
   /** GetMediaForFragmentList: the fragment numbers the next attempt asks for. */
   fragments?: string[];
@@ -43,6 +49,7 @@ export interface RetryOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
+/** How far a fetch got, for `onProgress`: called as ListFragments pages arrive and as each fragment completes. */
 export interface FetchProgress {
   /** Fragments selected from ListFragments. */
   listed: number;
@@ -75,7 +82,12 @@ export interface KinesisVideoControlClient {
   /** The SDK client's `destroy`. */
   destroy(): void;
   /** The resolved client configuration; its region and credentials are reused for the data clients. */
-  config: { region: () => Promise<string>; credentials?: unknown };
+  config: {
+    /** The client's Region provider. */
+    region: () => Promise<string>;
+    /** The client's credentials or credential provider, as the SDK resolved them. */
+    credentials?: unknown;
+  };
 }
 
 /** AWS credentials, as the SDK takes them (`AwsCredentialIdentity`). */
@@ -116,7 +128,9 @@ export interface FetchOptions {
    * 5,000. A connection that times out is retried like other network faults.
    */
   connectTimeoutMs?: number;
+  /** Told of every failed attempt before it is retried (not of the last one, which is thrown). */
   onRetry?: (event: RetryEvent) => void;
+  /** Told how many fragments were listed and how many fetched so far. */
   onProgress?: (progress: FetchProgress) => void;
   /** Reader warnings, and fragments the service sent that we did not ask for. */
   onWarning?: (warning: ReaderWarning) => void;

@@ -10,7 +10,7 @@ import { openInputFile, stdinBytes, streamFile } from './io.js';
 import { clipFileInTwoPasses } from './two-pass.js';
 import { withSpooledInput } from './spool.js';
 import { writeFlat, writeFragmented } from './output.js';
-import { amountText, createReporter, REPORT_HELP, REPORT_OPTIONS, REPORT_USAGE } from './report.js';
+import { amountText, countedBytes, createReporter, REPORT_HELP, REPORT_OPTIONS, REPORT_USAGE } from './report.js';
 import { checkStdin, checkStdout } from './terminal.js';
 import type { Command } from './run.js';
 
@@ -65,7 +65,7 @@ export const clipCommand: Command = {
       const regular = file !== undefined && info !== undefined && info.isFile();
       const total = regular ? info.size : null;
       const showRead = (bytes: number) => report.progress(amountText('read', bytes, total));
-      const stream = () => counted(file ? streamFile(file) : stdinBytes(io), showRead);
+      const stream = () => countedBytes(file ? streamFile(file) : stdinBytes(io), showRead);
       if (values.fragmented) {
         const segments =
           regular && file ? fragmentedMp4OfFile(file.fd, clipOptions, { onRead: showRead }) : fragmentedMp4Chunks(stream(), clipOptions); // fresh chunks: the payload views stay valid
@@ -110,15 +110,4 @@ async function sameFile(a: string, b: string): Promise<boolean> {
   if (a === '-' || b === '-') return false;
   const [x, y] = await Promise.all([stat(a).catch(() => null), stat(b).catch(() => null)]);
   return x !== null && y !== null && x.isFile() && x.dev === y.dev && x.ino === y.ino;
-}
-
-/** Passes chunks through, telling `onBytes` the running total (for the progress line). */
-async function* counted(source: AsyncIterable<Uint8Array>, onBytes: (total: number) => void): AsyncGenerator<Uint8Array> {
-  let total = 0;
-  let shownAt = 0;
-  for await (const chunk of source) {
-    total += chunk.byteLength;
-    if (total - shownAt >= 8 << 20) onBytes((shownAt = total));
-    yield chunk;
-  }
 }

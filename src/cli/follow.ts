@@ -9,11 +9,34 @@ import { fragmentedMp4FromFragments } from '../api/fragmented.js';
 import type { MkvFragment } from '../mkv/types.js';
 import { parseAudioOutput, parseCommandArgs, parseTime, UsageError } from './args.js';
 import { writeFlat, writeFragmented } from './output.js';
+import { createReporter, REPORT_HELP, REPORT_OPTIONS, REPORT_USAGE, type Reporter } from './report.js';
+import { checkStdout } from './terminal.js';
 import type { Command } from './run.js';
 
 const usage =
   'kvs-clip follow --stream NAME [--arn ARN] [--region R] [--endpoint URL] [--start now|earliest|T] [--until T] ' +
-  '-o <out.mp4|-> [--fragmented] [--audio copy|flac]';
+  `-o <out.mp4|-> [--fragmented] [--audio copy|flac] ${REPORT_USAGE}`;
+
+const help = `  --stream NAME     the stream's name (or --arn ARN, its ARN)
+  --region R        the AWS Region; else AWS_REGION / AWS_DEFAULT_REGION, else the profile's region.
+                    Credentials: the AWS SDK's default chain (as kvs-clip fetch)
+  --endpoint URL    a data endpoint (from GetDataEndpoint, or kvs-clip serve's URL), skipping discovery
+  --start S         where GetMedia starts: now (default), earliest, or a producer time T (ISO 8601
+                    with a zone, or epoch seconds)
+  --until T         stop after the last fragment that starts at or before T; without it, follow
+                    until Ctrl-C (which ends the output cleanly: what was written stays playable)
+  -o, --output F    the MP4 to write (- for stdout, refused on a terminal)
+  --fragmented      fragmented MP4, one media segment written as each fragment completes; without
+                    it, the fragments up to --until become one flat MP4 (GetClip's output), written
+                    whole or not at all
+  --audio copy|flac copy the audio as is (default), or make G.711 lossless FLAC
+${REPORT_HELP}
+
+On a terminal the progress line counts the fragments followed and shows the latest one's time.
+
+Example:
+  kvs-clip follow --stream front-door --start now --fragmented -o - | ffplay -
+  kvs-clip follow --stream front-door --start earliest --until 2025-11-21T08:05:00Z -o door.mp4`;
 
 const options = {
   stream: { type: 'string' },
@@ -25,18 +48,23 @@ const options = {
   output: { type: 'string', short: 'o' },
   fragmented: { type: 'boolean' },
   audio: { type: 'string' },
+  ...REPORT_OPTIONS,
 } as const;
 
 export const followCommand: Command = {
   name: 'follow',
   summary: 'follow a live stream (GetMedia), as fragmented MP4 while it runs or a flat MP4 up to --until',
   usage,
+  help,
   async run(args, io) {
     const { values } = parseCommandArgs(args, options, [], usage);
     if (values.stream === undefined && values.arn === undefined) throw new UsageError('--stream or --arn is required', usage);
     if (values.output === undefined) throw new UsageError('-o is required', usage);
     if (!values.fragmented && values.until === undefined) throw new UsageError('a flat MP4 needs --until (or use --fragmented)', usage);
+    const output = values.output;
+    checkStdout(output, io, usage);
     const untilMs = values.until === undefined ? Infinity : epochMs(parseTime('--until', values.until, usage));
+    const report = createReporter(io, values);
     // Ctrl-C ends following cleanly: what was written stays a playable file.
     const stop = new AbortController();
     const onSigint = () => stop.abort();
@@ -48,13 +76,32 @@ export const followCommand: Command = {
       region: values.region,
       endpoint: values.endpoint,
       signal: stop.signal,
+      onWarning: report.warning,
     };
-    const fragments = upTo(followStream(follow), untilMs, stop.signal);
-    const audio = parseAudioOutput(values.audio, usage);
+    const followed = { count: 0 };
+    const fragments = counted(upTo(followStream(follow), untilMs, stop.signal), followed, report);
+    const clipOptions = { audio: parseAudioOutput(values.audio, usage), onWarning: report.warning };
     try {
-      if (values.fragmented) await writeFragmented(values.output, io, fragmentedMp4FromFragments(fragments, { audio }));
-      else await writeFlat(values.output, io, (await clipFromFragments(fragments, { audio })).Payload.chunks());
+      if (values.fragmented) {
+        let codecs: string[] | null = null;
+        const segments = fragmentedMp4FromFragments(fragments, clipOptions);
+        const counts = await writeFragmented(output, io, segments, (segment) => (codecs ??= segment.codecs));
+        const summary = `fragmented MP4, init + ${counts.media} media segments, ${counts.bytes} bytes`;
+        report.done({ output, bytes: counts.bytes, fragments: counts.media, tracks: codecs, summary });
+      } else {
+        const { Payload } = await clipFromFragments(fragments, clipOptions);
+        await writeFlat(output, io, Payload.chunks());
+        const bytes = Payload.byteLength;
+        report.done({
+          output,
+          bytes,
+          fragments: followed.count,
+          tracks: null,
+          summary: `MP4, ${followed.count} fragments, ${bytes} bytes`,
+        });
+      }
     } finally {
+      report.clear();
       process.off('SIGINT', onSigint);
     }
   },
@@ -81,5 +128,15 @@ async function* upTo(fragments: AsyncGenerator<MkvFragment>, untilMs: number, si
     }
   } catch (error) {
     if (!signal.aborted) throw error;
+  }
+}
+
+/** Passes fragments through, counting them and showing the count and the latest time on the progress line. */
+async function* counted(fragments: AsyncIterable<MkvFragment>, followed: { count: number }, report: Reporter): AsyncGenerator<MkvFragment> {
+  for await (const fragment of fragments) {
+    followed.count++;
+    const time = fragment.producerTimestamp === null ? '' : `, latest ${new Date(fragment.producerTimestamp).toISOString()}`;
+    report.progress(`followed ${followed.count} fragment${followed.count === 1 ? '' : 's'}${time}`);
+    yield fragment;
   }
 }

@@ -15,8 +15,16 @@ export interface PackageCounts {
   bytes: number;
 }
 
-/** Writes every file of `files` under `folder` (created if missing); `manifest` is the playlist's or manifest's name. */
-export async function writePackage(folder: string, files: AsyncIterable<PackageFile>, manifest: string): Promise<PackageCounts> {
+/**
+ * Writes every file of `files` under `folder` (created if missing); `manifest` is the playlist's or
+ * manifest's name; `onFile` sees each file (or piece of one) once it is written.
+ */
+export async function writePackage(
+  folder: string,
+  files: AsyncIterable<PackageFile>,
+  manifest: string,
+  onFile?: (file: PackageFile) => void,
+): Promise<PackageCounts> {
   const counts: PackageCounts = { files: 0, mediaSegments: 0, bytes: 0 };
   const madeDirs = new Set<string>();
   /** The file written last, kept open in case the next piece continues it (single-file HLS). */
@@ -38,9 +46,10 @@ export async function writePackage(folder: string, files: AsyncIterable<PackageF
       }
       writeAllv(current.handle, file.chunks);
       counts.bytes += file.byteLength;
-      // Media segments are the .m4s files, or the single HLS file's pieces after its init segment.
-      if (file.path.endsWith('.m4s') || file.append) counts.mediaSegments++;
+      // Media segments are the .m4s files, or the single HLS file's pieces that are not init segments.
+      if ((file.path.endsWith('.m4s') || file.append) && file.codecs === undefined) counts.mediaSegments++;
       if (file.path === manifest) manifestWritten = true;
+      onFile?.(file);
     }
     return counts;
   } catch (error) {

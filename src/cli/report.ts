@@ -74,3 +74,17 @@ export function amountText(verb: string, bytes: number, total: number | null): s
   if (total === null || total <= 0) return `${verb} ${mb(bytes)}`;
   return `${verb} ${mb(bytes)} of ${mb(total)} (${Math.min(100, Math.floor((bytes / total) * 100))}%)`;
 }
+
+/**
+ * Passes chunks through, telling `onBytes` the running total every 8 MB (for a progress line; more
+ * often would only redraw the same tenth of a percent).
+ */
+export async function* countedBytes(source: AsyncIterable<Uint8Array>, onBytes: (total: number) => void): AsyncGenerator<Uint8Array> {
+  let total = 0;
+  let shownAt = 0;
+  for await (const chunk of source) {
+    total += chunk.byteLength;
+    if (total - shownAt >= 8 << 20) onBytes((shownAt = total));
+    yield chunk;
+  }
+}

@@ -2,19 +2,38 @@
  * `kvs-clip serve`: a local Kinesis Video Streams endpoint over a folder of MKV files
  * (docs/server.md), until SIGINT or SIGTERM.
  */
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { InvalidArgumentException } from '../errors.js';
-import { createKvsServer } from '../server/index.js';
+import { createKvsServer, type KvsExchange } from '../server/index.js';
 import { parseCommandArgs, UsageError } from './args.js';
+import { progressLine } from './output.js';
+import { REPORT_OPTIONS } from './report.js';
 import type { Command } from './run.js';
 
-const usage = 'kvs-clip serve <dir> [--port N] [--host 127.0.0.1] [--throttle-rate R] [--cut-bodies]';
+const usage = 'kvs-clip serve <dir> [--port N] [--host 127.0.0.1] [--throttle-rate R] [--cut-bodies] [--json] [--quiet]';
+
+const help = `  <dir>             a folder of MKV files: each <name>.mkv is the stream <name> (a saved GetMedia /
+                    GetMediaForFragmentList body, or any Matroska file: one fragment per cluster)
+  --port N          the port (default 0: any free one; the URL printed says which)
+  --host H          the interface (default 127.0.0.1: the server checks no signatures)
+  --throttle-rate R answer this fraction (0 to 1) of requests with ClientLimitExceededException
+  --cut-bodies      cut every media body in the middle of a fragment, then drop the connection
+  --json            print the first line as JSON instead: {"url", "dir", "streams"}
+  -q, --quiet       print the URL and nothing else (no stream list, no request count)
+
+Prints the endpoint URL as its first stdout line, then serves until Ctrl-C or SIGTERM. On stderr:
+the streams served, and on a terminal a line counting the requests answered.
+
+Example:
+  kvs-clip serve ./streams --port 4567 &
+  aws kinesis-video-archived-media list-fragments --endpoint-url http://127.0.0.1:4567 --stream-name cam`;
 
 const options = {
   port: { type: 'string' },
   host: { type: 'string' },
   'throttle-rate': { type: 'string' },
   'cut-bodies': { type: 'boolean' },
+  ...REPORT_OPTIONS,
 } as const;
 
 function parseNumber(flag: string, text: string | undefined, min: number, max: number, integer: boolean): number | undefined {
@@ -43,21 +62,44 @@ export const serveCommand: Command = {
   name: 'serve',
   summary: 'serve a folder of MKV files as a local KVS endpoint for the AWS SDKs, boto3 and the AWS CLI',
   usage,
+  help,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, options, ['<dir>'], usage);
     const dir = positionals[0];
     const stats = await stat(dir).catch(() => null);
     if (!stats?.isDirectory()) throw new InvalidArgumentException(`${dir} is not a folder`);
+    // The names the server will list (src/server/catalog.ts: regular files `<name>.mkv`).
+    const streams = (await readdir(dir, { withFileTypes: true }))
+      .filter((entry) => entry.isFile() && entry.name.endsWith('.mkv'))
+      .map((entry) => entry.name.slice(0, -'.mkv'.length))
+      .sort();
+    const silent = values.json === true || values.quiet === true;
+    const line = silent ? undefined : progressLine(io);
+    const answered = { requests: 0, errors: 0 };
+    const onExchange = (exchange: KvsExchange) => {
+      answered.requests++;
+      if (exchange.status >= 400) answered.errors++;
+      line?.show(`${answered.requests} requests answered (${answered.errors} errors), last ${exchange.operation} ${exchange.status}`);
+    };
     const server = createKvsServer({
       dir,
       host: values.host,
       port: parseNumber('--port', values.port, 0, 65535, true),
       faults: { throttleRate: parseNumber('--throttle-rate', values['throttle-rate'], 0, 1, false), cutBodies: values['cut-bodies'] },
+      onExchange,
     });
     const stopped = stopSignal();
     const url = await server.start();
-    io.stdout.write(`${url}\n`);
+    io.stdout.write(values.json ? `${JSON.stringify({ url, dir, streams })}\n` : `${url}\n`);
+    if (!silent) {
+      const names =
+        streams.length === 0
+          ? 'no streams yet (add <name>.mkv files)'
+          : `${streams.length} stream${streams.length === 1 ? '' : 's'}: ${streams.join(', ')}`;
+      io.stderr.write(`serving ${dir}, ${names}; Ctrl-C stops\n`);
+    }
     await stopped;
+    line?.clear();
     await server.stop();
   },
 };

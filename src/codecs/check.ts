@@ -209,6 +209,7 @@ interface Established {
   inBandSets?: Uint8Array[];
 }
 
+/** What `CodecChecker.checkPartial` returns: the valid part of a fragment, and the error that ended it. */
 export interface PartialCheck {
   /**
    * The checked fragment, with its frames up to the first bad one; null when its tracks failed
@@ -219,6 +220,10 @@ export interface PartialCheck {
   error: KvsClipError | null;
 }
 
+/**
+ * The codec checks of one stream (`createCodecChecker`): each fragment's tracks against KVS's rules
+ * and the clip's configs so far, each frame parsed and normalised to length-prefixed NAL units.
+ */
 export interface CodecChecker {
   /** Checks and normalises one fragment; throws the KVS-named error for the first problem. */
   check(fragment: MkvFragment): CheckedFragment;

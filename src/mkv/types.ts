@@ -9,22 +9,41 @@ export type { ByteSource } from '../ebml/chunk-reader.js';
 /** Warnings are shared by every layer; re-exported here for the modules that import them from mkv. */
 export type { ReaderWarning, WarningCode } from '../warnings.js';
 
+/** A Matroska TrackType as a word: 1 video, 2 audio, 17 subtitle; anything else `'other'`. */
 export type TrackType = 'video' | 'audio' | 'subtitle' | 'other';
 
+/** One TrackEntry of a fragment's Tracks, as Matroska declares it (before any codec check). */
 export interface MkvTrack {
   /** TrackNumber as written (1 = video, 2 = audio in KVS streams). */
   number: number;
   /** TrackType mapped to a word; `typeCode` keeps the raw Matroska value. */
   type: TrackType;
+  /** The raw Matroska TrackType (1 video, 2 audio, 17 subtitle, …). */
   typeCode: number;
   /** CodecID with trailing NULs removed. */
   codecId: string;
+  /** CodecPrivate bytes (avcC / hvcC / AudioSpecificConfig / …), a view of the input; absent when the track has none. */
   codecPrivate?: Uint8Array;
+  /** The track's Name, when it has one (KVS producers write e.g. `kinesis_video`). */
   name?: string;
   /** DefaultDuration in nanoseconds. */
   defaultDurationNs?: number;
-  video?: { width: number; height: number };
-  audio?: { samplingFrequency: number; channels: number; bitDepth?: number };
+  /** The Video element's sizes, for video tracks that have one. */
+  video?: {
+    /** PixelWidth, in pixels. */
+    width: number;
+    /** PixelHeight, in pixels. */
+    height: number;
+  };
+  /** The Audio element's values, for audio tracks that have one. */
+  audio?: {
+    /** SamplingFrequency in Hz (default 8000, as Matroska's). */
+    samplingFrequency: number;
+    /** Channels (default 1). */
+    channels: number;
+    /** BitDepth in bits per sample, when given (PCM tracks). */
+    bitDepth?: number;
+  };
   /**
    * The track's ContentEncoding, when it has one (docs/kvs-mkv.md, "ContentEncoding"). Frames of a
    * `zlib` or `header-stripping` track are handed out decoded; an `unsupported` one is refused by
@@ -35,14 +54,26 @@ export interface MkvTrack {
 
 /** What a track's ContentEncodings say is done to its frames. */
 export type TrackContentEncoding =
-  /** Every frame is a zlib stream (ContentCompAlgo 0). */
-  | { kind: 'zlib' }
-  /** `header` was stripped from the start of every frame (ContentCompAlgo 3). */
-  | { kind: 'header-stripping'; header: Uint8Array }
-  /** Anything else (encryption, bzlib, lzo1x, another scope, chained encodings), described for people. */
-  | { kind: 'unsupported'; description: string };
+  | {
+      /** Every frame is a zlib stream (ContentCompAlgo 0). */
+      kind: 'zlib';
+    }
+  | {
+      /** `header` was stripped from the start of every frame (ContentCompAlgo 3). */
+      kind: 'header-stripping';
+      /** The bytes stripped (ContentCompSettings), put back in front of each frame. */
+      header: Uint8Array;
+    }
+  | {
+      /** Anything else (encryption, bzlib, lzo1x, another scope, chained encodings). */
+      kind: 'unsupported';
+      /** What the encoding is, for people (e.g. in the error that refuses the track). */
+      description: string;
+    };
 
+/** One frame of a block (a laced block gives several), with its time in the fragment. */
 export interface MkvFrame {
+  /** The TrackNumber of the track it belongs to. */
   track: number;
   /**
    * Presentation time in Matroska ticks (TimecodeScale ns each): the cluster's Timecode plus the
@@ -66,10 +97,16 @@ export interface MkvFrame {
 
 /** A SimpleTag name/value pair, in the order they appeared. */
 export interface MkvTag {
+  /** TagName, e.g. `AWS_KINESISVIDEO_FRAGMENT_NUMBER`. */
   name: string;
+  /** TagString (empty when the SimpleTag has none). */
   value: string;
 }
 
+/**
+ * One KVS fragment as the reader hands it out: its tags (number, timestamps), tracks and frames. A
+ * plain Matroska file gives one per cluster, cut at key frames (docs/kvs-mkv.md).
+ */
 export interface MkvFragment {
   /** 0-based position of this fragment in the input. */
   index: number;
@@ -91,6 +128,7 @@ export interface MkvFragment {
    * the fragment starts at, which frame times are counted from.
    */
   clusterTimecode: number | null;
+  /** The tracks of the Matroska document the fragment is in (KVS repeats them in every fragment). */
   tracks: MkvTrack[];
   /** Frames in stream (decode) order. */
   frames: MkvFrame[];
@@ -101,6 +139,7 @@ export interface MkvFragment {
    * started it inside a document), and its length.
    */
   byteOffset: number;
+  /** The fragment's length in the input, in bytes. */
   byteLength: number;
   /**
    * True when the input ended or broke inside this fragment: `frames` then holds its complete
@@ -130,6 +169,7 @@ export interface ReaderLimits {
   maxTagsPerFragment?: number;
 }
 
+/** Options of `readFragments`: the reader's memory limits and where warnings go. */
 export interface ReadOptions extends ReaderLimits {
   /** Called for recoverable problems, e.g. a stream cut off in the middle of an element. */
   onWarning?: (warning: ReaderWarning) => void;

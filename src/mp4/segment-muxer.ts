@@ -73,6 +73,7 @@ class SegmentMuxer implements FragmentedMuxer {
         mediaSegment(++this.#sequenceNumber, segment.runs, this.#tracks),
         segment.runs[0],
         this.#useServer ? segment.serverTimestamp : segment.producerTimestamp,
+        this.#useServer ? 'server' : 'producer',
       );
       out.push({
         type: 'media',

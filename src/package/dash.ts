@@ -4,10 +4,12 @@
  * (availabilityStartTime, ProducerReferenceTime), and each segment's KVS fragment number and
  * timestamp in an EventStream.
  */
+import { timestampKind } from '../api/select.js';
 import type { ClipInput } from '../api/types.js';
-import { fragmentTracks, initSegment, mediaSegment, type FragmentTrack } from '../mp4/fragmented.js';
+import { InvalidCodecPrivateDataException } from '../errors.js';
+import { initSegment, mediaSegment } from '../mp4/fragmented.js';
 import { withProducerReferenceTime } from '../mp4/prft.js';
-import type { TimedTrack } from '../timeline/index.js';
+import type { TimedTrack, TrackRun } from '../timeline/index.js';
 import { isoTime, runDuration, seconds } from './playlist-time.js';
 import { packageSegments } from './segments.js';
 import type { DashPackageOptions, PackageFile } from './types.js';
@@ -117,51 +119,65 @@ export function dashManifest(representations: readonly DashRepresentation[], eve
   return lines.join('\n');
 }
 
+/** The presentation time of a run's first sample (the one a prft dates: src/mp4/prft.ts). */
+const presentationStart = (run: TrackRun): number => run.baseDts + (run.ctos[0] ?? 0);
+
 /**
  * The DASH package of a KVS fragment stream or Matroska file: per track an init segment and its
  * media segments (`video/…`, `audio/…`), then `manifest.mpd`. Streams like hlsPackage, and like it
  * writes the manifest for what was delivered before throwing an input error.
  */
 export async function* dashPackage(input: ClipInput, options: DashPackageOptions = {}): AsyncGenerator<PackageFile> {
-  let timedTracks: readonly TimedTrack[] = [];
-  let tracks: FragmentTrack[] | null = null;
+  const kind = timestampKind(options);
   const representations: DashRepresentation[] = [];
   const events: DashFragmentEvent[] = [];
   let failure: { error: unknown } | null = null;
   try {
-    for await (const event of packageSegments(input, options)) {
-      if (event.type === 'tracks') {
-        timedTracks = event.tracks;
-        continue;
-      }
-      const { segment } = event;
+    for await (const segment of packageSegments(input, options)) {
       const { runs } = segment.timed;
-      if (tracks === null) {
-        tracks = fragmentTracks(timedTracks, runs);
-        for (const [i, track] of timedTracks.entries()) {
+      if (segment.init !== null && representations.length > 0) {
+        // A Representation has one init segment; a second configuration would need a Period of its
+        // own, and KVS's DASH sessions refuse the change too (docs/packages.md#configuration-changes).
+        throw new InvalidCodecPrivateDataException(
+          `The video configuration changes at media segment ${segment.number}; a DASH package keeps one per Representation (HLS takes the change)`,
+          {
+            byteOffset: segment.timed.byteOffset,
+            ...(segment.timed.fragmentNumber !== null && { fragmentNumber: segment.timed.fragmentNumber }),
+          },
+        );
+      }
+      if (segment.init !== null) {
+        for (const [i, track] of segment.init.entries()) {
           // Each representation is a file of its own: its track is track 1 there.
           const id =
-            timedTracks.filter((t) => t.config.kind === track.config.kind).length > 1
+            segment.init.filter((t) => t.config.kind === track.config.kind).length > 1
               ? `${track.config.kind}${track.id}`
               : track.config.kind;
           representations.push({ id, track, timeline: [], bytes: 0, anchor: null });
-          const init = initSegment([{ ...track, id: 1 }], [tracks[i].delay]);
+          const init = initSegment([{ ...track, id: 1 }], [segment.tracks[i].delay]);
           representations[i].bytes += init.byteLength;
-          yield { path: `${id}/init.mp4`, chunks: [init], byteLength: init.byteLength, append: false };
+          yield { path: `${id}/init.mp4`, chunks: [init], byteLength: init.byteLength, append: false, codecs: [track.config.codecString] };
         }
       }
       const first = runs[0];
-      const timescale = timedTracks[first.trackId - 1].timescale;
+      const timescale = representations[first.trackId - 1].track.timescale;
       for (const run of runs) {
         const r = representations[run.trackId - 1];
         const own = { ...run, trackId: 1 };
-        // The timestamp dates the first run's start; another track's run starts a little before or after it.
+        // The timestamp dates the first run's first frame; another track's run starts a little before or after it.
         const epochMs =
-          segment.timestampMs === null ? null : segment.timestampMs + (run.baseDts / r.track.timescale - first.baseDts / timescale) * 1000;
-        const media = withProducerReferenceTime(mediaSegment(r.timeline.length + 1, [own], [tracks[run.trackId - 1]]), own, epochMs);
+          segment.timestampMs === null
+            ? null
+            : segment.timestampMs + (presentationStart(run) / r.track.timescale - presentationStart(first) / timescale) * 1000;
+        const media = withProducerReferenceTime(
+          mediaSegment(r.timeline.length + 1, [own], [segment.tracks[run.trackId - 1]]),
+          own,
+          epochMs,
+          kind,
+        );
         r.timeline.push({ t: run.baseDts, d: runDuration(run.durations) });
         r.bytes += media.byteLength;
-        if (r.anchor === null && epochMs !== null) r.anchor = { epochMs, mediaTime: run.baseDts };
+        if (r.anchor === null && epochMs !== null) r.anchor = { epochMs, mediaTime: presentationStart(run) };
         yield {
           path: `${r.id}/${String(r.timeline.length).padStart(5, '0')}.m4s`,
           chunks: media.chunks,

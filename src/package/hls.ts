@@ -3,8 +3,9 @@
  * fragment, each with its fragment's wall-clock time (EXT-X-PROGRAM-DATE-TIME) and discontinuity
  * markers by KVS's DiscontinuityMode.
  */
+import { timestampKind } from '../api/select.js';
 import type { ClipInput } from '../api/types.js';
-import { fragmentTracks, initSegment, mediaSegment, type FragmentTrack } from '../mp4/fragmented.js';
+import { initSegment, mediaSegment } from '../mp4/fragmented.js';
 import { withProducerReferenceTime } from '../mp4/prft.js';
 import type { TimedTrack } from '../timeline/index.js';
 import { isoTime, runDuration, seconds } from './playlist-time.js';
@@ -26,6 +27,8 @@ export interface HlsEntry {
   discontinuity: boolean;
   /** EXT-X-BYTERANGE within a single file, or null. */
   byteRange: { length: number; offset: number } | null;
+  /** The init segment this entry and the ones after it use (EXT-X-MAP), when it changes here. */
+  map: HlsMap | null;
 }
 
 /** The init segment's reference (EXT-X-MAP). */
@@ -37,22 +40,24 @@ export interface HlsMap {
 /**
  * A VOD media playlist (RFC 8216): version 7 for fMP4 with EXT-X-MAP; EXT-X-TARGETDURATION is the
  * longest EXTINF rounded to the nearest integer (§4.3.3.1); EXT-X-ENDLIST always, since a package is
- * only written when its segments are final.
+ * only written when its segments are final. A new EXT-X-MAP (a new video configuration) comes with
+ * EXT-X-DISCONTINUITY, which §4.3.2.3 requires for a change of encoding parameters.
  */
-export function hlsPlaylist(map: HlsMap | null, entries: readonly HlsEntry[]): string {
+export function hlsPlaylist(entries: readonly HlsEntry[]): string {
   const target = Math.max(1, ...entries.map((e) => Math.round(e.durationSeconds)));
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${target}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD'];
   // KVS fragments start with a key frame (docs/kvs-mkv.md), so every segment decodes on its own.
   lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
-  if (map !== null)
-    lines.push(`#EXT-X-MAP:URI="${map.uri}"${map.byteRange ? `,BYTERANGE="${map.byteRange.length}@${map.byteRange.offset}"` : ''}`);
-  for (const entry of entries) {
-    if (entry.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
+  entries.forEach((entry, i) => {
+    if (entry.discontinuity || (entry.map !== null && i > 0)) lines.push('#EXT-X-DISCONTINUITY');
+    const { map } = entry;
+    if (map !== null)
+      lines.push(`#EXT-X-MAP:URI="${map.uri}"${map.byteRange ? `,BYTERANGE="${map.byteRange.length}@${map.byteRange.offset}"` : ''}`);
     if (entry.timestampMs !== null) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${isoTime(entry.timestampMs)}`);
     lines.push(`#EXTINF:${seconds(entry.durationSeconds)},`);
     if (entry.byteRange) lines.push(`#EXT-X-BYTERANGE:${entry.byteRange.length}@${entry.byteRange.offset}`);
     lines.push(entry.uri);
-  }
+  });
   lines.push('#EXT-X-ENDLIST', '');
   return lines.join('\n');
 }
@@ -66,44 +71,47 @@ export function segmentName(number: number, fragmentNumber: string | null, exten
 /**
  * The HLS package of a KVS fragment stream or Matroska file: the init segment, the media segments,
  * then `index.m3u8`. Streams: each segment comes out as soon as it is final, and only the playlist's
- * lines are kept. When the input breaks, the playlist still comes out for the segments delivered
- * (so the package stays playable), then the error is thrown.
+ * lines are kept. A new video configuration mid-stream gets an init segment of its own (`init-2.mp4`,
+ * …; in the single file, appended where it comes), referenced by a new EXT-X-MAP. When the input
+ * breaks, the playlist still comes out for the segments delivered (so the package stays playable),
+ * then the error is thrown.
  */
 export async function* hlsPackage(input: ClipInput, options: HlsPackageOptions = {}): AsyncGenerator<PackageFile> {
   const single = options.singleFile === true;
+  const kind = timestampKind(options);
   const entries: HlsEntry[] = [];
-  let map: HlsMap | null = null;
-  let timedTracks: readonly TimedTrack[] = [];
-  let tracks: FragmentTrack[] | null = null;
+  let inits = 0;
+  /** The tracks of the last init segment (their timescales, for the EXTINF durations). */
+  let tracks: readonly TimedTrack[] = [];
   let offset = 0;
   let failure: { error: unknown } | null = null;
   try {
-    for await (const event of packageSegments(input, options)) {
-      if (event.type === 'tracks') {
-        timedTracks = event.tracks;
-        continue;
-      }
-      const { segment } = event;
+    for await (const segment of packageSegments(input, options)) {
       const { runs } = segment.timed;
-      if (tracks === null) {
-        tracks = fragmentTracks(timedTracks, runs);
+      let map: HlsMap | null = null;
+      if (segment.init !== null) {
         const init = initSegment(
-          timedTracks,
-          tracks.map((t) => t.delay),
+          segment.init,
+          segment.tracks.map((t) => t.delay),
         );
-        map = { uri: single ? HLS_SINGLE_FILE : INIT_FILE, byteRange: single ? { length: init.byteLength, offset: 0 } : null };
-        yield { path: map.uri, chunks: [init], byteLength: init.byteLength, append: false };
-        offset = init.byteLength;
+        inits++;
+        tracks = segment.init;
+        const uri = single ? HLS_SINGLE_FILE : inits === 1 ? INIT_FILE : INIT_FILE.replace('.mp4', `-${inits}.mp4`);
+        map = { uri, byteRange: single ? { length: init.byteLength, offset } : null };
+        const codecs = segment.init.map((t) => t.config.codecString);
+        yield { path: uri, chunks: [init], byteLength: init.byteLength, append: single && inits > 1, codecs };
+        offset += init.byteLength;
       }
-      const media = withProducerReferenceTime(mediaSegment(segment.number, runs, tracks), runs[0], segment.timestampMs);
+      const media = withProducerReferenceTime(mediaSegment(segment.number, runs, segment.tracks), runs[0], segment.timestampMs, kind);
       const uri = single ? HLS_SINGLE_FILE : segmentName(segment.number, segment.timed.fragmentNumber, 'm4s');
       entries.push({
         uri,
         // The first run is the video's when the segment has video: the timeline every player follows.
-        durationSeconds: runDuration(runs[0].durations) / timedTracks[runs[0].trackId - 1].timescale,
+        durationSeconds: runDuration(runs[0].durations) / tracks[runs[0].trackId - 1].timescale,
         timestampMs: segment.timestampMs,
         discontinuity: segment.discontinuity,
         byteRange: single ? { length: media.byteLength, offset } : null,
+        map,
       });
       yield { path: uri, chunks: media.chunks, byteLength: media.byteLength, append: single };
       offset += media.byteLength;
@@ -111,8 +119,8 @@ export async function* hlsPackage(input: ClipInput, options: HlsPackageOptions =
   } catch (error) {
     failure = { error };
   }
-  if (map !== null || failure === null) {
-    const text = new TextEncoder().encode(hlsPlaylist(map, entries));
+  if (entries.length > 0 || failure === null) {
+    const text = new TextEncoder().encode(hlsPlaylist(entries));
     yield { path: HLS_PLAYLIST, chunks: [text], byteLength: text.byteLength, append: false };
   }
   if (failure !== null) throw failure.error;

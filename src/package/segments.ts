@@ -5,10 +5,12 @@
  */
 import { checkedFragments } from '../api/fragmented.js';
 import { inputSource } from '../api/input.js';
-import { timestampKind } from '../api/select.js';
+import { nothingSelectedError, timestampKind } from '../api/select.js';
 import type { ClipInput } from '../api/types.js';
+import type { TrackConfig } from '../codecs/types.js';
 import { readFragments } from '../mkv/index.js';
-import { createTimeline, type TimedSegment, type TimedTrack } from '../timeline/index.js';
+import { fragmentTracks, type FragmentTrack } from '../mp4/fragmented.js';
+import { createTimeline, sameConfigs, type TimedSegment, type TimedTrack } from '../timeline/index.js';
 import { FragmentRetimer } from './discontinuity.js';
 import type { PackageOptions } from './types.js';
 
@@ -21,34 +23,44 @@ export interface PackageSegment {
   timestampMs: number | null;
   /** A discontinuity marker goes before this segment. */
   discontinuity: boolean;
+  /**
+   * The tracks a new init segment describes, with this segment's configs: set on the first segment
+   * and on the first one of each new video configuration (docs/codecs.md#codec-private-data-that-changes),
+   * null on the others.
+   */
+  init: readonly TimedTrack[] | null;
+  /** The writers' per-track settings (reorder delay, audio-only sample flags), from the first segment. */
+  tracks: readonly FragmentTrack[];
 }
 
-/** What the segment source hands a package writer, in order. */
-export type PackageEvent = { type: 'tracks'; tracks: readonly TimedTrack[] } | { type: 'segment'; segment: PackageSegment };
-
 /**
- * Yields the tracks (once, before the first segment), then every segment. When the input breaks,
- * the segments before the bad spot still come out, then the error is thrown.
+ * Yields every segment. When the input breaks, the segments before the bad spot still come out,
+ * then the error is thrown. An input without a single frame (or none in the selected range) is
+ * ResourceNotFoundException, as for GetClip: a package of nothing would be an empty playlist.
  */
-export async function* packageSegments(input: ClipInput, options: PackageOptions): AsyncGenerator<PackageEvent> {
+export async function* packageSegments(input: ClipInput, options: PackageOptions): AsyncGenerator<PackageSegment> {
   const timestamps = timestampKind(options);
   const timeline = createTimeline({ timestamps });
   const retimer = new FragmentRetimer(options.discontinuity ?? 'on-discontinuity', timestamps);
   /** Placement of each fragment by its byte offset (a timed segment names its fragment's offset). */
   const placements = new Map<number, { timestampMs: number | null; discontinuity: boolean }>();
   let number = 0;
-  let tracksGiven = false;
-  const events = function* (segments: TimedSegment[]): Generator<PackageEvent> {
+  let tracks: FragmentTrack[] | null = null;
+  let configs: readonly TrackConfig[] = [];
+  const events = function* (segments: TimedSegment[]): Generator<PackageSegment> {
     for (const timed of segments) {
-      if (!tracksGiven) {
-        tracksGiven = true;
-        yield { type: 'tracks', tracks: timeline.tracks! };
+      let init: TimedTrack[] | null = null;
+      if (tracks === null || !sameConfigs(timed.configs, configs)) {
+        init = timeline.tracks!.map((track, i) => ({ ...track, config: timed.configs[i] ?? track.config }));
+        // The reorder delays go into the init segment's edit list: they come from the first segment and stay.
+        tracks ??= fragmentTracks(init, timed.runs);
+        configs = timed.configs;
       }
       const placement = placements.get(timed.byteOffset);
       // Plain Matroska cuts a fragment into several segments: only the first follows the fragment's placement.
       placements.delete(timed.byteOffset);
       const discontinuity = placement?.discontinuity ?? (number > 0 && options.discontinuity === 'always');
-      yield { type: 'segment', segment: { number: ++number, timed, timestampMs: placement?.timestampMs ?? null, discontinuity } };
+      yield { number: ++number, timed, timestampMs: placement?.timestampMs ?? null, discontinuity, init, tracks };
     }
   };
   let failure: { error: unknown } | null = null;
@@ -63,4 +75,5 @@ export async function* packageSegments(input: ClipInput, options: PackageOptions
   }
   yield* events(timeline.end());
   if (failure !== null) throw failure.error;
+  if (number === 0) throw nothingSelectedError(options);
 }

@@ -36,10 +36,16 @@ export interface PackageFile {
   path: string;
   /** The bytes, as header bytes and views of the input's payloads (write them in order, or join them). */
   chunks: Uint8Array[];
+  /** Total bytes of `chunks`. */
   byteLength: number;
   /**
    * False: a new file. True: the bytes continue the file of the same path given before (the single
    * HLS file comes out segment by segment, so memory stays bounded by one fragment).
    */
   append: boolean;
+  /**
+   * Only on init segments: the RFC 6381 codec string of each track the init segment declares (e.g.
+   * `avc1.64001f`, `mp4a.40.2`), for a multivariant playlist's CODECS or an MPD's `codecs`.
+   */
+  codecs?: string[];
 }

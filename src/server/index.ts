@@ -63,6 +63,7 @@ export interface KvsExchange {
   sentComplete?: string[];
 }
 
+/** What `createKvsServer` serves, where, and which failures it injects. */
 export interface KvsServerOptions {
   /** The folder: each `<name>.mkv` in it is the stream `<name>`. */
   dir: string;
@@ -70,6 +71,7 @@ export interface KvsServerOptions {
   host?: string;
   /** Port (default 0: any free port; `url` tells which). */
   port?: number;
+  /** Failures to inject on purpose, to test a client's retries (default: none). */
   faults?: KvsServerFaults;
   /** GetMedia: how often a stream's file is looked at for new fragments (default 250 ms). */
   pollMs?: number;
@@ -79,6 +81,7 @@ export interface KvsServerOptions {
   onExchange?: (exchange: KvsExchange) => void;
 }
 
+/** A local KVS endpoint over a folder (`createKvsServer`): start it, point an SDK's `endpoint` at `url`, stop it. */
 export interface KvsServer {
   /** Starts listening; resolves with the endpoint URL, e.g. `http://127.0.0.1:4567`. */
   start(): Promise<string>;

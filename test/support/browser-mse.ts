@@ -6,6 +6,7 @@
  * Chromium's count of the compressed audio bytes its decoder consumed).
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -90,10 +91,67 @@ async function playInPage({ urls, mime, element, timeoutMs }: PlaybackRequest): 
   return result;
 }
 
+/** What hls.js made of a playlist in the page: played to the end or not, video frames decoded, its fatal error. */
+export interface HlsPlayback {
+  ended: boolean;
+  currentTime: number;
+  duration: number;
+  frames: number;
+  corruptedFrames: number;
+  fatal: string | null;
+}
+
+/** Runs in the page: hls.js plays `url` muted at 16× (Chromium's highest) to the end. Self-contained. */
+async function playHlsInPage({ url, timeoutMs }: { url: string; timeoutMs: number }): Promise<HlsPlayback> {
+  type HlsPlayer = {
+    loadSource(u: string): void;
+    attachMedia(m: HTMLMediaElement): void;
+    on(e: string, f: (...a: unknown[]) => void): void;
+  };
+  const Hls = (window as unknown as { Hls: new () => HlsPlayer }).Hls;
+  const video = document.createElement('video');
+  video.muted = true;
+  document.body.appendChild(video);
+  const hls = new Hls();
+  let fatal: string | null = null;
+  const failed = new Promise<void>((resolve) =>
+    hls.on('hlsError', (_event, data) => {
+      const error = data as { fatal: boolean; details: string };
+      if (error.fatal) {
+        fatal = error.details;
+        resolve();
+      }
+    }),
+  );
+  hls.loadSource(url);
+  hls.attachMedia(video);
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs));
+  await Promise.race([new Promise((resolve) => video.addEventListener('canplay', resolve, { once: true })), failed, timeout]);
+  if (fatal === null) {
+    video.playbackRate = 16;
+    await video.play();
+    await Promise.race([new Promise((resolve) => video.addEventListener('ended', resolve, { once: true })), failed, timeout]);
+  }
+  const quality = video.getVideoPlaybackQuality();
+  video.remove();
+  return {
+    ended: video.ended,
+    currentTime: video.currentTime,
+    duration: video.duration,
+    frames: quality.totalVideoFrames,
+    corruptedFrames: quality.corruptedVideoFrames,
+    fatal,
+  };
+}
+
 export interface MsePage {
   /** Serves each segment at a URL of its own under `name`; returns the URLs in order. */
   serve(name: string, segments: Uint8Array[]): string[];
+  /** Serves a folder's files at `<base>/<name>/<path>` (relative URIs in a playlist resolve); returns that folder's URL. */
+  serveFolder(name: string, files: Iterable<[path: string, data: Uint8Array]>): string;
   play(request: PlaybackRequest): Promise<PlaybackResult>;
+  /** Plays an HLS playlist with hls.js (the npm dev dependency, loaded once) at 16× until it ends or `timeoutMs` passes. */
+  playHls(url: string, timeoutMs: number): Promise<HlsPlayback>;
   /** The page itself, for players that bring their own script (hls.js, dash.js). */
   page: Page;
   close(): Promise<void>;
@@ -123,6 +181,7 @@ export async function openMsePage(): Promise<MsePage> {
   const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const page: Page = await browser.newPage();
   await page.goto(`${base}/`);
+  let hlsLoaded: Promise<unknown> | undefined;
   return {
     serve(name, segments) {
       return segments.map((data, i) => {
@@ -131,7 +190,16 @@ export async function openMsePage(): Promise<MsePage> {
         return base + path;
       });
     },
+    serveFolder(name, entries) {
+      for (const [path, data] of entries) files.set(`/${name}/${path}`, data);
+      return `${base}/${name}/`;
+    },
     play: (request) => page.evaluate(playInPage, request),
+    async playHls(url, timeoutMs) {
+      hlsLoaded ??= page.addScriptTag({ path: createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js') });
+      await hlsLoaded;
+      return page.evaluate(playHlsInPage, { url, timeoutMs });
+    },
     page,
     async close() {
       await browser.close();

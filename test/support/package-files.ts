@@ -64,7 +64,7 @@ export function readPlaylist(text: string): { entries: PlaylistEntry[]; endList:
 }
 
 export interface SegmentTimes {
-  prft: { version: number; trackId: number; epochMs: number; mediaTime: number } | null;
+  prft: { version: number; flags: number; trackId: number; epochMs: number; mediaTime: number } | null;
   /** tfdt per track id in the moof. */
   tfdt: Map<number, number>;
 }
@@ -88,6 +88,7 @@ export function segmentTimes(bytes: Uint8Array): SegmentTimes {
         const fraction = view.getUint32(at + 20);
         prft = {
           version,
+          flags: view.getUint32(at + 8) & 0xffffff,
           trackId: view.getUint32(at + 12),
           epochMs: (seconds - NTP_UNIX_OFFSET_S) * 1000 + (fraction * 1000) / 2 ** 32,
           mediaTime: version === 1 ? u64(at + 24) : view.getUint32(at + 24),

@@ -212,8 +212,11 @@ const lastEncoder: FlacEncoder[] = [];
  * ```
  */
 export class FlacEncoder {
+  /** Sample rate in Hz, as given. */
   declare readonly sampleRate: number;
+  /** Channel count (1..8), as given. */
   declare readonly channels: number;
+  /** Bits per sample of the input and the stream (default 16). */
   declare readonly bitsPerSample: number;
   /** The fixed block size, or 0 for a variable block size stream. */
   declare readonly blockSize: number;

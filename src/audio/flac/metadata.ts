@@ -43,18 +43,27 @@ export const STREAMINFO_SIZE = 34;
 
 /** FLAC metadata block types (RFC 9639 §8.1). */
 export const FlacBlockType = {
+  /** 0: the stream's sample rate, channels, bit depth, length and MD5 (always first, written by kvs-clip itself). */
   STREAMINFO: 0,
+  /** 1: zero bytes reserving room to edit the metadata later. */
   PADDING: 1,
+  /** 2: an application's own data, behind its registered 4-byte ID. */
   APPLICATION: 2,
+  /** 3: seek points (sample number, byte offset, samples in the frame). */
   SEEKTABLE: 3,
+  /** 4: a Vorbis comment (vendor string and `NAME=value` tags, little-endian lengths). */
   VORBIS_COMMENT: 4,
+  /** 5: a CD cue sheet. */
   CUESHEET: 5,
+  /** 6: a picture (cover art). */
   PICTURE: 6,
 } as const;
 
 /** A metadata block other than STREAMINFO, given as its type and body. */
 export interface FlacMetadataBlock {
+  /** The block type, 1..126 (a {@link FlacBlockType} value other than STREAMINFO). */
   type: number;
+  /** The block's body, without the 4-byte block header (at most 16 MiB - 1 bytes). */
   data: Uint8Array;
 }
 
