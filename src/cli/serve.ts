@@ -4,16 +4,17 @@
  */
 import { stat } from 'node:fs/promises';
 import { InvalidArgumentException } from '../errors.js';
-import { createKvsServer } from '../server/index.js';
+import { createKvsServer, KVS_OPERATIONS, type KvsServerFaults } from '../server/index.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import type { Command } from './run.js';
 
-const usage = 'kvs-clip serve <dir> [--port N] [--host 127.0.0.1] [--throttle-rate R] [--cut-bodies]';
+const usage = 'kvs-clip serve <dir> [--port N] [--host 127.0.0.1] [--throttle-rate R] [--throttle-for MS] [--cut-bodies]';
 
 const options = {
   port: { type: 'string' },
   host: { type: 'string' },
   'throttle-rate': { type: 'string' },
+  'throttle-for': { type: 'string' },
   'cut-bodies': { type: 'boolean' },
 } as const;
 
@@ -24,6 +25,12 @@ function parseNumber(flag: string, text: string | undefined, min: number, max: n
     throw new UsageError(`${flag} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${text}`, usage);
   }
   return value;
+}
+
+/** `--throttle-for MS`: every operation throttled for MS ms from its first call (docs/server.md#faults). */
+function throttleForMs(ms: number | undefined): KvsServerFaults['throttleForMs'] {
+  if (ms === undefined) return undefined;
+  return Object.fromEntries(KVS_OPERATIONS.map((operation) => [operation, ms]));
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -52,7 +59,11 @@ export const serveCommand: Command = {
       dir,
       host: values.host,
       port: parseNumber('--port', values.port, 0, 65535, true),
-      faults: { throttleRate: parseNumber('--throttle-rate', values['throttle-rate'], 0, 1, false), cutBodies: values['cut-bodies'] },
+      faults: {
+        throttleRate: parseNumber('--throttle-rate', values['throttle-rate'], 0, 1, false),
+        throttleForMs: throttleForMs(parseNumber('--throttle-for', values['throttle-for'], 0, 86_400_000, true)),
+        cutBodies: values['cut-bodies'],
+      },
     });
     const stopped = stopSignal();
     const url = await server.start();

@@ -119,6 +119,9 @@ const OPERATIONS: Record<string, KvsOperation> = {
   '/getDASHStreamingSessionURL': 'GetDASHStreamingSessionURL',
 };
 
+/** Every operation the server answers. */
+export const KVS_OPERATIONS: readonly KvsOperation[] = Object.values(OPERATIONS);
+
 /** Where a session's files are: `/hls/v1/<token>/<file>`, `/dash/v1/<token>/<file>`. */
 const SESSION_FILE = /^\/(hls|dash)\/v1\/([0-9a-f]{32})\/([A-Za-z0-9_./-]{1,200})$/;
 
@@ -147,7 +150,7 @@ export function createKvsServer(options: KvsServerOptions): KvsServer {
     clock: faults.clock ?? Date.now,
   });
   const tail = { pollMs: options.pollMs ?? 250, idleMs: options.idleMs ?? 5000 };
-  const calls = Object.fromEntries(Object.values(OPERATIONS).map((operation) => [operation, 0])) as Record<KvsOperation, number>;
+  const calls = Object.fromEntries(KVS_OPERATIONS.map((operation) => [operation, 0])) as Record<KvsOperation, number>;
   let url = '';
   let requests = 0;
   let stopping = false;
