@@ -1,5 +1,5 @@
 /**
- * `kvs-clip fetch` against the local fake KVS service, credentials from the SDK's default chain
+ * `kvs-clip fetch` against kvs-clip's own KVS server (src/server), credentials from the SDK's default chain
  * (environment variables here). The oracle is the offline API on the capture the server serves.
  */
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
@@ -14,11 +14,11 @@ import type { CliIo } from '../src/cli/io.js';
 import { runCli } from '../src/cli/run.js';
 import { ffmpegPcm, firstDifference } from './support/oracle-audio.js';
 import { hasFfmpeg } from './support/oracle-ffmpeg.js';
-import { captureFromPlainMatroska, splitCapture, startFakeKvs, type FakeKvs, type StoredFragment } from './support/kvs-server.js';
+import { captureFromPlainMatroska, splitCapture, startTestKvs, type CapturedFragment, type TestKvs } from './support/kvs-server.js';
 
-let server: FakeKvs;
+let server: TestKvs;
 let capture: Uint8Array;
-let fragments: StoredFragment[];
+let fragments: CapturedFragment[];
 /** A camera with G.711 A-law audio, for --audio flac. */
 let phoneCapture: Uint8Array;
 const dir = mkdtempSync(join(tmpdir(), 'kvs-clip-fetch-'));
@@ -28,13 +28,10 @@ beforeAll(async () => {
   capture = await captureFromPlainMatroska(new Uint8Array(readFileSync('fixtures/h264-aac.mkv')));
   fragments = await splitCapture(capture);
   phoneCapture = await captureFromPlainMatroska(new Uint8Array(readFileSync('fixtures/h264-alaw.mkv')));
-  server = await startFakeKvs({
-    streams: { cam: fragments, phone: await splitCapture(phoneCapture) },
-    pageSize: 2,
-    shuffleSeed: 11,
-    throttle: { GetMediaForFragmentList: 1 },
-    cutMedia: { 3: 'reset' },
-  });
+  server = await startTestKvs(
+    { cam: capture, phone: phoneCapture },
+    { pageSize: 2, shuffleSeed: 11, throttleFirst: { GetMediaForFragmentList: 1 }, mediaFaults: { 3: 'reset' } },
+  );
   // The default chain's first link; a set AWS_PROFILE would make the chain skip it.
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
   delete process.env.AWS_SESSION_TOKEN;
@@ -119,7 +116,7 @@ describe('kvs-clip fetch', () => {
   });
 
   it('--retries N caps the attempts per request: 1 gives up on the first throttled call', async () => {
-    const throttled = await startFakeKvs({ streams: { cam: fragments }, throttle: { ListFragments: 1 } });
+    const throttled = await startTestKvs({ cam: capture }, { throttleFirst: { ListFragments: 1 } });
     try {
       const { args } = range();
       const path = join(dir, 'throttled.mp4');

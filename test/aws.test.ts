@@ -1,6 +1,6 @@
 /**
- * kvs-clip/aws against a local fake of the KVS service (test/support/kvs-server.ts), driven by the
- * real AWS SDK clients over HTTP: no mocked SDK. The oracle for the fetched media is the offline API
+ * kvs-clip/aws against kvs-clip's own KVS server (src/server, started by test/support/kvs-server.ts)
+ * with its faults, driven by the real AWS SDK clients over HTTP: no mocked SDK. The oracle for the fetched media is the offline API
  * run on the very capture the server serves from.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,20 +16,14 @@ import { fetchFragments, getClip, getFragmentedMp4, listFragments, type RetryEve
 import { toSdkError } from '../src/aws/errors.js';
 import { backoffDelay, isRetryable } from '../src/aws/retry.js';
 import { readFragments } from '../src/mkv/index.js';
-import {
-  captureFromPlainMatroska,
-  splitCapture,
-  startFakeKvs,
-  type FakeKvs,
-  type FakeKvsOptions,
-  type StoredFragment,
-} from './support/kvs-server.js';
+import type { KvsServerFaults, MediaFault } from '../src/server/index.js';
+import { captureFromPlainMatroska, splitCapture, startTestKvs, type CapturedFragment, type TestKvs } from './support/kvs-server.js';
 
 const realCapturePath = '../shared/kvs-samples/mkv/output_get_media.mkv';
 const haveRealCapture = existsSync(realCapturePath);
 if (!haveRealCapture) console.warn(`SKIPPED aws fetch tests on a real capture: ${realCapturePath} is absent`);
 
-/** What the fake service serves: a real GetMedia capture, and one made from a committed fixture (audio, B-frames). */
+/** What the server serves: a real GetMedia capture, and one made from a committed fixture (audio, B-frames). */
 const sources = [
   {
     name: 'real capture output_get_media.mkv',
@@ -51,9 +45,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-/** A fake service over these fragments (stream "cam") and a real SDK client pointed at it. */
-async function serve(options: Omit<FakeKvsOptions, 'streams'>, fragments: StoredFragment[]) {
-  const server: FakeKvs = await startFakeKvs({ ...options, streams: { cam: fragments } });
+/** The server over this capture (stream "cam") and a real SDK client pointed at it. */
+async function serve(faults: KvsServerFaults, capture: Uint8Array) {
+  const server = await startTestKvs({ cam: capture }, faults);
   const client = new KinesisVideoArchivedMediaClient({ endpoint: server.url, region: 'us-east-1', credentials });
   cleanups.push(
     () => client.destroy(),
@@ -62,7 +56,7 @@ async function serve(options: Omit<FakeKvsOptions, 'streams'>, fragments: Stored
   return { server, client };
 }
 
-function wholeRange(fragments: StoredFragment[]): ClipFragmentSelector {
+function wholeRange(fragments: CapturedFragment[]): ClipFragmentSelector {
   return {
     FragmentSelectorType: 'PRODUCER_TIMESTAMP',
     TimestampRange: {
@@ -79,15 +73,15 @@ function collectRetries() {
 }
 
 /** Media requests the server answered with 200, with what they asked for and what they sent whole. */
-function mediaExchanges(server: FakeKvs) {
+function mediaExchanges(server: TestKvs) {
   return server.log
     .filter((entry) => entry.operation === 'GetMediaForFragmentList' && entry.status === 200)
     .map((entry) => ({ asked: entry.body.Fragments as string[], sent: entry.sentComplete ?? [] }));
 }
 
-describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ available, load }) => {
+describe.each(sources)('fetching from the kvs-clip server with the real SDK: $name', ({ available, load }) => {
   let capture: Uint8Array = new Uint8Array(0);
-  let stored: StoredFragment[] = [];
+  let stored: CapturedFragment[] = [];
   beforeAll(async () => {
     if (!available) return;
     capture = await load();
@@ -112,10 +106,10 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
           pageSize: 2,
           shuffleSeed: 7,
           repeatAcrossPages: true,
-          throttle: { ListFragments: 2, GetMediaForFragmentList: 1 },
-          cutMedia: { 2: 'reset', 4: 'end' },
+          throttleFirst: { ListFragments: 2, GetMediaForFragmentList: 1 },
+          mediaFaults: { 2: 'reset', 4: 'end' },
         },
-        all,
+        capture,
       );
       const selector = wholeRange(all);
       const retries = collectRetries();
@@ -160,14 +154,16 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
           shuffleSeed: fc.integer(),
           repeatAcrossPages: fc.boolean(),
           reverseMedia: fc.boolean(),
-          cutMedia: fc.dictionary(fc.integer({ min: 1, max: 6 }).map(String), fc.constantFrom('reset' as const, 'end' as const), {
-            maxKeys: 3,
-          }),
+          mediaFaults: fc.dictionary(
+            fc.integer({ min: 1, max: 6 }).map(String),
+            fc.constantFrom<MediaFault>('reset', 'end', 'between-blocks', { inBandError: 5000 }),
+            { maxKeys: 3 },
+          ),
           batchSize: fc.integer({ min: 1, max: 6 }),
           concurrency: fc.integer({ min: 1, max: 3 }),
         }),
         async ({ batchSize, concurrency, ...misbehaviour }) => {
-          const { client } = await serve(misbehaviour, all);
+          const { client } = await serve(misbehaviour, capture);
           const seen: string[] = [];
           for await (const fragment of fetchFragments(
             { StreamName: 'cam', ClipFragmentSelector: wholeRange(all) },
@@ -187,7 +183,7 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
 
   it.skipIf(!available)('applies GetClip’s rule: a fragment overlapping the start is out, one starting at the end is in', async () => {
     const all = await fragments();
-    const { server, client } = await serve({ shuffleSeed: 3 }, all);
+    const { server, client } = await serve({ shuffleSeed: 3 }, capture);
     const selector: ClipFragmentSelector = {
       FragmentSelectorType: 'PRODUCER_TIMESTAMP',
       // Epoch seconds, like the SDK also accepts: from inside fragment 1 to exactly fragment 3's start.
@@ -207,7 +203,7 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
 
   it.skipIf(!available)('streams the same fragmented MP4 as the offline API, with bodies reversed and cut', async () => {
     const all = await fragments();
-    const { client } = await serve({ reverseMedia: true, cutMedia: { 1: 'end', 2: 'reset' } }, all);
+    const { client } = await serve({ reverseMedia: true, mediaFaults: { 1: 'end', 2: 'reset' } }, capture);
     const selector = wholeRange(all);
     const fetched: Mp4Segment[] = [];
     for await (const segment of getFragmentedMp4(
@@ -223,7 +219,7 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
 
   it.skipIf(!available)('stops requesting when the consumer stops early', async () => {
     const all = await fragments();
-    const { server, client } = await serve({}, all);
+    const { server, client } = await serve({}, capture);
     const progress: number[] = [];
     let first: string | null | undefined;
     for await (const fragment of fetchFragments(
@@ -243,7 +239,7 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
 
   it.skipIf(!available)('discovers the data endpoints with GetDataEndpoint when given neither client nor endpoint', async () => {
     const all = await fragments();
-    const { server } = await serve({ throttle: { GetDataEndpoint: 1 } }, all);
+    const { server } = await serve({ throttleFirst: { GetDataEndpoint: 1 } }, capture);
     const kinesisVideoClient = new KinesisVideoClient({ endpoint: server.url, region: 'us-east-1', credentials });
     const retries = collectRetries();
     try {
@@ -262,7 +258,7 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
 
   it.skipIf(!available)('surfaces a service ResourceNotFoundException as the SDK’s class', async () => {
     const all = await fragments();
-    const { client } = await serve({}, all);
+    const { client } = await serve({}, capture);
     const error = await getClip({ StreamName: 'no-such-stream', ClipFragmentSelector: wholeRange(all) }, { client }).catch(
       (e: unknown) => e,
     );
@@ -273,7 +269,7 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
 
   it.skipIf(!available)('gives up after maxAttempts of ClientLimitExceededException, with the SDK’s class', async () => {
     const all = await fragments();
-    const { server, client } = await serve({ throttle: { GetMediaForFragmentList: 100 } }, all);
+    const { server, client } = await serve({ throttleFirst: { GetMediaForFragmentList: 100 } }, capture);
     const error = await getClip(
       { StreamName: 'cam', ClipFragmentSelector: wholeRange(all) },
       { client, concurrency: 1, batchSize: 1000, retry: { ...noWait, maxAttempts: 3 } },
@@ -284,7 +280,7 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
 
   it.skipIf(!available)('maps our own errors to the SDK’s classes: bad selector, empty range, bad codec', async () => {
     const all = await fragments();
-    const { server, client } = await serve({}, all);
+    const { server, client } = await serve({}, capture);
     const [first, last] = [all[0].producerTimestamp, all[all.length - 1].producerTimestamp];
 
     const backwards = await getClip(
@@ -316,8 +312,7 @@ describe.each(sources)('fetching from a fake KVS with the real SDK: $name', ({ a
     expect(empty).toBeInstanceOf(sdk.ResourceNotFoundException);
 
     // A stream whose codec KVS cannot clip: the remuxer's error, as the SDK class.
-    const mangled = all.map((f) => ({ ...f, bytes: replaceAscii(f.bytes, 'V_MPEG4/ISO/AVC', 'V_MPEGX/ISO/AVC') }));
-    const { client: mangledClient } = await serve({}, mangled);
+    const { client: mangledClient } = await serve({}, replaceAscii(capture, 'V_MPEG4/ISO/AVC', 'V_MPEGX/ISO/AVC'));
     const unsupported = await getClip({ StreamName: 'cam', ClipFragmentSelector: wholeRange(all) }, { client: mangledClient }).catch(
       (e: unknown) => e,
     );

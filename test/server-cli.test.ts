@@ -41,6 +41,7 @@ describe('kvs-clip serve command line', () => {
       ['serve'],
       ['serve', 'fixtures', '--port', 'x'],
       ['serve', 'fixtures', '--throttle-rate', '2'],
+      ['serve', 'fixtures', '--throttle-for', '1.5'],
       ['serve', 'a', 'b'],
     ]) {
       const run = await runInProcess([serveCommand], argv);

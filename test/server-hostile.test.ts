@@ -13,6 +13,7 @@ import * as media from '@aws-sdk/client-kinesis-video-media';
 import { readFragments } from '../src/mkv/index.js';
 import type { ReaderWarning } from '../src/warnings.js';
 import { createKvsServer, type KvsServer } from '../src/server/index.js';
+import { captureFromPlainMatroska } from './support/kvs-server.js';
 
 const config = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 };
 const capture = new Uint8Array(readFileSync('fixtures/kvs-h264-aac.mkv'));
@@ -182,3 +183,59 @@ describe('faults', () => {
     }
   });
 });
+
+describe('faults and options for tests that watch a client', () => {
+  it('serves streams held in memory, and with requireSignature refuses unsigned requests as the service does', async () => {
+    expect(() => createKvsServer({})).toThrow(/needs dir or streams/);
+    expect(() => createKvsServer({ streams: { 'has space': capture } })).toThrow(/not a stream name/);
+    const url = await started({ streams: { mem: capture }, requireSignature: true });
+    const unsigned = await raw(url, 'POST', '/listFragments', JSON.stringify({ StreamName: 'mem' }));
+    expect(unsigned).toMatchObject({ status: 403, errorType: 'MissingAuthenticationTokenException' });
+    const client = new archived.KinesisVideoArchivedMediaClient({ ...config, endpoint: url });
+    try {
+      const fromMemory = await client.send(new archived.ListFragmentsCommand({ StreamName: 'mem' }));
+      const fromFile = await client.send(new archived.ListFragmentsCommand({ StreamName: 'cam' }));
+      const stored: string[] = [];
+      for await (const fragment of readFragments(capture)) stored.push(fragment.fragmentNumber!);
+      expect(fromMemory.Fragments!.map((f) => f.FragmentNumber)).toEqual(stored);
+      expect(fromMemory.Fragments).toEqual(fromFile.Fragments);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it.each([
+    ['known', false],
+    ['unknown', true],
+  ])(
+    "mediaFaults 'between-blocks' ends the body cleanly just before the cut fragment's last block (%s-size clusters)",
+    async (_, unknown) => {
+      const bytes = await captureFromPlainMatroska(new Uint8Array(readFileSync('fixtures/h264-aac.mkv')), undefined, {
+        unknownSizeClusters: unknown,
+      });
+      const url = await started({ streams: { cam: bytes }, faults: { mediaFaults: { 1: 'between-blocks' } } });
+      const client = new archived.KinesisVideoArchivedMediaClient({ ...config, endpoint: url });
+      try {
+        const stored: { number: string; frames: string[] }[] = [];
+        for await (const f of readFragments(bytes)) stored.push({ number: f.fragmentNumber!, frames: f.frames.map((x) => hex(x.data)) });
+        const asked = stored.slice(0, 3).map((f) => f.number);
+        const response = await client.send(new archived.GetMediaForFragmentListCommand({ StreamName: 'cam', Fragments: asked }));
+        const body = await response.Payload!.transformToByteArray(); // a clean end: no error
+        const warnings: ReaderWarning[] = [];
+        const got: { number: string; frames: string[] }[] = [];
+        for await (const f of readFragments(body, { onWarning: (w) => warnings.push(w) }))
+          got.push({ number: f.fragmentNumber!, frames: f.frames.map((x) => hex(x.data)) });
+        // The first fragment whole, the second without its last frame (one per block here), nothing after.
+        expect(got).toEqual([stored[0], { number: stored[1].number, frames: stored[1].frames.slice(0, -1) }]);
+        // Only a cluster of known size shows the cut.
+        expect(warnings.some((w) => w.code === 'truncated')).toBe(!unknown);
+      } finally {
+        client.destroy();
+      }
+    },
+  );
+});
+
+function hex(data: Uint8Array): string {
+  return Buffer.from(data).toString('hex');
+}

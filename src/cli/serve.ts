@@ -4,19 +4,22 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { InvalidArgumentException } from '../errors.js';
-import { createKvsServer, type KvsExchange } from '../server/index.js';
+import { createKvsServer, KVS_OPERATIONS, type KvsExchange, type KvsServerFaults } from '../server/index.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { progressLine } from './output.js';
 import { REPORT_OPTIONS } from './report.js';
 import type { Command } from './run.js';
 
-const usage = 'kvs-clip serve <dir> [--port N] [--host 127.0.0.1] [--throttle-rate R] [--cut-bodies] [--json] [--quiet]';
+const usage =
+  'kvs-clip serve <dir> [--port N] [--host 127.0.0.1] [--throttle-rate R] [--throttle-for MS] [--cut-bodies] [--json] [--quiet]';
 
 const help = `  <dir>             a folder of MKV files: each <name>.mkv is the stream <name> (a saved GetMedia /
                     GetMediaForFragmentList body, or any Matroska file: one fragment per cluster)
   --port N          the port (default 0: any free one; the URL printed says which)
   --host H          the interface (default 127.0.0.1: the server checks no signatures)
   --throttle-rate R answer this fraction (0 to 1) of requests with ClientLimitExceededException
+  --throttle-for MS answer every call of an operation within MS ms of its first call with
+                    ClientLimitExceededException (a burst, as when a stream's limits are hit)
   --cut-bodies      cut every media body in the middle of a fragment, then drop the connection
   --json            print the first line as JSON instead: {"url", "dir", "streams"}
   -q, --quiet       print the URL and nothing else (no stream list, no request count)
@@ -32,6 +35,7 @@ const options = {
   port: { type: 'string' },
   host: { type: 'string' },
   'throttle-rate': { type: 'string' },
+  'throttle-for': { type: 'string' },
   'cut-bodies': { type: 'boolean' },
   ...REPORT_OPTIONS,
 } as const;
@@ -43,6 +47,12 @@ function parseNumber(flag: string, text: string | undefined, min: number, max: n
     throw new UsageError(`${flag} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${text}`, usage);
   }
   return value;
+}
+
+/** `--throttle-for MS`: every operation throttled for MS ms from its first call (docs/server.md#faults). */
+function throttleForMs(ms: number | undefined): KvsServerFaults['throttleForMs'] {
+  if (ms === undefined) return undefined;
+  return Object.fromEntries(KVS_OPERATIONS.map((operation) => [operation, ms]));
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -85,7 +95,11 @@ export const serveCommand: Command = {
       dir,
       host: values.host,
       port: parseNumber('--port', values.port, 0, 65535, true),
-      faults: { throttleRate: parseNumber('--throttle-rate', values['throttle-rate'], 0, 1, false), cutBodies: values['cut-bodies'] },
+      faults: {
+        throttleRate: parseNumber('--throttle-rate', values['throttle-rate'], 0, 1, false),
+        throttleForMs: throttleForMs(parseNumber('--throttle-for', values['throttle-for'], 0, 86_400_000, true)),
+        cutBodies: values['cut-bodies'],
+      },
       onExchange,
     });
     const stopped = stopSignal();

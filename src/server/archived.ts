@@ -34,6 +34,8 @@ export interface ListingFaults {
   shuffleSeed?: number;
   /** The first fragment listed once more, on the last page. */
   repeatAcrossPages?: boolean;
+  /** Pages forever: every page is the first one, with the same NextToken (a client must notice the token does not move). */
+  endlessPages?: boolean;
 }
 
 function invalid(message: string): ServiceError {
@@ -109,35 +111,46 @@ export async function listFragments(body: Body, catalog: StreamCatalog, faults: 
   let matching = index.fragments.filter((fragment) => overlaps(fragment, range));
   if (faults.shuffleSeed !== undefined) matching = shuffled(matching, faults.shuffleSeed);
   if (faults.repeatAcrossPages && matching.length > 1) matching = [...matching, matching[0]];
-  const page = matching.slice(offset, offset + max);
+  if (faults.endlessPages) return { Fragments: fragmentShapes(matching.slice(0, max)), NextToken: encodeToken({ offset: 0 }) };
   return {
-    Fragments: page.map((fragment) => ({
-      FragmentNumber: fragment.fragmentNumber,
-      FragmentSizeInBytes: fragment.sizeInBytes,
-      ProducerTimestamp: fragment.producerMs / 1000,
-      ServerTimestamp: fragment.serverMs / 1000,
-      FragmentLengthInMilliseconds: fragment.durationMs,
-    })),
+    Fragments: fragmentShapes(matching.slice(offset, offset + max)),
     ...(offset + max < matching.length && { NextToken: encodeToken({ offset: offset + max }) }),
   };
 }
 
+/** ListFragments' `Fragment` shapes. */
+function fragmentShapes(fragments: StoredFragment[]) {
+  return fragments.map((fragment) => ({
+    FragmentNumber: fragment.fragmentNumber,
+    FragmentSizeInBytes: fragment.sizeInBytes,
+    ProducerTimestamp: fragment.producerMs / 1000,
+    ServerTimestamp: fragment.serverMs / 1000,
+    FragmentLengthInMilliseconds: fragment.durationMs,
+  }));
+}
+
 /**
- * In place of a fragment that is not in the stream: a document of KVS's in-band exception tags
- * (docs/kvs-mkv.md#in-band-errors). The reference calls the code "the integer code of the
- * exception" without listing codes; we send 4000, GetMedia's code for "requested fragment not found".
+ * A GetMediaForFragmentList document of KVS's in-band exception tags (docs/kvs-mkv.md#in-band-errors),
+ * sent in place of a fragment: the EBML header of the stream's documents, a Segment, the Tags.
  */
-function missingFragment(index: StreamIndex, fragmentNumber: string): Uint8Array[] {
-  const ebmlHeader = index.fragments[0].head[0];
+export function exceptionDocument(ebmlHeader: Uint8Array, fragmentNumber: string, code: number, message: string): Uint8Array[] {
   return [
     ebmlHeader,
     UNKNOWN_SIZE_SEGMENT,
     kvsTags([
       ['AWS_KINESISVIDEO_FRAGMENT_NUMBER', fragmentNumber],
-      ['AWS_KINESISVIDEO_EXCEPTION_ERROR_CODE', '4000'],
-      ['AWS_KINESISVIDEO_EXCEPTION_MESSAGE', `Requested fragment ${fragmentNumber} is not found.`],
+      ['AWS_KINESISVIDEO_EXCEPTION_ERROR_CODE', String(code)],
+      ['AWS_KINESISVIDEO_EXCEPTION_MESSAGE', message],
     ]),
   ];
+}
+
+/**
+ * In place of a fragment that is not in the stream. The reference calls the code "the integer code
+ * of the exception" without listing codes; we send 4000, GetMedia's code for "requested fragment not found".
+ */
+function missingFragment(index: StreamIndex, fragmentNumber: string): Uint8Array[] {
+  return exceptionDocument(index.fragments[0].head[0], fragmentNumber, 4000, `Requested fragment ${fragmentNumber} is not found.`);
 }
 
 /** GetMediaForFragmentList: the fragments asked for, in that order, as documents with the `_SIDE_` tags. */

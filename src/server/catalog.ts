@@ -1,9 +1,10 @@
 /**
  * The streams a folder holds (docs/server.md#streams-and-files): each regular file `<name>.mkv`
- * directly in the folder is the stream `<name>`. A name is checked against KVS's StreamName pattern
- * before it comes near the file system, and symbolic links are not followed, so nothing outside the
- * folder is ever read. Each file is indexed once per (size, mtime) into fragments with their
- * numbers, timestamps and the parts the APIs re-assemble (documents.ts).
+ * directly in the folder is the stream `<name>`, and streams given in memory come before them. A
+ * name is checked against KVS's StreamName pattern before it comes near the file system, and
+ * symbolic links are not followed, so nothing outside the folder is ever read. Each file is indexed
+ * once per (size, mtime), each in-memory stream once, into fragments with their numbers, timestamps
+ * and the parts the APIs re-assemble (documents.ts).
  */
 import { readdir, readFile, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -63,19 +64,42 @@ export function listTags(fragment: StoredFragment): Uint8Array {
   ]);
 }
 
+/** Whether `name` is a stream name the service would accept (the model's StreamName pattern and length). */
+export function isStreamName(name: string): boolean {
+  return STREAM_NAME.test(name);
+}
+
+/** Indexes of in-memory streams, per byte array: a test that starts many servers over one capture indexes it once. */
+const memoryIndexes = new WeakMap<Uint8Array, Map<string, Promise<StreamIndex>>>();
+
+function memoryIndex(name: string, bytes: Uint8Array): Promise<StreamIndex> {
+  const byName = memoryIndexes.get(bytes) ?? new Map<string, Promise<StreamIndex>>();
+  memoryIndexes.set(bytes, byName);
+  let index = byName.get(name);
+  if (!index) byName.set(name, (index = indexFile(name, bytes, { size: bytes.byteLength, mtimeMs: 0 })));
+  return index;
+}
+
 export class StreamCatalog {
   private readonly indexes = new Map<string, Promise<StreamIndex>>();
 
-  constructor(readonly dir: string) {}
+  /**
+   * @param dir the folder of `<name>.mkv` files, if any.
+   * @param memory streams held in memory (name → bytes), which never change; names already checked.
+   */
+  constructor(
+    readonly dir: string | undefined,
+    private readonly memory: ReadonlyMap<string, Uint8Array> = new Map(),
+  ) {}
 
-  /** Names of the streams in the folder, sorted. */
+  /** Names of the streams, in memory and in the folder, sorted. */
   async names(): Promise<string[]> {
-    const entries = await readdir(this.dir, { withFileTypes: true });
-    return entries
+    const entries = this.dir === undefined ? [] : await readdir(this.dir, { withFileTypes: true });
+    const files = entries
       .filter((entry) => entry.isFile() && entry.name.endsWith('.mkv'))
       .map((entry) => entry.name.slice(0, -'.mkv'.length))
-      .filter((name) => STREAM_NAME.test(name))
-      .sort();
+      .filter((name) => STREAM_NAME.test(name));
+    return [...new Set([...this.memory.keys(), ...files])].sort();
   }
 
   /** The stream's index, rebuilt when its file changed; ResourceNotFoundException when there is no such stream. */
@@ -86,9 +110,13 @@ export class StreamCatalog {
         `1 validation error detected: Value '${name.slice(0, 300)}' at 'streamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+`,
       );
     }
+    const held = this.memory.get(name);
+    if (held) return memoryIndex(name, held);
+    const notFound = new ServiceError('ResourceNotFoundException', 'The requested stream is not found or not active.');
+    if (this.dir === undefined) throw notFound;
     const path = join(this.dir, `${name}.mkv`);
     const stats = await lstat(path).catch(() => null);
-    if (!stats?.isFile()) throw new ServiceError('ResourceNotFoundException', 'The requested stream is not found or not active.');
+    if (!stats?.isFile()) throw notFound;
     const cached = this.indexes.get(name);
     if (cached) {
       const index = await cached.catch(() => null);

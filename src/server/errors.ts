@@ -22,6 +22,8 @@ const STATUS: Record<string, number> = {
   UnknownOperationException: 404,
   SerializationException: 400,
   InternalFailure: 500,
+  /** Common to every AWS API (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/CommonErrors.html): a request without credentials. */
+  MissingAuthenticationTokenException: 403,
 };
 
 export type ServiceErrorName = keyof typeof STATUS;

@@ -6,10 +6,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { getClip, getMediaForFragmentList, listFragments, seededRandom, type ListingFaults, type MediaBody } from './archived.js';
-import { StreamCatalog } from './catalog.js';
+import { InvalidArgumentException } from '../errors.js';
+import { getClip, getMediaForFragmentList, listFragments, seededRandom, type ListingFaults } from './archived.js';
+import { isStreamName, StreamCatalog } from './catalog.js';
 import { describeStream, getDataEndpoint, listStreams } from './control.js';
 import { asServiceError, sendError, ServiceError, throttled } from './errors.js';
+import { largestPart, sendMedia, Throttle, write, type MediaFault } from './faults.js';
 import { streamMedia, type Session } from './media.js';
 import { contentTypeOf, dashSession, hlsSession, sessionToken, type StreamingSession } from './streaming.js';
 import { readBody, streamNameOf, type Body } from './request.js';
@@ -37,14 +39,17 @@ export interface KvsServerFaults extends ListingFaults {
   seed?: number;
   /** The first N calls of an operation are answered with ClientLimitExceededException. */
   throttleFirst?: Partial<Record<KvsOperation, number>>;
+  /**
+   * Every call of an operation within this many ms of its first call is answered with
+   * ClientLimitExceededException: a burst of throttling that a client's retries must outlast.
+   */
+  throttleForMs?: Partial<Record<KvsOperation, number>>;
+  /** Now, in ms, for `throttleForMs` (default `Date.now`): a test's fake clock, advanced by its client's sleeps, runs a long burst without waiting for it. */
+  clock?: () => number;
   /** Cut every media body (GetMedia, GetMediaForFragmentList, GetClip) in the middle of a fragment, then drop the connection. */
   cutBodies?: boolean;
-  /**
-   * GetMediaForFragmentList calls (numbered from 1, throttled ones included) whose body breaks off
-   * in the middle of its second fragment (the first, when it has one): `'reset'` announces the full
-   * Content-Length and drops the connection; `'end'` sends a chunked body and ends it, short.
-   */
-  cutMedia?: Record<number, 'reset' | 'end'>;
+  /** What GetMediaForFragmentList calls do instead of sending their body whole, by call (numbered from 1, throttled ones included). */
+  mediaFaults?: Record<number, MediaFault>;
   /** GetMediaForFragmentList sends the fragments in the reverse of the order asked. */
   reverseMedia?: boolean;
 }
@@ -63,10 +68,15 @@ export interface KvsExchange {
   sentComplete?: string[];
 }
 
-/** What `createKvsServer` serves, where, and which failures it injects. */
+/** Where the streams come from: a folder, streams in memory, or both (at least one of them). */
 export interface KvsServerOptions {
   /** The folder: each `<name>.mkv` in it is the stream `<name>`. */
-  dir: string;
+  dir?: string;
+  /**
+   * Streams held in memory, name → the bytes a `<name>.mkv` file would hold (a KVS capture or a
+   * plain Matroska file); they never change. A name here hides a file of that name in `dir`.
+   */
+  streams?: Record<string, Uint8Array>;
   /** Interface to listen on (default 127.0.0.1: the server checks no signatures, see docs/server.md#security). */
   host?: string;
   /** Port (default 0: any free port; `url` tells which). */
@@ -79,6 +89,12 @@ export interface KvsServerOptions {
   idleMs?: number;
   /** Called once per answered request (an operation's path), with its outcome: for tests that watch a client. */
   onExchange?: (exchange: KvsExchange) => void;
+  /**
+   * Answer requests that carry no AWS Signature Version 4 `Authorization` header with
+   * MissingAuthenticationTokenException (403), as the service does; the signature itself is still
+   * not checked (default false: anything goes, e.g. curl).
+   */
+  requireSignature?: boolean;
 }
 
 /** A local KVS endpoint over a folder (`createKvsServer`): start it, point an SDK's `endpoint` at `url`, stop it. */
@@ -89,6 +105,8 @@ export interface KvsServer {
   stop(): Promise<void>;
   /** The endpoint URL once started (empty before). */
   readonly url: string;
+  /** Requests received per operation so far, counted on arrival (throttled, failed and unanswered ones included). */
+  readonly calls: Readonly<Record<KvsOperation, number>>;
 }
 
 const OPERATIONS: Record<string, KvsOperation> = {
@@ -103,69 +121,57 @@ const OPERATIONS: Record<string, KvsOperation> = {
   '/getDASHStreamingSessionURL': 'GetDASHStreamingSessionURL',
 };
 
+/** Every operation the server answers. */
+export const KVS_OPERATIONS: readonly KvsOperation[] = Object.values(OPERATIONS);
+
 /** Where a session's files are: `/hls/v1/<token>/<file>`, `/dash/v1/<token>/<file>`. */
 const SESSION_FILE = /^\/(hls|dash)\/v1\/([0-9a-f]{32})\/([A-Za-z0-9_./-]{1,200})$/;
 
-type CutMode = 'reset' | 'end' | undefined;
+export type { MediaFault } from './faults.js';
 
-function write(response: ServerResponse, chunk: Uint8Array): Promise<void> {
-  return new Promise((done) => {
-    if (response.destroyed || response.writableEnded) return done();
-    if (response.write(chunk)) return done();
-    const finish = () => {
-      response.off('drain', finish);
-      response.off('close', finish);
-      done();
-    };
-    response.on('drain', finish);
-    response.on('close', finish);
-  });
-}
-
-/** Index of the largest of `parts`: a fragment's cluster, where a cut goes. */
-function largestPart(parts: Uint8Array[]): number {
-  let largest = 0;
-  for (let i = 1; i < parts.length; i++) if (parts[i].byteLength > parts[largest].byteLength) largest = i;
-  return largest;
-}
-
-/**
- * Sends a media body, cut when asked: the fragments before the cut whole, then the cut fragment up
- * to the middle of its cluster. Returns the fragment numbers sent whole.
- */
-async function sendMedia(response: ServerResponse, media: MediaBody, cut: CutMode): Promise<string[]> {
-  const total = media.fragments.reduce((sum, fragment) => sum + fragment.parts.reduce((n, part) => n + part.byteLength, 0), 0);
-  response.writeHead(200, { 'content-type': media.contentType, ...(cut !== 'end' && { 'content-length': total }) });
-  const cutIn = cut ? Math.min(1, media.fragments.length - 1) : -1;
-  const sent: string[] = [];
-  for (const [i, fragment] of media.fragments.entries()) {
-    if (i === cutIn) {
-      const middle = largestPart(fragment.parts);
-      for (const part of fragment.parts.slice(0, middle)) await write(response, part);
-      await write(response, fragment.parts[middle].subarray(0, fragment.parts[middle].byteLength >> 1));
-      if (cut === 'end') response.end();
-      else response.destroy();
-      return sent;
-    }
-    for (const part of fragment.parts) await write(response, part);
-    sent.push(fragment.fragmentNumber);
+/** Streams given in memory, names checked as the service checks a StreamName. */
+function memoryStreams(streams: Record<string, Uint8Array> = {}): Map<string, Uint8Array> {
+  for (const name of Object.keys(streams)) {
+    if (!isStreamName(name))
+      throw new InvalidArgumentException(`streams: '${name.slice(0, 300)}' is not a stream name ([a-zA-Z0-9_.-], 1 to 256)`);
   }
-  response.end();
-  return sent;
+  return new Map(Object.entries(streams));
 }
 
-/** Creates the server (not yet listening). */
+/** Creates the server (not yet listening). InvalidArgumentException when it is given neither `dir` nor `streams`, or a bad stream name. */
 export function createKvsServer(options: KvsServerOptions): KvsServer {
-  const catalog = new StreamCatalog(resolve(options.dir));
+  if (options.dir === undefined && options.streams === undefined)
+    throw new InvalidArgumentException('createKvsServer needs dir or streams');
+  const catalog = new StreamCatalog(options.dir === undefined ? undefined : resolve(options.dir), memoryStreams(options.streams));
   const faults = options.faults ?? {};
-  const random = seededRandom(faults.seed ?? 1);
+  const throttle = new Throttle<KvsOperation>({
+    first: faults.throttleFirst,
+    forMs: faults.throttleForMs,
+    rate: faults.throttleRate,
+    random: seededRandom(faults.seed ?? 1),
+    clock: faults.clock ?? Date.now,
+  });
   const tail = { pollMs: options.pollMs ?? 250, idleMs: options.idleMs ?? 5000 };
-  const calls: Partial<Record<KvsOperation, number>> = {};
+  const calls = Object.fromEntries(KVS_OPERATIONS.map((operation) => [operation, 0])) as Record<KvsOperation, number>;
   let url = '';
   let requests = 0;
   let stopping = false;
   const wakers = new Set<() => void>();
   const sessions = new Map<string, StreamingSession>();
+
+  /** Resolves when the response closes (the client went away, or we dropped it) or the server stops. */
+  function closedOrStopped(response: ServerResponse): Promise<void> {
+    return new Promise((done) => {
+      if (stopping || response.destroyed) return done();
+      const finish = () => {
+        wakers.delete(finish);
+        response.off('close', finish);
+        done();
+      };
+      wakers.add(finish);
+      response.once('close', finish);
+    });
+  }
 
   /** Keeps a new session, forgets expired ones; returns its URL. */
   function openSession(kind: 'hls' | 'dash', made: { session: StreamingSession; entry: string }): string {
@@ -248,7 +254,7 @@ export function createKvsServer(options: KvsServerOptions): KvsServer {
     body: Body,
     requestId: string,
   ) {
-    if ((faults.throttleFirst?.[operation] ?? 0) >= call || (faults.throttleRate && random() < faults.throttleRate)) throw throttled();
+    if (throttle.throttles(operation, call)) throw throttled();
     const json = async (value: unknown) => {
       const text = JSON.stringify(value);
       response.writeHead(200, {
@@ -274,10 +280,11 @@ export function createKvsServer(options: KvsServerOptions): KvsServer {
       case 'GetMediaForFragmentList': {
         const media = await getMediaForFragmentList(body, catalog);
         if (faults.reverseMedia) media.fragments.reverse();
-        return { sentComplete: await sendMedia(response, media, faults.cutMedia?.[call] ?? (faults.cutBodies ? 'reset' : undefined)) };
+        const fault = faults.mediaFaults?.[call] ?? (faults.cutBodies ? 'reset' : undefined);
+        return { sentComplete: await sendMedia(response, media, fault, closedOrStopped(response)) };
       }
       case 'GetClip':
-        await sendMedia(response, await getClip(body, catalog), faults.cutBodies ? 'reset' : undefined);
+        await sendMedia(response, await getClip(body, catalog), faults.cutBodies ? 'reset' : undefined, closedOrStopped(response));
         return;
       case 'GetMedia':
         return getMedia(request, response, body);
@@ -301,8 +308,11 @@ export function createKvsServer(options: KvsServerOptions): KvsServer {
         request.resume();
         throw new ServiceError('UnknownOperationException', `No operation at ${String(request.method)} ${path.slice(0, 200)}.`);
       }
-      const call = (calls[operation] = (calls[operation] ?? 0) + 1);
+      const call = ++calls[operation];
       body = await readBody(request);
+      if (options.requireSignature && !String(request.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) {
+        throw new ServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+      }
       outcome = await answer(operation, call, request, response, body, requestId);
     } catch (error) {
       if (response.headersSent) {
@@ -325,6 +335,7 @@ export function createKvsServer(options: KvsServerOptions): KvsServer {
     get url() {
       return url;
     },
+    calls,
     start: () =>
       new Promise<string>((started, failed) => {
         server.once('error', failed);
