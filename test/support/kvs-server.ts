@@ -60,7 +60,7 @@ function lastBlockStart(capture: Uint8Array, fragment: MkvFragment): number {
 export async function captureFromPlainMatroska(
   plain: Uint8Array,
   epochMs = 1_700_000_000_000,
-  { unknownSizeClusters = false } = {},
+  { unknownSizeClusters = false, continuationTokens = false } = {},
 ): Promise<Uint8Array> {
   const documents: DocumentSpec[] = [];
   for await (const fragment of readFragments(plain)) {
@@ -88,6 +88,8 @@ export async function captureFromPlainMatroska(
         },
       ],
       millisBehindNow: 1000,
+      // GetMedia ends each fragment with its continuation token (docs/kvs-mkv.md, GetMedia).
+      ...(continuationTokens && { continuationToken: `${fragment.index}` }),
     });
   }
   return writeKvsStream({ documents }).bytes;
