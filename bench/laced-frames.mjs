@@ -1,4 +1,3 @@
-#!/usr/bin/env node --expose-gc
 /**
  * Heap bytes per tiny laced frame (issue 22 item 1): a Matroska file of `count` one-byte frames in
  * fixed-laced SimpleBlocks of 256, read whole by readFragments (dist/, so run `npx tsup` first).
@@ -9,7 +8,8 @@
 import { readFragments } from '../dist/index.js';
 
 const count = Number(process.argv[2] ?? 1_000_000);
-if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
+const gc = globalThis.gc;
+if (typeof gc !== 'function') throw new Error('run with node --expose-gc');
 
 const vint = (n, width) => {
   const out = [];
