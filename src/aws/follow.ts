@@ -19,6 +19,7 @@ import { ResourceNotFoundException } from '../errors.js';
 import { readFragments } from '../mkv/index.js';
 import type { ByteSource, MkvFragment } from '../mkv/types.js';
 import type { ReaderWarning } from '../warnings.js';
+import { fromSdkFailure } from './response.js';
 import { backoffDelay, isRetryable, retrySettings, withRetries, type RetrySettings } from './retry.js';
 import { loadKinesisVideoSdk, loadMediaSdk, type MediaSdk } from './sdk.js';
 import { streamId, type StreamId } from './selection.js';
@@ -107,9 +108,11 @@ export async function* followStream(options: FollowOptions): AsyncGenerator<MkvF
       let delivered = false;
       try {
         client = await endpoints.client();
-        const { Payload } = await client.send(new sdk.GetMediaCommand({ ...stream, StartSelector: selector }), {
-          abortSignal: stop.signal,
-        });
+        const { Payload } = await client
+          .send(new sdk.GetMediaCommand({ ...stream, StartSelector: selector }), { abortSignal: stop.signal })
+          .catch((error: unknown) => {
+            throw fromSdkFailure('GetMedia', error);
+          });
         if (Payload === undefined) throw new ResourceNotFoundException('GetMedia returned no body');
         for await (const fragment of readFragments(Payload as ByteSource, { onWarning: options.onWarning })) {
           // Only a fragment whose closing tags arrived is complete; the rest comes again after the token.

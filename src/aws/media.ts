@@ -15,6 +15,7 @@ import { readFragments } from '../mkv/index.js';
 import type { ReaderWarning } from '../warnings.js';
 import type { ByteSource, MkvFragment } from '../mkv/types.js';
 import type { ArchivedMediaSdk } from './sdk.js';
+import { fromSdkFailure } from './response.js';
 import { attemptSignal, backoffDelay, idleTimeoutError, isRetryable, type RetrySettings } from './retry.js';
 import type { StreamId } from './selection.js';
 
@@ -168,7 +169,7 @@ async function requestOnce(ctx: MediaContext, numbers: string[], accept: (fragme
     });
   } catch (error) {
     // Our own timer's abort surfaces as the SDK's AbortError: report the timeout instead.
-    throw attempt.signal.aborted && !ctx.retry.signal.aborted ? attempt.signal.reason : error;
+    throw attempt.signal.aborted && !ctx.retry.signal.aborted ? attempt.signal.reason : fromSdkFailure('GetMediaForFragmentList', error);
   } finally {
     attempt.settle();
   }

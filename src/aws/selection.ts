@@ -9,6 +9,7 @@ import { compareFragmentNumbers, validateSelector } from '../api/index.js';
 import type { ClipFragmentSelector, TimeRange } from '../api/types.js';
 import { InvalidArgumentException, KvsStreamError } from '../errors.js';
 import type { ArchivedMediaSdk } from './sdk.js';
+import { listPage, fromSdkFailure } from './response.js';
 import { backoffDelay, withRetries, type RetrySettings } from './retry.js';
 
 export interface StreamId {
@@ -101,12 +102,18 @@ export async function listSelectedFragments(
   let pagesWithoutNews = 0;
   let NextToken: string | undefined;
   do {
-    const page = await withRetries('ListFragments', retry, (abortSignal) =>
-      client.send(new sdk.ListFragmentsCommand({ ...stream, FragmentSelector, MaxResults: PAGE_SIZE, NextToken }), { abortSignal }),
+    const page = listPage(
+      await withRetries('ListFragments', retry, (abortSignal) =>
+        client
+          .send(new sdk.ListFragmentsCommand({ ...stream, FragmentSelector, MaxResults: PAGE_SIZE, NextToken }), { abortSignal })
+          .catch((error: unknown) => {
+            throw fromSdkFailure('ListFragments', error);
+          }),
+      ),
     );
     pages++;
     let news = false;
-    for (const listed of page.Fragments ?? []) {
+    for (const listed of page.Fragments) {
       const fragmentNumber = listed.FragmentNumber;
       if (fragmentNumber === undefined || seenNumbers.has(fragmentNumber)) continue;
       seenNumbers.add(fragmentNumber);
@@ -117,7 +124,7 @@ export async function listSelectedFragments(
       const timestamp = time.getTime();
       if (timestamp >= range.startMs && timestamp <= range.endMs) byNumber.set(fragmentNumber, { fragmentNumber, timestamp, listed });
     }
-    NextToken = page.NextToken || undefined;
+    NextToken = page.NextToken;
     if (NextToken === undefined) break;
     if (seenTokens.has(NextToken)) throw paginationError(`ListFragments returned the same NextToken twice, after ${pages} pages`);
     seenTokens.add(NextToken);

@@ -355,10 +355,10 @@ export class ElementReader {
         this.#assembler.setClusterTimecode(this.#clusterTimecode);
         break;
       case ID.INFO:
-        this.#assembler.setTimecodeScale(readTimecodeScale(bytes.subarray(start, end), bodyOffset));
+        this.#handOut(this.#assembler.setTimecodeScale(readTimecodeScale(bytes.subarray(start, end), bodyOffset), this.#offset));
         break;
       case ID.TRACKS:
-        this.#assembler.setTracks(readTracks(bytes.subarray(start, end), bodyOffset));
+        this.#handOut(this.#assembler.setTracks(readTracks(bytes.subarray(start, end), bodyOffset), this.#offset));
         break;
       case ID.TAGS:
         this.#readTags(bytes.subarray(start, end), bodyOffset);

@@ -13,7 +13,9 @@
  *    the fragment that is open when it arrives, as in a KVS producer's fragments. A fragment cut
  *    inside a cluster starts at its key frame's time (its `clusterTimecode`), not the cluster's: a
  *    cluster may hold many key frames (all-intra encodes, short GOPs), and each cut is a fragment
- *    of its own with its own start (docs/kvs-mkv.md, "Plain Matroska").
+ *    of its own with its own start (docs/kvs-mkv.md, "Plain Matroska");
+ * 5. an Info or Tracks element after frames of the open fragment ends it, so those frames keep the
+ *    tracks and timecode scale they were read under.
  */
 import { DEFAULT_TIMECODE_SCALE } from './elements.js';
 import type { KvsTags } from './kvs-tags.js';
@@ -103,17 +105,36 @@ export class FragmentAssembler {
   startDocument(offset: number): MkvFragment | null {
     const done = this.#close(offset);
     this.#timecodeScale = DEFAULT_TIMECODE_SCALE;
-    this.setTracks([]);
+    this.#applyTracks([]);
     this.#draft = this.#open(offset, true);
     return done;
   }
 
-  setTimecodeScale(scale: number): void {
+  /** An Info element at `offset`; returns the fragment it ends (rule 5). */
+  setTimecodeScale(scale: number, offset: number): MkvFragment | null {
+    const done = this.#closeIfFramed(offset);
     this.#timecodeScale = scale;
-    this.setTracks(this.#tracks);
+    this.#applyTracks(this.#tracks);
+    return done;
   }
 
-  setTracks(tracks: MkvTrack[]): void {
+  /** A Tracks element at `offset`; returns the fragment it ends (rule 5). */
+  setTracks(tracks: MkvTrack[], offset: number): MkvFragment | null {
+    const done = this.#closeIfFramed(offset);
+    this.#applyTracks(tracks);
+    return done;
+  }
+
+  /**
+   * Rule 5: Info or Tracks after frames of the open fragment (Matroska allows one of each per Segment,
+   * before its Clusters, so this is a second one or damage) ends that fragment. Its frames keep the
+   * tracks and timecode scale they were read under, instead of being re-labelled by what follows them.
+   */
+  #closeIfFramed(offset: number): MkvFragment | null {
+    return this.#draft !== null && this.#draft.fragment.frames.length > 0 ? this.#close(offset) : null;
+  }
+
+  #applyTracks(tracks: MkvTrack[]): void {
     this.#tracks = tracks;
     this.#videoTracks.clear();
     this.#frameDurations.clear();

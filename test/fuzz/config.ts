@@ -13,6 +13,9 @@ const timed = Number.isFinite(seconds) && seconds > 0;
 const runs = timed ? 2 ** 31 - 1 : Number(process.env.FUZZ_RUNS ?? '');
 const seed = Number(process.env.FUZZ_SEED ?? '');
 
+/** Replaying one failure (FUZZ_PATH from its report): statistics over many inputs mean nothing then. */
+export const replaying = Boolean(process.env.FUZZ_PATH);
+
 /** True under `npm run fuzz` (runs or seconds chosen on the command line). */
 const fuzzing = Number.isInteger(runs) && runs > 0;
 
@@ -42,7 +45,7 @@ export function params<T>(testDefault: number): fc.Parameters<T> {
     ];
   }
   if (Number.isInteger(seed)) p.seed = seed;
-  if (process.env.FUZZ_PATH) p.path = process.env.FUZZ_PATH;
+  if (replaying) p.path = process.env.FUZZ_PATH;
   return p;
 }
 

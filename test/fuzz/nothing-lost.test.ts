@@ -15,7 +15,7 @@ import { fragmentedMp4, type Mp4Segment } from '../../src/index.js';
 import { KvsClipError } from '../../src/errors.js';
 import type { MkvFragment, MkvFrame } from '../../src/mkv/types.js';
 import { readAll } from '../support/read.js';
-import { assertCounted, noteCurrent, timeoutFor } from './config.js';
+import { assertCounted, noteCurrent, replaying, timeoutFor } from './config.js';
 import { loadSeeds, warnIfNoSamples, type Seed } from './corpus.js';
 import { delivery, sourceOf, type Delivery } from './harness.js';
 import { applyMutations, mutation, type Mutation } from './mutations.js';
@@ -74,6 +74,7 @@ async function segments(bytes: Uint8Array, how: Delivery): Promise<{ media: Mp4S
  * skips them: fail, rather than pass on nothing, when too small a share of the inputs reached them.
  */
 function expectCompared(compared: number, executions: number, share: number): void {
+  if (replaying) return; // one input, which may have no prefix worth comparing
   expect(compared, `inputs that compared something with their prefix, of ${executions}`).toBeGreaterThanOrEqual(share * executions);
 }
 

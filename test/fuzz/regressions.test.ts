@@ -13,6 +13,10 @@
  *    the fragments it reads throw. Found by nothing-lost (one byte set to 0 near the end of a capture).
  * 4. fragmentedMp4 must keep a fragment's valid frames before a bad one (checkPartial, not check, in
  *    src/api/index.ts) and flush the segment the muxer holds back when the input fails.
+ * 5. A Tracks element after a fragment's frames re-labelled those frames: the assembler gave the open
+ *    fragment the new (here empty) tracks, so fragmentedMp4 refused a fragment it had already read
+ *    whole. Found by nothing-lost/fragmentedMp4 (a trailing Tags whose ID became Tracks' ID); fixed
+ *    in src/mkv/fragments.ts (rule 5: Info or Tracks after frames ends the open fragment).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +26,7 @@ import { InvalidArgumentException, InvalidMediaFrameException, KvsClipError, Kvs
 import type { MkvFragment } from '../../src/mkv/types.js';
 import { writeKvsStream, type DocumentSpec, type StreamSpec } from '../support/kvs-writer.js';
 import { readAll } from '../support/read.js';
-import { concat, ID, idBytes, sizeField } from './structure.js';
+import { concat, ID, idBytes, mapElements, sizeField, splice } from './structure.js';
 
 const ascii = (text: string): number[] => Array.from(new TextEncoder().encode(text));
 const element = (id: number, body: number[]): number[] => [...idBytes(id), ...sizeField(body.length, 1), ...body];
@@ -156,5 +160,58 @@ describe('regression 4: fragmentedMp4 keeps the frames before a bad frame', () =
     const { media, error } = await mediaSegments(writeKvsStream(spec).bytes);
     expect(error).toBeInstanceOf(InvalidMediaFrameException);
     expect(media.map((s) => s.fragmentNumber)).toEqual(['1000', '1001', '1002']);
+  });
+});
+
+describe("regression 5: Tracks after a fragment's frames", () => {
+  /** The three fragments with `inserted` right after the first fragment's (unknown-size) Cluster. */
+  async function withTracksAfterFirstCluster(inserted: number[]): Promise<Uint8Array> {
+    const spec = await kvsFragments();
+    for (const document of spec.documents) {
+      document.segmentSize = { unknown: true };
+      document.clusters[0].size = { unknown: true };
+    }
+    const written = writeKvsStream(spec).bytes;
+    const elements = mapElements(written);
+    const cluster = elements.find((e) => e.id === ID.CLUSTER)!;
+    // Nothing to resize: the Segment and Cluster have unknown sizes.
+    return splice(written, elements, cluster.end, cluster.end, inserted, false);
+  }
+
+  it('leaves the frames before it their tracks, so fragmentedMp4 delivers them', async () => {
+    // An empty Tracks element (no TrackEntry), as the fuzzer's damaged Tags became.
+    const input = await withTracksAfterFirstCluster(element(ID.TRACKS, []));
+    const read = await readAll(input);
+    expect(read.error).toBeUndefined();
+    expect(read.fragments.map((f) => [f.fragmentNumber, f.frames.length, f.tracks.map((t) => t.codecId)])).toEqual([
+      ['1000', 3, ['V_MPEG4/ISO/AVC']],
+      ['1001', 3, ['V_MPEG4/ISO/AVC']],
+      ['1002', 3, ['V_MPEG4/ISO/AVC']],
+    ]);
+    const { media, error } = await mediaSegments(input);
+    expect(error).toBeUndefined();
+    expect(media.map((s) => s.fragmentNumber)).toEqual(['1000', '1001', '1002']);
+  });
+
+  it('applies to the frames after it, in a fragment of their own', async () => {
+    const first = await withTracksAfterFirstCluster([]);
+    const elements = mapElements(first);
+    const cluster = elements.find((e) => e.id === ID.CLUSTER)!;
+    // The first fragment's Cluster again after a Tracks element that declares track 1 as A_PCM.
+    const tracks = element(
+      ID.TRACKS,
+      element(ID.TRACK_ENTRY, [
+        ...element(ID.TRACK_NUMBER, [1]),
+        ...element(ID.TRACK_TYPE, [2]),
+        ...element(ID.CODEC_ID, ascii('A_PCM/INT/LIT')),
+      ]),
+    );
+    const input = splice(first, elements, cluster.end, cluster.end, [...tracks, ...first.subarray(cluster.start, cluster.end)], false);
+    const read = await readAll(input);
+    expect(read.error).toBeUndefined();
+    expect(read.fragments.slice(0, 2).map((f) => [f.frames.length, f.tracks.map((t) => t.codecId)])).toEqual([
+      [3, ['V_MPEG4/ISO/AVC']],
+      [3, ['A_PCM/INT/LIT']],
+    ]);
   });
 });

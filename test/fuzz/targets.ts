@@ -4,6 +4,7 @@
  * A target is added by appending it to FUZZ_TARGETS (the AWS-response targets go here too).
  */
 import fc from 'fast-check';
+import { getMediaTarget, listFragmentsTarget, mediaForFragmentListTarget } from './aws-responses.js';
 import { cliArgsTarget } from './cli-args.js';
 
 export interface FuzzTarget<Ts extends [unknown, ...unknown[]] = [unknown, ...unknown[]]> {
@@ -19,4 +20,9 @@ export interface FuzzTarget<Ts extends [unknown, ...unknown[]] = [unknown, ...un
 }
 
 /** Every registered target. */
-export const FUZZ_TARGETS: FuzzTarget[] = [cliArgsTarget as unknown as FuzzTarget];
+export const FUZZ_TARGETS: FuzzTarget[] = [
+  cliArgsTarget,
+  listFragmentsTarget,
+  mediaForFragmentListTarget,
+  getMediaTarget,
+] as unknown as FuzzTarget[];

@@ -46,7 +46,7 @@ export async function splitCapture(capture: Uint8Array): Promise<CapturedFragmen
 export async function captureFromPlainMatroska(
   plain: Uint8Array,
   epochMs = 1_700_000_000_000,
-  { unknownSizeClusters = false } = {},
+  { unknownSizeClusters = false, continuationTokens = false } = {},
 ): Promise<Uint8Array> {
   const documents: DocumentSpec[] = [];
   for await (const fragment of readFragments(plain)) {
@@ -74,6 +74,8 @@ export async function captureFromPlainMatroska(
         },
       ],
       millisBehindNow: 1000,
+      // GetMedia ends each fragment with its continuation token (docs/kvs-mkv.md, GetMedia).
+      ...(continuationTokens && { continuationToken: `${fragment.index}` }),
     });
   }
   return writeKvsStream({ documents }).bytes;
