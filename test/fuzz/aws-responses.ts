@@ -23,7 +23,7 @@ import { KinesisVideoMediaClient, KinesisVideoMediaServiceException } from '@aws
 import { KvsClipError } from '../../src/errors.js';
 import { fetchFragments, followStream, listFragments } from '../../src/aws/index.js';
 import type { MkvFragment } from '../../src/mkv/types.js';
-import { captureFromPlainMatroska, splitCapture, type StoredFragment } from '../support/kvs-server.js';
+import { captureFromPlainMatroska, splitCapture, type CapturedFragment } from '../support/kvs-server.js';
 import { writeKvsStream } from '../support/kvs-writer.js';
 import type { FuzzTarget } from './targets.js';
 
@@ -162,9 +162,9 @@ export const listFragmentsTarget: FuzzTarget<[ListResponse[]]> = {
 
 // ── Media bodies ──
 
-let stored: Promise<StoredFragment[]> | undefined;
+let stored: Promise<CapturedFragment[]> | undefined;
 /** Four small GetMedia fragments from the h264-aac fixture (unknown-size clusters, as KVS sends them). */
-function storedFragments(): Promise<StoredFragment[]> {
+function storedFragments(): Promise<CapturedFragment[]> {
   stored ??= (async () => {
     const plain = new Uint8Array(readFileSync(fileURLToPath(new URL('../../fixtures/h264-aac.mkv', import.meta.url))));
     const capture = await captureFromPlainMatroska(plain, START, { unknownSizeClusters: true, continuationTokens: true });
@@ -199,7 +199,7 @@ function concatAll(parts: Uint8Array[]): Uint8Array {
 
 /** The body of a media response to `fragments`, under `fault`. */
 function mediaBody(
-  fragments: StoredFragment[],
+  fragments: CapturedFragment[],
   fault: MediaFault | undefined,
   flavour: 'GetMedia' | 'GetMediaForFragmentList',
 ): FakeResponse {
@@ -227,7 +227,7 @@ function mediaBody(
   return { status: 200, body: concatAll([before, error.bytes]) };
 }
 
-function expectStored(fragment: MkvFragment, expected: StoredFragment | undefined): void {
+function expectStored(fragment: MkvFragment, expected: CapturedFragment | undefined): void {
   expect(expected, `fragment ${fragment.fragmentNumber} was not stored`).toBeDefined();
   expect(fragment.fragmentNumber).toBe(expected!.fragmentNumber);
   expect(fragment.partial).toBeFalsy();
@@ -246,12 +246,13 @@ async function checkFragmentList({ faults, chunks }: MediaScript): Promise<void>
     requestHandler: fakeHandler((path) => {
       if (path.includes('istFragments')) {
         const page = {
-          Fragments: fragments.map((f) => ({
+          Fragments: fragments.map((f, i) => ({
             FragmentNumber: f.fragmentNumber,
             FragmentSizeInBytes: f.bytes.length,
             ProducerTimestamp: f.producerTimestamp / 1000,
             ServerTimestamp: f.serverTimestamp / 1000,
-            FragmentLengthInMilliseconds: f.durationMs,
+            // Up to the next fragment's start (the last one: 2 s, a camera's usual fragment).
+            FragmentLengthInMilliseconds: i + 1 < fragments.length ? fragments[i + 1].producerTimestamp - f.producerTimestamp : 2000,
           })),
         };
         return { status: 200, body: encode(JSON.stringify(page)) };
