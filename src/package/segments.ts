@@ -32,7 +32,7 @@ export type PackageEvent = { type: 'tracks'; tracks: readonly TimedTrack[] } | {
  */
 export async function* packageSegments(input: ClipInput, options: PackageOptions): AsyncGenerator<PackageEvent> {
   const timestamps = timestampKind(options);
-  const timeline = createTimeline({ timestamps });
+  const timeline = createTimeline({ timestamps, onWarning: options.onWarning });
   const retimer = new FragmentRetimer(options.discontinuity ?? 'on-discontinuity', timestamps);
   /** Placement of each fragment by its byte offset (a timed segment names its fragment's offset). */
   const placements = new Map<number, { timestampMs: number | null; discontinuity: boolean }>();
