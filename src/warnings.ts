@@ -27,6 +27,10 @@
  * - `'fragment-size-mismatch'`: GetMediaForFragmentList sent a fragment with fewer bytes than
  *   ListFragments' FragmentSizeInBytes twice in a row with the same length; it is kept as sent
  *   (AWS client, docs/errors.md#short-fragments).
+ * - `'gap-closed'`: the gap before a fragment is longer than one MP4 sample duration holds on some
+ *   track (2^31 − 1 ticks: 6.6 h at 90 kHz); it is closed on every track alike, and the message says
+ *   where (fragment, time, track) and by how much the later times moved (timeline;
+ *   docs/timing.md#long-gaps).
  */
 export type WarningCode =
   | 'truncated'
@@ -36,7 +40,8 @@ export type WarningCode =
   | 'capped'
   | 'unexpected-fragment'
   | 'fragment-size-mismatch'
-  | 'not-browser-playable';
+  | 'not-browser-playable'
+  | 'gap-closed';
 
 /** A recoverable problem, handed to `onWarning`. */
 export interface ReaderWarning {

@@ -19,6 +19,9 @@ const cases = [
   { name: 'H.264 + AAC', path: join(FIXTURES, 'h264-aac.mkv') },
   { name: 'H.264 with B-frames + AAC (edit list for the reorder delay)', path: join(FIXTURES, 'h264-bframes-aac.mkv') },
   { name: 'H.264 + laced AAC', path: join(FIXTURES, 'h264-aac-laced.mkv') },
+  // Issue 24.1: later GOPs reorder deeper than the first, so their decode times are pulled earlier.
+  { name: 'H.264, no B-frames then a B-pyramid + AAC', path: join(FIXTURES, 'h264-deeper-reorder-aac.mkv') },
+  { name: 'H.264 B-pyramid at 30, 15, then 10 fps + AAC', path: join(FIXTURES, 'h264-vfr-bframes-aac.mkv') },
   { name: 'H.265 with B-frames + AAC', path: join(FIXTURES, 'hevc-bframes-aac.mkv'), optional: true },
   ...(hasSamples ? [{ name: 'KVS GetMedia sample (5 fragments)', path: join(SAMPLES, 'output_get_media.mkv') }] : []),
 ];

@@ -60,7 +60,7 @@ export async function* wavParts(
   onInputDone?: (byteOffset: number) => void,
 ): AsyncGenerator<WavFormat | Uint8Array> {
   const checker = createCodecChecker(options);
-  const timeline = createTimeline({ timestamps: timestampKind(options) });
+  const timeline = createTimeline({ timestamps: timestampKind(options), onWarning: options.onWarning });
   let assembler: WavAssembler | null = null;
   function* assemble(segments: TimedSegment[]): Generator<WavFormat | Uint8Array> {
     for (const segment of segments) {

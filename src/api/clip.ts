@@ -113,7 +113,7 @@ export async function clipKeeping(
     },
   });
   if (!warnedCap && lastCapWarning) options.onWarning?.(lastCapWarning);
-  const { chunks, byteLength } = buildFlatClip(selected, { timestamps: timestampKind(options) });
+  const { chunks, byteLength } = buildFlatClip(selected, { timestamps: timestampKind(options), onWarning: options.onWarning });
   const type = inRange.some((f) => f.configs.some((c) => c.kind === 'video')) ? 'video/mp4' : 'audio/mp4';
   return { ContentType: type, Payload: createPayload(chunks, byteLength, type) };
 }

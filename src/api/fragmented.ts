@@ -47,7 +47,7 @@ export async function* fragmentedMp4Chunks(input: ClipInput, options: ClipOption
 }
 
 async function* chunksFromFragments(fragments: FragmentSource, options: ClipOptions): AsyncGenerator<Mp4SegmentChunks> {
-  const muxer = createFragmentedMuxer({ timestamps: timestampKind(options) });
+  const muxer = createFragmentedMuxer({ timestamps: timestampKind(options), onWarning: options.onWarning });
   let pushed = false;
   /** What broke the stream, thrown once everything before it is out. */
   let failure: { error: unknown } | null = null;

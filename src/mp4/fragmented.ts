@@ -9,7 +9,9 @@
  * what Chromium's MSE parser supports (TrackRunIterator applies a single non-negative edit as an
  * offset); negative trun offsets without an edit would make players see dts > pts (Chromium logs
  * them, ffmpeg's mov demuxer has to invent a dts shift). D comes from the first segment (see
- * reorderDelay); a later, deeper reorder still plays because trun v1 carries signed offsets.
+ * reorderDelay). A later segment that reorders deeper than D has its decode times pulled earlier
+ * within the segment (withinReorderDelay) so that no offset falls below −D: ffmpeg would otherwise
+ * delay the whole track by the excess (docs/timing.md#reorder-delay-in-fragmented-output).
  */
 
 import { SAMPLE_DISPOSABLE, SAMPLE_SYNC, type TimedTrack, type TrackRun } from '../timeline/index.js';
@@ -74,6 +76,44 @@ export function fragmentTracks(tracks: readonly TimedTrack[], first: readonly Tr
     const run = first.find((r) => r.trackId === track.id);
     return { delay: run === undefined ? 0 : reorderDelay(run), everySampleSync: track.config.kind === 'audio' };
   });
+}
+
+/**
+ * The run with no composition offset below −`delay`, so that with the init segment's edit every
+ * decode time is at or before its presentation time (docs/timing.md#reorder-delay-in-fragmented-output).
+ * Presentation times stay exact and so do the first decode time (tfdt) and the run's end; only
+ * decode times inside the run move earlier, each to the latest time that is no later than any
+ * presentation time still to come plus `delay`. A run that already fits is returned as it is.
+ */
+export function withinReorderDelay(run: TrackRun, delay: number): TrackRun {
+  const { durations, ctos } = run;
+  const n = ctos.length;
+  let fits = true;
+  for (let i = 0; i < n && fits; i++) fits = ctos[i] >= -delay;
+  if (fits) return run;
+  const dts = new Float64Array(n);
+  let end = 0;
+  for (let i = 0; i < n; i++) {
+    dts[i] = end;
+    end += durations[i];
+  }
+  // Backwards: the latest decode time each sample may take (decode times strictly increase, so a
+  // sample must decode before every later sample is presented, give or take the delay).
+  const latest = new Float64Array(n);
+  let bound = Infinity;
+  for (let i = n - 1; i >= 0; i--) {
+    bound = Math.min(bound, dts[i] + ctos[i] + delay);
+    latest[i] = Math.min(dts[i], bound, i + 1 < n ? latest[i + 1] - 1 : Infinity);
+  }
+  const moved = new Float64Array(n);
+  for (let i = 1; i < n; i++) moved[i] = Math.max(moved[i - 1] + 1, latest[i]);
+  const newDurations = new Uint32Array(n);
+  const newCtos = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    newDurations[i] = (i + 1 < n ? moved[i + 1] : end) - moved[i];
+    newCtos[i] = dts[i] + ctos[i] - moved[i];
+  }
+  return { ...run, durations: newDurations, ctos: newCtos };
 }
 
 /** ftyp + moov for MSE; `delays[i]` is the composition offset shift of track i (0 for audio). */
@@ -169,8 +209,9 @@ export function mediaSegment(
   const dataOffsets: DataOffset[] = [];
   let payloadSize = 0;
   const trafs: Part[] = [];
-  for (const run of runs) {
-    const track = tracks[run.trackId - 1];
+  for (const given of runs) {
+    const track = tracks[given.trackId - 1];
+    const run = withinReorderDelay(given, track.delay);
     for (let i = 0; i < run.data.length; i++) payloadSize += run.data[i].byteLength;
     const compact = track.everySampleSync;
     const dataOffset = new DataOffset();

@@ -40,7 +40,7 @@ export interface PackageSegment {
  */
 export async function* packageSegments(input: ClipInput, options: PackageOptions): AsyncGenerator<PackageSegment> {
   const timestamps = timestampKind(options);
-  const timeline = createTimeline({ timestamps });
+  const timeline = createTimeline({ timestamps, onWarning: options.onWarning });
   const retimer = new FragmentRetimer(options.discontinuity ?? 'on-discontinuity', timestamps);
   /** Placement of each fragment by its byte offset (a timed segment names its fragment's offset). */
   const placements = new Map<number, { timestampMs: number | null; discontinuity: boolean }>();

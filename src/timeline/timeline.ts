@@ -23,6 +23,10 @@
  *
  * Monotonic: a segment whose first decode time would not come after the previous one (overlapping or
  * backward timestamps) is shifted as a whole, all tracks together so audio and video stay in sync.
+ *
+ * Long gaps: a gap before a segment that one sample duration cannot hold on some track (more than
+ * MAX_GAP_TICKS of its timescale: 6.6 h at 90 kHz) is closed on every track, the segment and all
+ * later ones moved earlier together, with a 'gap-closed' warning (docs/timing.md#long-gaps).
  */
 
 import type { AudioCodecDefinition } from '../codecs/definition.js';
@@ -34,9 +38,16 @@ import type { MkvFrame } from '../mkv/types.js';
 import { NS_PER_MS, nsToTicks, ticksToNsCeil, videoTimescale } from './timescale.js';
 import { SAMPLE_DISPOSABLE, SAMPLE_SYNC, type TimedSegment, type TimedTrack, type TimelineOptions, type TrackRun } from './types.js';
 import { keepLayout } from '../jit.js';
+import type { ReaderWarning } from '../warnings.js';
 
 const MIN_I32 = -0x8000_0000;
 const MAX_I32 = 0x7fff_ffff;
+/**
+ * The longest gap a sample duration may carry: 32-bit stts/trun durations, kept below 2^31 since
+ * readers differ on the top bit (ffmpeg's mov demuxer takes durations above UINT32_MAX − 480 000 as
+ * errors and makes them 1; docs/timing.md#long-gaps).
+ */
+export const MAX_GAP_TICKS = MAX_I32;
 
 /** Frames of one track gathered for a segment, with their times on the clip's timeline. */
 interface GroupTrack {
@@ -50,6 +61,7 @@ interface Group {
   /** The configs of the fragment that opened it: a group never spans two configurations. */
   configs: readonly TrackConfig[];
   fragmentNumber: string | null;
+  fragmentIndex: number;
   producerTimestamp: number | null;
   serverTimestamp: number | null;
   byteOffset: number;
@@ -91,6 +103,9 @@ interface TimelineState {
   stampRef: { ms: number; baseNs: number } | null;
   prevFragment: { baseNs: number; clusterTimecode: number } | null;
   originNs: number | null;
+  /** How much earlier than the input's every later time is placed: the sum of the gaps closed so far. */
+  closedNs: number;
+  onWarning: ((warning: ReaderWarning) => void) | undefined;
   open: Group | null;
   held: { segment: TimedSegment; fallbackNs: (number | undefined)[] } | null;
 }
@@ -112,6 +127,8 @@ export class Timeline {
       stampRef: null,
       prevFragment: null,
       originNs: null,
+      closedNs: 0,
+      onWarning: options.onWarning,
       open: null,
       held: null,
     };
@@ -185,6 +202,7 @@ function newGroup(t: TimelineState, fragment: CheckedFragment): Group {
   return {
     configs: fragment.configs,
     fragmentNumber: fragment.fragmentNumber,
+    fragmentIndex: fragment.index,
     producerTimestamp: fragment.producerTimestamp,
     serverTimestamp: fragment.serverTimestamp,
     byteOffset: fragment.byteOffset,
@@ -215,7 +233,7 @@ function push(t: TimelineState, fragment: CheckedFragment): TimedSegment[] {
     for (const f of frames) min = Math.min(min, (f.timestamp - clusterTimecode) * scale);
     t.originNs = baseNs + min;
   }
-  const fragmentStartNs = baseNs - t.originNs;
+  const originNs = t.originNs;
 
   const out: TimedSegment[] = [];
   const tagged = fragment.fragmentNumber !== null || (t.useServer ? fragment.serverTimestamp : fragment.producerTimestamp) !== null;
@@ -233,7 +251,8 @@ function push(t: TimelineState, fragment: CheckedFragment): TimedSegment[] {
     if (t.open === null) t.open = newGroup(t, fragment);
     const gt = t.open.tracks[slot];
     gt.frames.push(frame);
-    gt.times.push(fragmentStartNs + (frame.timestamp - clusterTimecode) * scale);
+    // closedNs may grow when a group closes within this loop: the new group's frames follow it.
+    gt.times.push(baseNs - originNs - t.closedNs + (frame.timestamp - clusterTimecode) * scale);
     // What the stream says this frame lasts; only the group's last frame's value is used.
     gt.lastDurationNs = frame.duration !== undefined && frame.duration > 0 ? frame.duration * scale : t.states![slot].defaultDurationNs;
   }
@@ -263,7 +282,7 @@ function closeOpen(t: TimelineState, out: TimedSegment[]): void {
 
 /** Places a complete group: finalises the held segment with it, then holds it back in turn. */
 function place(t: TimelineState, group: Group, out: TimedSegment[]): void {
-  const shiftNs = neededShiftNs(t, group);
+  const shiftNs = neededShiftNs(t, group) - closedGapNs(t, group);
   const runs: TrackRun[] = [];
   for (let slot = 0; slot < t.states!.length; slot++) {
     const st = t.states![slot];
@@ -329,6 +348,45 @@ function neededShiftNs(t: TimelineState, group: Group): number {
     if (needed > 0) shift = Math.max(shift, ticksToNsCeil(needed, ts));
   }
   return shift;
+}
+
+/**
+ * Closes a gap before the group that some track's last sample duration could not hold (MAX_GAP_TICKS):
+ * returns how much earlier the group (and, through closedNs, every later one) goes, 0 when the gap is
+ * kept. The amount is the smallest gap over the tracks, so no track overlaps its previous segment,
+ * and every track moves by it, so they stay aligned.
+ */
+function closedGapNs(t: TimelineState, group: Group): number {
+  let tooLong: { slot: number; ticks: number } | null = null;
+  let closeNs = Infinity;
+  for (let slot = 0; slot < t.states!.length; slot++) {
+    const st = t.states![slot];
+    const gt = group.tracks[slot];
+    if (gt.frames.length === 0 || st.lastDts === null) continue;
+    let firstNs = gt.times[0];
+    for (let i = 1; i < gt.times.length; i++) firstNs = Math.min(firstNs, gt.times[i]);
+    const ts = st.track.timescale;
+    const ticks = nsToTicks(firstNs, ts) - st.lastDts;
+    if (ticks > MAX_GAP_TICKS && (tooLong === null || ticks > tooLong.ticks)) tooLong = { slot, ticks };
+    // Where the track would go on without a gap: one frame (its usual step) after its last one.
+    const next = st.lastDts + (st.video ? videoStep(st) : st.lastNatural);
+    closeNs = Math.min(closeNs, Math.max(0, firstNs - ticksToNsCeil(next, ts)));
+  }
+  if (tooLong === null || !(closeNs > 0)) return 0;
+  t.closedNs += closeNs;
+  const track = t.states![tooLong.slot].track;
+  const where = group.fragmentNumber !== null ? `fragment ${group.fragmentNumber}` : `fragment #${group.fragmentIndex}`;
+  const stamp = group.producerTimestamp ?? group.serverTimestamp;
+  t.onWarning?.({
+    code: 'gap-closed',
+    message:
+      `${where}${stamp === null ? '' : ` (${new Date(stamp).toISOString()})`}: the ${(tooLong.ticks / track.timescale).toFixed(3)} s gap before it on track ${track.id} (${track.config.kind}) ` +
+      `is longer than one MP4 sample duration holds (${(MAX_GAP_TICKS / track.timescale).toFixed(0)} s at ${track.timescale} Hz); ` +
+      `closed on every track: from here on the clip's times are ${(closeNs / 1e9).toFixed(3)} s earlier than the input's (${(t.closedNs / 1e9).toFixed(3)} s in all)`,
+    byteOffset: group.byteOffset,
+    fragmentIndex: group.fragmentIndex,
+  });
+  return closeNs;
 }
 
 /** The track's usual frame step: the median step of its latest run, else DefaultDuration, else 30 fps. */

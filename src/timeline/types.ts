@@ -1,4 +1,5 @@
 import type { TrackConfig } from '../codecs/types.js';
+import type { ReaderWarning } from '../warnings.js';
 
 /** Which KVS timestamp places fragments on the clip's timeline (GetClip's FragmentSelectorType). */
 export type TimestampKind = 'producer' | 'server';
@@ -16,6 +17,8 @@ export interface TimelineOptions {
    * one, so a player meets the small gap or overlap once. For streams (docs/kvs-mkv.md#timeline).
    */
   closeEachSegment?: boolean;
+  /** Told when a gap between fragments too long for one sample duration is closed (`'gap-closed'`). */
+  onWarning?: (warning: ReaderWarning) => void;
 }
 
 /** One output track: its checked configuration and the timescale its times are in. */
