@@ -56,6 +56,12 @@ export interface FragmentedMuxer {
    * final. One fragment is held back until the next shows how long its last samples last.
    */
   push(fragment: CheckedFragment): Mp4SegmentChunks[];
+  /**
+   * Adds frames that continue the fragment of the previous push or pushChunk (`fragment` holding only
+   * them): one media segment (a CMAF chunk) for them at once, its samples timed as the whole
+   * fragment's would be (docs/kvs-mkv.md#low-latency-chunks).
+   */
+  pushChunk(fragment: CheckedFragment): Mp4SegmentChunks[];
   /** Returns the remaining media segments. */
   end(): Mp4SegmentChunks[];
 }
