@@ -72,7 +72,7 @@ describe('lowLatency', () => {
           expect(samplesOf(await segmentsOf(chunks, { lowLatency }))).toEqual(expected);
         },
       ),
-      { numRuns: 12 },
+      { numRuns: 8 },
     );
   });
 
