@@ -1,19 +1,20 @@
 /**
- * `kvs-clip follow`: a live stream through GetMedia (kvs-clip/aws followStream). With --fragmented,
- * fragmented MP4 written segment by segment as fragments complete, until --until or Ctrl-C; without
+ * `kvs-clip follow`: a live stream through GetMedia (kvs-clip/aws followStreamEvents). With --fragmented,
+ * fragmented MP4 written segment by segment as fragments complete (with --low-latency, a CMAF chunk
+ * per block as it arrives), until --until or Ctrl-C; without
  * it, the fragments up to --until become one flat MP4 (GetClip's output).
  */
 import { clipFromFragments } from '../api/index.js';
-import { followStream, type FollowOptions, type FollowStartSelector } from '../aws/index.js';
-import { fragmentedMp4FromFragments } from '../api/fragmented.js';
-import type { MkvFragment } from '../mkv/types.js';
+import { followStreamEvents, type FollowOptions, type FollowStartSelector } from '../aws/index.js';
+import { fragmentedMp4FromEvents } from '../api/fragmented.js';
+import type { FragmentEvent, MkvFragment } from '../mkv/types.js';
 import { parseAudioOutput, parseCommandArgs, parseTime, UsageError } from './args.js';
 import { writeFlat, writeFragmented } from './output.js';
 import type { Command } from './run.js';
 
 const usage =
   'kvs-clip follow --stream NAME [--arn ARN] [--region R] [--endpoint URL] [--start now|earliest|T] [--until T] ' +
-  '-o <out.mp4|-> [--fragmented] [--audio copy|flac]';
+  '-o <out.mp4|-> [--fragmented [--low-latency]] [--audio copy|flac]';
 
 const options = {
   stream: { type: 'string' },
@@ -24,6 +25,7 @@ const options = {
   until: { type: 'string' },
   output: { type: 'string', short: 'o' },
   fragmented: { type: 'boolean' },
+  'low-latency': { type: 'boolean' },
   audio: { type: 'string' },
 } as const;
 
@@ -35,6 +37,7 @@ export const followCommand: Command = {
     const { values } = parseCommandArgs(args, options, [], usage);
     if (values.stream === undefined && values.arn === undefined) throw new UsageError('--stream or --arn is required', usage);
     if (values.output === undefined) throw new UsageError('-o is required', usage);
+    if (values['low-latency'] && !values.fragmented) throw new UsageError('--low-latency needs --fragmented', usage);
     if (!values.fragmented && values.until === undefined) throw new UsageError('a flat MP4 needs --until (or use --fragmented)', usage);
     const untilMs = values.until === undefined ? Infinity : epochMs(parseTime('--until', values.until, usage));
     // Ctrl-C ends following cleanly: what was written stays a playable file.
@@ -49,11 +52,15 @@ export const followCommand: Command = {
       endpoint: values.endpoint,
       signal: stop.signal,
     };
-    const fragments = upTo(followStream(follow), untilMs, stop.signal);
     const audio = parseAudioOutput(values.audio, usage);
     try {
-      if (values.fragmented) await writeFragmented(values.output, io, fragmentedMp4FromFragments(fragments, { audio }));
-      else await writeFlat(values.output, io, (await clipFromFragments(fragments, { audio })).Payload.chunks());
+      if (values.fragmented) {
+        const events = upTo(followStreamEvents(follow), untilMs, stop.signal);
+        await writeFragmented(values.output, io, fragmentedMp4FromEvents(events, { audio, lowLatency: values['low-latency'] === true }));
+      } else {
+        const fragments = fragmentsOf(upTo(followStreamEvents(follow), untilMs, stop.signal));
+        await writeFlat(values.output, io, (await clipFromFragments(fragments, { audio })).Payload.chunks());
+      }
     } finally {
       process.off('SIGINT', onSigint);
     }
@@ -72,14 +79,19 @@ function epochMs(time: Date | number): number {
   return time instanceof Date ? time.getTime() : time * 1000;
 }
 
-/** The fragments that start at or before `untilMs`; ends quietly when `signal` aborts (Ctrl-C). */
-async function* upTo(fragments: AsyncGenerator<MkvFragment>, untilMs: number, signal: AbortSignal): AsyncGenerator<MkvFragment> {
+/** The events of fragments that start at or before `untilMs`; ends quietly when `signal` aborts (Ctrl-C). */
+async function* upTo(events: AsyncGenerator<FragmentEvent>, untilMs: number, signal: AbortSignal): AsyncGenerator<FragmentEvent> {
   try {
-    for await (const fragment of fragments) {
+    for await (const event of events) {
+      const fragment = event.fragment;
       if (fragment.producerTimestamp !== null && fragment.producerTimestamp > untilMs) return;
-      yield fragment;
+      yield event;
     }
   } catch (error) {
     if (!signal.aborted) throw error;
   }
+}
+
+async function* fragmentsOf(events: AsyncIterable<FragmentEvent>): AsyncGenerator<MkvFragment> {
+  for await (const event of events) if (event.type === 'fragment') yield event.fragment;
 }
