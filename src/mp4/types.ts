@@ -2,7 +2,10 @@ import type { CheckedFragment } from '../codecs/types.js';
 
 /** One segment of a fragmented MP4: the init segment (ftyp + moov), or a media segment (moof + mdat) per KVS fragment. */
 export interface Mp4Segment {
-  /** `init` first, then one `media` segment per fragment. */
+  /**
+   * `init` first, then one `media` segment per fragment; with `lowLatency`, `media` segments are the
+   * CMAF chunks of a fragment (several share its fragmentNumber, timestamps and byteOffset).
+   */
   type: 'init' | 'media';
   /** The KVS fragment number of a media segment (null for init, or when the input had none). */
   fragmentNumber: string | null;
