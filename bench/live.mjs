@@ -3,7 +3,8 @@
 // frame's block at its producer time, a fragment's closing Tags right after its last block), and for
 // every frame the time from its last byte arriving to its bytes leaving kvs-clip (the media segment
 // holding it yielded by fragmentedMp4Chunks) is recorded. Reports median, p99 and max, and the
-// fragment durations for scale (the bound for normal mode: at most one fragment).
+// fragment durations for scale (the bound for normal mode: at most one fragment). Then the same with
+// `lowLatency: true`, where each block leaves as a CMAF chunk of its own (goal: under 5 ms).
 //
 //   npx tsup && node bench/live.mjs [capture.mkv] [--dist <folder with dist/>]   (default: fixtures/kvs-h264-aac.mkv)
 import { readFileSync } from 'node:fs';
@@ -39,8 +40,7 @@ const chunks = frames.map((frame, i) => {
   return { ...frame, until: last ? fragmentEnd.get(frame.fragment) : frame.end };
 });
 
-const arrived = new Array(chunks.length).fill(0);
-async function* realTime() {
+async function* realTime(arrived) {
   const start = performance.now();
   let from = 0;
   for (let i = 0; i < chunks.length; i++) {
@@ -53,19 +53,40 @@ async function* realTime() {
   if (from < input.length) yield input.subarray(from);
 }
 
-const delays = [];
-const completing = []; // the frame whose block (with the closing Tags) completes its fragment
-const byOffset = new Map(fragments.map((f) => [f.byteOffset, f.index]));
-for await (const segment of api.fragmentedMp4Chunks(realTime())) {
-  if (segment.type !== 'media') continue;
-  const now = performance.now();
-  const index = byOffset.get(segment.byteOffset);
-  chunks.forEach((c, i) => {
-    if (c.fragment !== index) return;
-    delays.push(now - arrived[i]);
-    if (chunks[i + 1]?.fragment !== index) completing.push(now - arrived[i]);
-  });
+// Normal mode: a frame leaves with the media segment of its fragment.
+async function normalMode() {
+  const arrived = new Array(chunks.length).fill(0);
+  const delays = [];
+  const completing = []; // the frame whose block (with the closing Tags) completes its fragment
+  const byOffset = new Map(fragments.map((f) => [f.byteOffset, f.index]));
+  for await (const segment of api.fragmentedMp4Chunks(realTime(arrived))) {
+    if (segment.type !== 'media') continue;
+    const now = performance.now();
+    const index = byOffset.get(segment.byteOffset);
+    chunks.forEach((c, i) => {
+      if (c.fragment !== index) return;
+      delays.push(now - arrived[i]);
+      if (chunks[i + 1]?.fragment !== index) completing.push(now - arrived[i]);
+    });
+  }
+  return { delays, completing };
 }
+
+// Low-latency mode: one CMAF chunk per block, in block order (one frame per block in these captures).
+async function lowLatencyMode() {
+  const arrived = new Array(chunks.length).fill(0);
+  const delays = [];
+  let k = 0;
+  for await (const segment of api.fragmentedMp4Chunks(realTime(arrived), { lowLatency: true })) {
+    if (segment.type !== 'media') continue;
+    delays.push(performance.now() - arrived[k++]);
+  }
+  if (k !== chunks.length) throw new Error(`${k} chunks for ${chunks.length} blocks`);
+  return delays;
+}
+
+const { delays, completing } = await normalMode();
+const lowDelays = api.readFragmentEvents ? await lowLatencyMode() : null;
 const stats = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const q = (p) => +sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(2);
@@ -82,5 +103,7 @@ console.log(
     frameDelayMs: stats(delays),
     // The frame that completes a fragment: what kvs-clip itself adds once the fragment is whole.
     fragmentCompleteToSegmentMs: stats(completing),
+    // Low latency: from a frame's last byte to the CMAF chunk holding it leaving kvs-clip.
+    lowLatencyFrameDelayMs: lowDelays && stats(lowDelays),
   }),
 );

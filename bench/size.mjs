@@ -34,7 +34,9 @@ const entries = {
 // Raised on 2026-12-05 with this round's merges: the HLS/DASH package writers in the main entry (+2.8 KiB),
 // and in every entry the prft box, ContentEncoding decoding, reader limits, new init segments on a
 // configuration change and AbortSignal/progress plumbing (mse +3.2 KiB); aws adds followStream.
-export const BUDGETS = { main: 36.5 * 1024, mse: 29.5 * 1024, audio: 10 * 1024, aws: 36 * 1024 };
+// Raised again on branch live (issue 18): low-latency CMAF chunks (readFragmentEvents, the piece
+// chunking, Timeline.pushChunk) in main and mse (+0.9 KiB gzipped each).
+export const BUDGETS = { main: 37.5 * 1024, mse: 30.5 * 1024, audio: 10 * 1024, aws: 36 * 1024 };
 
 /** The entries whose up-front gzipped size exceeds their budget (none when all fit). */
 export function overBudget(sizes, budgets = BUDGETS) {

@@ -7,6 +7,7 @@ export {
   clipFromFragments,
   fragmentedMp4,
   fragmentedMp4Chunks,
+  fragmentedMp4FromEvents,
   fragmentedMp4FromFragments,
   fragmentedMp4Stream,
   validateSelector,
@@ -20,7 +21,9 @@ export type {
   ClipOutput,
   ClipPayload,
   DuplicateTimestampRule,
+  FragmentedOptions,
   FragmentSource,
+  LowLatencyOptions,
   Mp4Segment,
   Mp4SegmentChunks,
   ReadProgress,
@@ -28,8 +31,9 @@ export type {
 } from './api/types.js';
 export type { TimestampKind } from './timeline/types.js';
 export * from './package/index.js';
-export { readFragments } from './mkv/index.js';
+export { readFragmentEvents, readFragments } from './mkv/index.js';
 export type {
+  FragmentEvent,
   MkvFragment,
   MkvFrame,
   MkvTrack,

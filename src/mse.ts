@@ -5,7 +5,7 @@
  * without the flat clip, the audio export or the AWS calls, so a bundler leaves those out.
  */
 export { fragmentedMp4, fragmentedMp4Chunks, fragmentedMp4Stream } from './api/index.js';
-export type { ClipInput, ClipOptions, Mp4Segment, Mp4SegmentChunks } from './api/types.js';
+export type { ClipInput, ClipOptions, FragmentedOptions, LowLatencyOptions, Mp4Segment, Mp4SegmentChunks } from './api/types.js';
 export { mimeType } from './codecs/index.js';
 export type { TrackConfig } from './codecs/types.js';
 export type { ReaderWarning, WarningCode } from './warnings.js';

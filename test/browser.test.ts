@@ -5,11 +5,14 @@
  * (getVideoPlaybackQuality().totalVideoFrames equals the clip's frame count), and one buffered range
  * covering the clip. Served from a local http server on 127.0.0.1; nothing is downloaded.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concatBytes } from '../src/bytes.js';
 import { createFragmentedMuxer } from '../src/mp4/index.js';
 import type { Mp4SegmentChunks } from '../src/api/types.js';
+import { fragmentedMp4 } from '../src/api/index.js';
+import { readFragments } from '../src/mkv/index.js';
 import { CHROMIUM, hasChromium, openMsePage, type MsePage } from './support/browser-mse.js';
 import { checkedFragments, FIXTURES, hasSamples, SAMPLES } from './support/mp4-input.js';
 
@@ -70,4 +73,28 @@ describe.skipIf(!hasChromium)('MSE playback in headless Chromium', () => {
       90_000,
     );
   }
+
+  it('low-latency CMAF chunks (one per block) play as one continuous timeline', async () => {
+    // The first two KVS fragments (2 s of playback): every block becomes a chunk of its own.
+    const whole = new Uint8Array(readFileSync(join(FIXTURES, 'kvs-h264-aac.mkv')));
+    const fragments = [];
+    for await (const fragment of readFragments(whole)) if (fragments.push(fragment) === 2) break;
+    const input = whole.subarray(0, fragments[1].byteOffset + fragments[1].byteLength);
+    const segments = [];
+    for await (const segment of fragmentedMp4(input, { lowLatency: true })) segments.push(segment);
+    const videoFrames = fragments.reduce((n, f) => n + f.frames.filter((x) => x.track === 1).length, 0);
+    expect(segments.length).toBeGreaterThan(videoFrames);
+    const urls = page.serve(
+      'low-latency',
+      segments.map((s) => s.data),
+    );
+    const result = await page.play({ urls, mime: segments[0].mimeType, element: 'video', timeoutMs: 60_000 });
+    expect(result.error).toBeNull();
+    expect(result.ended).toBe(true);
+    expect(result.totalVideoFrames).toBe(videoFrames);
+    expect(result.corruptedVideoFrames).toBe(0);
+    expect(result.buffered.length).toBe(1);
+    expect(result.buffered[0][0]).toBeLessThanOrEqual(0.05);
+    expect(result.buffered[0][1]).toBeCloseTo(result.duration, 2);
+  });
 });

@@ -77,4 +77,15 @@ describe('kvs-clip follow', () => {
     expect(shown.stderr).toContain(`\rfollowed 3 fragments, latest ${last}\x1b[K`);
     expect(shown.stderr).toMatch(/\r\x1b\[Kwrote \S+tty\.mp4 \(MP4, 3 fragments, \d+ bytes\)\n$/);
   });
+
+  it('--fragmented --low-latency: the same samples (bytes, times) as --fragmented, a chunk per block', async () => {
+    const samples = (bytes: Uint8Array) =>
+      parseMp4(bytes).tracks.map((t) => t.samples.map((x) => [x.dts, x.cts, Buffer.from(x.data).toString('base64')]));
+    const normal = await runInProcess([followCommand], [...base(), '--until', until, '--fragmented', '-o', '-']);
+    const low = await runInProcess([followCommand], [...base(), '--until', until, '--fragmented', '--low-latency', '-o', '-']);
+    expect(low.stderr).toBe('');
+    expect(low.code).toBe(0);
+    expect(parseMp4(low.stdout).boxes.filter((b) => b === 'moof').length).toBe(expected.video + expected.audio);
+    expect(samples(low.stdout)).toEqual(samples(normal.stdout));
+  });
 });

@@ -9,7 +9,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { followStream, type FollowOptions } from '../src/aws/index.js';
+import { followStream, followStreamEvents, type FollowOptions } from '../src/aws/index.js';
+import { readFragments } from '../src/mkv/index.js';
+import type { MkvFragment } from '../src/mkv/types.js';
 import { servedFragments, startGetMediaServer, type ConnectionPlan, type ServedFragment } from './support/getmedia-server.js';
 
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
@@ -151,5 +153,36 @@ describe('followStream', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('followStreamEvents: every frame once, in order, in the object later handed out complete, whatever cuts the bodies (fast-check)', async () => {
+    // The frames of the served fragments, read offline: what the events must deliver, once each.
+    const expected: string[] = [];
+    for (const f of fragments)
+      for await (const g of readFragments(f.bytes)) for (const x of g.frames) expected.push(Buffer.from(x.data).toString('hex'));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 1_000_000 }), { maxLength: 4 }), async (cuts) => {
+        const server = await startGetMediaServer({ fragments, plan: (n) => (n < cuts.length ? { cutAtStreamByte: cuts[n] % total } : {}) });
+        try {
+          const frames: string[] = [];
+          const seen = new Set<MkvFragment>();
+          let complete = 0;
+          for await (const event of followStreamEvents(options(server.url))) {
+            if (event.type === 'frames') {
+              seen.add(event.fragment);
+              for (const x of event.frames) frames.push(Buffer.from(x.data).toString('hex'));
+            } else {
+              expect(seen.has(event.fragment)).toBe(true);
+              expect(event.fragment.fragmentNumber).toBe(fragments[complete].fragmentNumber);
+              if (++complete === fragments.length) break;
+            }
+          }
+          expect(frames).toEqual(expected);
+        } finally {
+          await server.close();
+        }
+      }),
+      { numRuns: 10 },
+    );
   });
 });

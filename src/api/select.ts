@@ -104,19 +104,18 @@ function planOf(options: ClipOptions): Plan {
   };
 }
 
-/** The fragments with frames whose start is within [Start, End] (compared with the fragment's start only). */
-async function* inRange(fragments: FragmentSource, { range, kind }: Plan): AsyncGenerator<MkvFragment> {
-  for await (const fragment of fragments) {
-    if (fragment.frames.length === 0) continue; // a fragment with tags only has nothing to clip
-    if (range) {
-      const start = fragmentStartMs(fragment, kind);
-      if (start === null) {
-        throw new InvalidArgumentException(`fragment has no ${kind} timestamp to select by`, fragmentPlace(fragment));
-      }
-      if (start < range.startMs || start > range.endMs) continue;
-    }
-    yield fragment;
-  }
+/** Whether a fragment has frames and starts within [Start, End] (compared with the fragment's start only). */
+function isInRange(fragment: MkvFragment, { range, kind }: Plan): boolean {
+  if (fragment.frames.length === 0) return false; // a fragment with tags only has nothing to clip
+  if (!range) return true;
+  const start = fragmentStartMs(fragment, kind);
+  if (start === null) throw new InvalidArgumentException(`fragment has no ${kind} timestamp to select by`, fragmentPlace(fragment));
+  return start >= range.startMs && start <= range.endMs;
+}
+
+/** The fragments with frames whose start is within [Start, End]. */
+async function* inRange(fragments: FragmentSource, plan: Plan): AsyncGenerator<MkvFragment> {
+  for await (const fragment of fragments) if (isInRange(fragment, plan)) yield fragment;
 }
 
 /** GetClip's caps: a function that admits fragments in clip order until a cap is reached, then warns once. */
@@ -204,38 +203,63 @@ export function finishSelection<T extends MkvFragment>(fragments: T[], options: 
  */
 const DELIVERED_MEMORY = 1000;
 
+/** What a streaming selection does with one fragment. */
+export type Admission = 'take' | 'skip' | 'stop';
+
 /**
- * GetClip's selection as a stream, for the fragmented output: fragments in the range, caps applied,
- * each handed on as soon as it arrives (nothing is held back, so a live stream is not delayed). A
- * fragment with the start time of one of the last DELIVERED_MEMORY delivered fragments is dropped
- * with a warning, since the one delivered cannot be taken back: in a stream the first to arrive of
- * two twins is kept (KVS hands them out back to back; the flat clip applies `duplicateTimestamps`).
- * Raises ResourceNotFoundException when nothing was selected.
+ * GetClip's selection as a stream, decided one fragment at a time in arrival order (for
+ * `selectFragments`, and for low-latency output, which decides on a fragment's first frames):
+ * `admit` says whether a fragment is taken, skipped (outside the range, no frames, a twin of one
+ * delivered) or the stream stops there (a cap reached); `finish` raises ResourceNotFoundException
+ * when nothing was taken. A fragment with the start time of one of the last DELIVERED_MEMORY
+ * delivered fragments is dropped with a warning, since the one delivered cannot be taken back: in a
+ * stream the first to arrive of two twins is kept (KVS hands them out back to back; the flat clip
+ * applies `duplicateTimestamps`).
  */
-export async function* selectFragments(fragments: FragmentSource, options: ClipOptions): AsyncGenerator<MkvFragment> {
+export function streamSelection(options: ClipOptions): { admit(fragment: MkvFragment): Admission; finish(): void } {
   const plan = planOf(options);
   const { kind, warn } = plan;
-  const admit = capper(plan);
+  const admitCapped = capper(plan);
   const delivered = new Set<number>(); // in delivery order: the oldest is forgotten first
   let count = 0;
-  for await (const fragment of inRange(fragments, plan)) {
-    // Only KVS fragments have twins to resolve (see kvsStartMs).
-    const start = kvsStartMs(fragment, kind);
-    if (start !== null && delivered.has(start)) {
-      warn({
-        code: 'duplicate-timestamp',
-        message: `dropped fragment ${fragment.fragmentNumber}: its ${kind} timestamp ${start} was already delivered`,
-        fragmentIndex: fragment.index,
-      });
-      continue;
-    }
-    if (!admit(fragment)) break; // capped: the rest of the input is not read
-    count++;
-    if (start !== null) {
-      delivered.add(start);
-      if (delivered.size > DELIVERED_MEMORY) delivered.delete(delivered.values().next().value!);
-    }
-    yield fragment;
+  return {
+    admit(fragment) {
+      if (!isInRange(fragment, plan)) return 'skip';
+      // Only KVS fragments have twins to resolve (see kvsStartMs).
+      const start = kvsStartMs(fragment, kind);
+      if (start !== null && delivered.has(start)) {
+        warn({
+          code: 'duplicate-timestamp',
+          message: `dropped fragment ${fragment.fragmentNumber}: its ${kind} timestamp ${start} was already delivered`,
+          fragmentIndex: fragment.index,
+        });
+        return 'skip';
+      }
+      if (!admitCapped(fragment)) return 'stop';
+      count++;
+      if (start !== null) {
+        delivered.add(start);
+        if (delivered.size > DELIVERED_MEMORY) delivered.delete(delivered.values().next().value!);
+      }
+      return 'take';
+    },
+    finish() {
+      if (count === 0) throw nothingSelected(plan);
+    },
+  };
+}
+
+/**
+ * GetClip's selection as a stream, for the fragmented output: fragments in the range, caps applied,
+ * each handed on as soon as it arrives (nothing is held back, so a live stream is not delayed);
+ * duplicates as `streamSelection` says. Raises ResourceNotFoundException when nothing was selected.
+ */
+export async function* selectFragments(fragments: FragmentSource, options: ClipOptions): AsyncGenerator<MkvFragment> {
+  const selection = streamSelection(options);
+  for await (const fragment of fragments) {
+    const admission = selection.admit(fragment);
+    if (admission === 'stop') break; // capped: the rest of the input is not read
+    if (admission === 'take') yield fragment;
   }
-  if (count === 0) throw nothingSelected(plan);
+  selection.finish();
 }

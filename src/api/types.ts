@@ -80,6 +80,29 @@ export interface ClipOptions extends CheckOptions, ReadOptions {
   onProgress?: (progress: ReadProgress) => void;
 }
 
+/**
+ * How low-latency output cuts each KVS fragment into CMAF chunks (docs/kvs-mkv.md#low-latency-chunks).
+ * A chunk is cut when either bound is reached, and the rest of a fragment when it completes.
+ */
+export interface LowLatencyOptions {
+  /** A chunk once this many frames (of all tracks) are waiting; default 1 (every block at once) unless `ms` is given. */
+  frames?: number;
+  /** A chunk once the waiting frames span this many milliseconds of media time. */
+  ms?: number;
+}
+
+/** Options of the fragmented MP4 calls: those of `clip`, plus low-latency chunking. */
+export interface FragmentedOptions extends ClipOptions {
+  /**
+   * Send each fragment's frames as they arrive, as CMAF chunks (a moof + mdat each) inside the open
+   * fragment, instead of one media segment once the fragment is complete: `true` for one chunk per
+   * block, or {@link LowLatencyOptions}. The last frame of a chunk lasts the track's usual step
+   * (DefaultDuration, the last step seen); the next chunk's decode time (tfdt) is the real one, so
+   * the frames keep the times they have in the normal output. Not with `maxBytes`.
+   */
+  lowLatency?: boolean | LowLatencyOptions;
+}
+
 /** What the flat clip call returns, shaped like GetClipCommandOutput. */
 export interface ClipOutput {
   /** The file's MIME type: video/mp4 for a clip; audio/mp4 when the stream has no video; audio/wav from audioClip. */

@@ -12,12 +12,12 @@
  */
 import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import type { KinesisVideoMediaClient, KinesisVideoMediaClientConfig, StartSelector } from '@aws-sdk/client-kinesis-video-media';
-import { fragmentedMp4FromFragments } from '../api/fragmented.js';
+import { fragmentedMp4FromEvents } from '../api/fragmented.js';
 import { compareFragmentNumbers } from '../api/select.js';
-import type { ClipOptions, Mp4Segment } from '../api/types.js';
+import type { FragmentedOptions, Mp4Segment } from '../api/types.js';
 import { ResourceNotFoundException } from '../errors.js';
-import { readFragments } from '../mkv/index.js';
-import type { ByteSource, MkvFragment } from '../mkv/types.js';
+import { readFragmentEvents } from '../mkv/index.js';
+import type { ByteSource, FragmentEvent, MkvFragment } from '../mkv/types.js';
 import type { ReaderWarning } from '../warnings.js';
 import { fromSdkFailure } from './response.js';
 import { backoffDelay, isRetryable, retrySettings, withRetries, type RetrySettings } from './retry.js';
@@ -88,6 +88,17 @@ const CONNECTION_LIMIT = 'ConnectionLimitExceededException';
  * out of the loop or aborting `signal` closes the connection; nothing is left running.
  */
 export async function* followStream(options: FollowOptions): AsyncGenerator<MkvFragment> {
+  for await (const event of followStreamEvents(options)) if (event.type === 'fragment') yield event.fragment;
+}
+
+/**
+ * As `followStream`, and besides each complete fragment the frames of every block as it arrives
+ * (readFragmentEvents), for low-latency output. A connection that breaks inside a fragment is
+ * resumed from the previous fragment's token, so KVS sends that fragment again: its frames already
+ * handed out are not handed out again, and the rest continue the same fragment object (the one the
+ * earlier `frames` events carried, later handed out complete): every frame once, in order.
+ */
+export async function* followStreamEvents(options: FollowOptions): AsyncGenerator<FragmentEvent> {
   const stream = streamId(options);
   const sdk = await loadMediaSdk();
   // Ours, aborted when the iteration ends for any reason, so no request or backoff timer outlives it.
@@ -100,6 +111,10 @@ export async function* followStream(options: FollowOptions): AsyncGenerator<MkvF
   let selector = (options.StartSelector ?? { StartSelectorType: 'NOW' }) as StartSelector;
   let last: string | null = null;
   let index = 0;
+  /** The fragment whose frames are being handed out (from an earlier connection when it broke inside it). */
+  let open: MkvFragment | null = null;
+  /** The object `open` arrives as on the current connection. */
+  let arriving: MkvFragment | null = null;
   let failures = 0;
   let idle = 0;
   try {
@@ -114,7 +129,27 @@ export async function* followStream(options: FollowOptions): AsyncGenerator<MkvF
             throw fromSdkFailure('GetMedia', error);
           });
         if (Payload === undefined) throw new ResourceNotFoundException('GetMedia returned no body');
-        for await (const fragment of readFragments(Payload as ByteSource, { onWarning: options.onWarning })) {
+        for await (const event of readFragmentEvents(Payload as ByteSource, { onWarning: options.onWarning })) {
+          const fragment = event.fragment;
+          if (event.type === 'frames') {
+            if (fragment.fragmentNumber !== null && last !== null && compareFragmentNumbers(fragment.fragmentNumber, last) <= 0) continue;
+            if (fragment !== arriving) {
+              arriving = fragment;
+              // The fragment a broken connection was inside, sent again: it continues the same object.
+              const resumed = open !== null && open.fragmentNumber !== null && open.fragmentNumber === fragment.fragmentNumber;
+              if (!resumed) open = Object.assign(fragment, { index });
+            }
+            const carrier = open!;
+            if (carrier === fragment) {
+              yield event;
+              continue;
+            }
+            const fresh = fragment.frames.slice(carrier.frames.length);
+            if (fresh.length === 0) continue;
+            carrier.frames.push(...fresh);
+            yield { type: 'frames', fragment: carrier, frames: fresh };
+            continue;
+          }
           // Only a fragment whose closing tags arrived is complete; the rest comes again after the token.
           if (fragment.continuationToken === undefined || fragment.partial) continue;
           selector = { StartSelectorType: 'CONTINUATION_TOKEN', ContinuationToken: fragment.continuationToken };
@@ -124,7 +159,14 @@ export async function* followStream(options: FollowOptions): AsyncGenerator<MkvF
           }
           delivered = true;
           failures = idle = 0;
-          yield { ...fragment, index: index++ };
+          // The object its frames events carried (a resumed fragment keeps its first connection's frames).
+          const complete =
+            open !== null && open.fragmentNumber === fragment.fragmentNumber && open !== fragment
+              ? Object.assign(open, { ...fragment, frames: open.frames })
+              : fragment;
+          complete.index = index++;
+          open = arriving = null;
+          yield { type: 'fragment', fragment: complete };
         }
       } catch (error) {
         const name = (error as { name?: unknown } | null)?.name;
@@ -152,10 +194,11 @@ export async function* followStream(options: FollowOptions): AsyncGenerator<MkvF
 
 /**
  * The fragmented MP4 of a live stream, for Media Source Extensions: the init segment, then one media
- * segment per fragment as soon as it is complete (`followStream` into `fragmentedMp4FromFragments`).
+ * segment per fragment as soon as it is complete, or with `lowLatency` one CMAF chunk per block as
+ * it arrives (`followStreamEvents` into `fragmentedMp4FromEvents`).
  */
-export function liveFragmentedMp4(options: FollowOptions & Omit<ClipOptions, 'ClipFragmentSelector'>): AsyncGenerator<Mp4Segment> {
-  return fragmentedMp4FromFragments(followStream(options), options);
+export function liveFragmentedMp4(options: FollowOptions & Omit<FragmentedOptions, 'ClipFragmentSelector'>): AsyncGenerator<Mp4Segment> {
+  return fragmentedMp4FromEvents(followStreamEvents(options), options);
 }
 
 interface EndpointCache {

@@ -10,7 +10,14 @@
  */
 export { getClip, getFragmentedMp4 } from './get-clip.js';
 export { fetchFragments, listFragments } from './fetch-fragments.js';
-export { followStream, liveFragmentedMp4, type FollowOptions, type FollowStartSelector, type MediaClient } from './follow.js';
+export {
+  followStream,
+  followStreamEvents,
+  liveFragmentedMp4,
+  type FollowOptions,
+  type FollowStartSelector,
+  type MediaClient,
+} from './follow.js';
 export type {
   ArchivedMediaClient,
   AwsCredentials,

@@ -14,12 +14,13 @@ import { amountText, countedBytes, createReporter, REPORT_HELP, REPORT_OPTIONS, 
 import { checkStdin, checkStdout } from './terminal.js';
 import type { Command } from './run.js';
 
-export const usage = `kvs-clip clip <input|-> -o <out.mp4|-> [--fragmented] ${SELECTION_USAGE} [--strict] [--audio copy|flac] ${REPORT_USAGE}`;
+export const usage = `kvs-clip clip <input|-> -o <out.mp4|-> [--fragmented [--low-latency]] ${SELECTION_USAGE} [--strict] [--audio copy|flac] ${REPORT_USAGE}`;
 
 /** The command's flags (exported for the argument-parser fuzz target). */
 export const options = {
   output: { type: 'string', short: 'o' },
   fragmented: { type: 'boolean' },
+  'low-latency': { type: 'boolean' },
   ...SELECTION_OPTIONS,
   strict: { type: 'boolean' },
   audio: { type: 'string' },
@@ -33,6 +34,8 @@ const help = `  <input>           a GetMedia / GetMediaForFragmentList body save
                     holds part of a clip
   --fragmented      write fragmented MP4 (init + one media segment per fragment, for MSE) instead
                     of GetClip's flat MP4; it streams, and an interrupted one says it is partial
+  --low-latency     with --fragmented: one CMAF chunk (moof + mdat) per block as it arrives,
+                    inside each fragment, instead of one media segment per fragment
 ${SELECTION_HELP}
   --strict          GetClip's codec pairings exactly (A-law only with H.264, AAC only with H.265)
   --audio copy|flac copy the audio as is (default), or make G.711 lossless FLAC that browsers play
@@ -66,9 +69,11 @@ export const clipCommand: Command = {
       const total = regular ? info.size : null;
       const showRead = (bytes: number) => report.progress(amountText('read', bytes, total));
       const stream = () => countedBytes(file ? streamFile(file) : stdinBytes(io), showRead);
+      if (values['low-latency'] && !values.fragmented) throw new UsageError('--low-latency needs --fragmented', usage);
       if (values.fragmented) {
+        const options = { ...clipOptions, lowLatency: values['low-latency'] === true };
         const segments =
-          regular && file ? fragmentedMp4OfFile(file.fd, clipOptions, { onRead: showRead }) : fragmentedMp4Chunks(stream(), clipOptions); // fresh chunks: the payload views stay valid
+          regular && file ? fragmentedMp4OfFile(file.fd, options, { onRead: showRead }) : fragmentedMp4Chunks(stream(), options); // fresh chunks: the payload views stay valid
         let codecs: string[] | null = null;
         const counts = await writeFragmented(output, io, segments, (segment) => (codecs ??= segment.codecs));
         const summary = `fragmented MP4, init + ${counts.media} media segments, ${counts.bytes} bytes`;

@@ -1,12 +1,13 @@
 /**
- * `kvs-clip follow`: a live stream through GetMedia (kvs-clip/aws followStream). With --fragmented,
- * fragmented MP4 written segment by segment as fragments complete, until --until or Ctrl-C; without
+ * `kvs-clip follow`: a live stream through GetMedia (kvs-clip/aws followStreamEvents). With --fragmented,
+ * fragmented MP4 written segment by segment as fragments complete (with --low-latency, a CMAF chunk
+ * per block as it arrives), until --until or Ctrl-C; without
  * it, the fragments up to --until become one flat MP4 (GetClip's output).
  */
 import { clipFromFragments } from '../api/index.js';
-import { followStream, type FollowOptions, type FollowStartSelector } from '../aws/index.js';
-import { fragmentedMp4FromFragments } from '../api/fragmented.js';
-import type { MkvFragment } from '../mkv/types.js';
+import { followStreamEvents, type FollowOptions, type FollowStartSelector } from '../aws/index.js';
+import { fragmentedMp4FromEvents } from '../api/fragmented.js';
+import type { FragmentEvent, MkvFragment } from '../mkv/types.js';
 import { parseAudioOutput, parseCommandArgs, parseTime, UsageError } from './args.js';
 import { writeFlat, writeFragmented } from './output.js';
 import { createReporter, REPORT_HELP, REPORT_OPTIONS, REPORT_USAGE, type Reporter } from './report.js';
@@ -15,7 +16,7 @@ import type { Command } from './run.js';
 
 const usage =
   'kvs-clip follow --stream NAME [--arn ARN] [--region R] [--endpoint URL] [--start now|earliest|T] [--until T] ' +
-  `-o <out.mp4|-> [--fragmented] [--audio copy|flac] ${REPORT_USAGE}`;
+  `-o <out.mp4|-> [--fragmented [--low-latency]] [--audio copy|flac] ${REPORT_USAGE}`;
 
 const help = `  --stream NAME     the stream's name (or --arn ARN, its ARN)
   --region R        the AWS Region; else AWS_REGION / AWS_DEFAULT_REGION, else the profile's region.
@@ -29,6 +30,8 @@ const help = `  --stream NAME     the stream's name (or --arn ARN, its ARN)
   --fragmented      fragmented MP4, one media segment written as each fragment completes; without
                     it, the fragments up to --until become one flat MP4 (GetClip's output), written
                     whole or not at all
+  --low-latency     with --fragmented: a CMAF chunk (moof + mdat) per block as it arrives, not a
+                    segment per complete fragment (docs/kvs-mkv.md#low-latency-chunks)
   --audio copy|flac copy the audio as is (default), or make G.711 lossless FLAC
 ${REPORT_HELP}
 
@@ -47,6 +50,7 @@ const options = {
   until: { type: 'string' },
   output: { type: 'string', short: 'o' },
   fragmented: { type: 'boolean' },
+  'low-latency': { type: 'boolean' },
   audio: { type: 'string' },
   ...REPORT_OPTIONS,
 } as const;
@@ -60,6 +64,7 @@ export const followCommand: Command = {
     const { values } = parseCommandArgs(args, options, [], usage);
     if (values.stream === undefined && values.arn === undefined) throw new UsageError('--stream or --arn is required', usage);
     if (values.output === undefined) throw new UsageError('-o is required', usage);
+    if (values['low-latency'] && !values.fragmented) throw new UsageError('--low-latency needs --fragmented', usage);
     if (!values.fragmented && values.until === undefined) throw new UsageError('a flat MP4 needs --until (or use --fragmented)', usage);
     const output = values.output;
     checkStdout(output, io, usage);
@@ -79,17 +84,17 @@ export const followCommand: Command = {
       onWarning: report.warning,
     };
     const followed = { count: 0 };
-    const fragments = counted(upTo(followStream(follow), untilMs, stop.signal), followed, report);
+    const events = counted(upTo(followStreamEvents(follow), untilMs, stop.signal), followed, report);
     const clipOptions = { audio: parseAudioOutput(values.audio, usage), onWarning: report.warning };
     try {
       if (values.fragmented) {
         let codecs: string[] | null = null;
-        const segments = fragmentedMp4FromFragments(fragments, clipOptions);
+        const segments = fragmentedMp4FromEvents(events, { ...clipOptions, lowLatency: values['low-latency'] === true });
         const counts = await writeFragmented(output, io, segments, (segment) => (codecs ??= segment.codecs));
         const summary = `fragmented MP4, init + ${counts.media} media segments, ${counts.bytes} bytes`;
         report.done({ output, bytes: counts.bytes, fragments: counts.media, tracks: codecs, summary });
       } else {
-        const { Payload } = await clipFromFragments(fragments, clipOptions);
+        const { Payload } = await clipFromFragments(fragmentsOf(events), clipOptions);
         await writeFlat(output, io, Payload.chunks());
         const bytes = Payload.byteLength;
         report.done({
@@ -119,24 +124,36 @@ function epochMs(time: Date | number): number {
   return time instanceof Date ? time.getTime() : time * 1000;
 }
 
-/** The fragments that start at or before `untilMs`; ends quietly when `signal` aborts (Ctrl-C). */
-async function* upTo(fragments: AsyncGenerator<MkvFragment>, untilMs: number, signal: AbortSignal): AsyncGenerator<MkvFragment> {
+/** The events of fragments that start at or before `untilMs`; ends quietly when `signal` aborts (Ctrl-C). */
+async function* upTo(events: AsyncGenerator<FragmentEvent>, untilMs: number, signal: AbortSignal): AsyncGenerator<FragmentEvent> {
   try {
-    for await (const fragment of fragments) {
+    for await (const event of events) {
+      const fragment = event.fragment;
       if (fragment.producerTimestamp !== null && fragment.producerTimestamp > untilMs) return;
-      yield fragment;
+      yield event;
     }
   } catch (error) {
     if (!signal.aborted) throw error;
   }
 }
 
-/** Passes fragments through, counting them and showing the count and the latest time on the progress line. */
-async function* counted(fragments: AsyncIterable<MkvFragment>, followed: { count: number }, report: Reporter): AsyncGenerator<MkvFragment> {
-  for await (const fragment of fragments) {
-    followed.count++;
-    const time = fragment.producerTimestamp === null ? '' : `, latest ${new Date(fragment.producerTimestamp).toISOString()}`;
-    report.progress(`followed ${followed.count} fragment${followed.count === 1 ? '' : 's'}${time}`);
-    yield fragment;
+/** Passes events through, counting the complete fragments and showing the count and the latest time on the progress line. */
+async function* counted(
+  events: AsyncIterable<FragmentEvent>,
+  followed: { count: number },
+  report: Reporter,
+): AsyncGenerator<FragmentEvent> {
+  for await (const event of events) {
+    if (event.type === 'fragment') {
+      const fragment = event.fragment;
+      followed.count++;
+      const time = fragment.producerTimestamp === null ? '' : `, latest ${new Date(fragment.producerTimestamp).toISOString()}`;
+      report.progress(`followed ${followed.count} fragment${followed.count === 1 ? '' : 's'}${time}`);
+    }
+    yield event;
   }
+}
+
+async function* fragmentsOf(events: AsyncIterable<FragmentEvent>): AsyncGenerator<MkvFragment> {
+  for await (const event of events) if (event.type === 'fragment') yield event.fragment;
 }

@@ -3,7 +3,7 @@
  * fresh buffer per read, so streaming a file of any length holds a few fragments' worth of memory.
  */
 import { fragmentedMp4Chunks } from '../api/index.js';
-import type { ClipOptions, Mp4SegmentChunks } from '../api/types.js';
+import type { FragmentedOptions, Mp4SegmentChunks } from '../api/types.js';
 import { readFileChunks } from './file-chunks.js';
 
 interface FragmentedFileSettings {
@@ -21,7 +21,7 @@ interface FragmentedFileSettings {
  */
 export async function* fragmentedMp4OfFile(
   fd: number,
-  options: ClipOptions,
+  options: FragmentedOptions,
   { readChunk, onRead }: FragmentedFileSettings = {},
 ): AsyncGenerator<Mp4SegmentChunks> {
   const file = readFileChunks(fd, readChunk, onRead);

@@ -74,6 +74,12 @@ interface Truncation {
 export class ElementReader {
   /** Fragments completed by the last step (or before an error), in order, for the generator to hand out. */
   readonly ready: MkvFragment[] = [];
+  /**
+   * The open fragment when the last step read a block into it, else null; its new frames start at
+   * `grownFrom` (for readFragmentEvents, which resets it once handed on).
+   */
+  grown: MkvFragment | null = null;
+  grownFrom = 0;
   // #private names: the minifier shortens them (this class is in every browser bundle).
   readonly #input: ChunkReader;
   readonly #maxElementSize: number;
@@ -410,6 +416,8 @@ export class ElementReader {
       assembler.frameDuration(block.track),
     );
     assembler.checkHeld(before, end - start, this.#offset);
+    this.grown = assembler.openFragment;
+    this.grownFrom = before;
   }
 
   /** A Tags element: KVS's fragment tags, or an in-band error thrown after the fragment before it. */

@@ -66,6 +66,11 @@ export class FragmentAssembler {
     return this.#draft!.fragment.frames;
   }
 
+  /** The open fragment as read so far (call after beginBlock). */
+  get openFragment(): MkvFragment {
+    return this.#draft!.fragment;
+  }
+
   /**
    * After the frames of a block of `blockBytes` bytes at `offset` went to `frames` (which held
    * `before`): a fragment past maxFramesPerFragment or maxFragmentBytes loses that block and ends
@@ -230,7 +235,8 @@ export class FragmentAssembler {
 
   #open(offset: number, documentStart: boolean): Draft {
     const fragment: MkvFragment = {
-      index: -1,
+      // The index it is handed out with: drafts dropped empty take none (readFragmentEvents shows open fragments).
+      index: this.#nextIndex,
       fragmentNumber: null,
       producerTimestamp: null,
       serverTimestamp: null,

@@ -174,3 +174,24 @@ export interface ReadOptions extends ReaderLimits {
   /** Called for recoverable problems, e.g. a stream cut off in the middle of an element. */
   onWarning?: (warning: ReaderWarning) => void;
 }
+
+/**
+ * What {@link readFragmentEvents} hands out, in input order: the frames of each block as it arrives,
+ * and each fragment once it is complete (exactly what `readFragments` yields).
+ */
+export type FragmentEvent =
+  | {
+      type: 'frames';
+      /**
+       * The open fragment as read so far: its tags, tracks and cluster time, `index` as it will be
+       * handed out, and `frames` up to and including these. The same object is later handed out complete.
+       */
+      fragment: MkvFragment;
+      /** The frames of the block just read (one, or several when laced), also at the end of `fragment.frames`. */
+      frames: MkvFrame[];
+    }
+  | {
+      type: 'fragment';
+      /** A complete fragment, as `readFragments` yields it. */
+      fragment: MkvFragment;
+    };

@@ -36,6 +36,10 @@ class SegmentMuxer implements FragmentedMuxer {
     return this.#toSegments(this.#timeline.push(fragment));
   }
 
+  pushChunk(fragment: CheckedFragment): Mp4SegmentChunks[] {
+    return this.#toSegments(this.#timeline.pushChunk(fragment));
+  }
+
   end(): Mp4SegmentChunks[] {
     return this.#toSegments(this.#timeline.end());
   }
@@ -69,10 +73,11 @@ class SegmentMuxer implements FragmentedMuxer {
           codecs: this.#codecs,
         });
       }
+      const stamp = this.#useServer ? segment.serverTimestamp : segment.producerTimestamp;
       const { chunks, byteLength } = withProducerReferenceTime(
         mediaSegment(++this.#sequenceNumber, segment.runs, this.#tracks),
         segment.runs[0],
-        this.#useServer ? segment.serverTimestamp : segment.producerTimestamp,
+        stamp === null ? null : stamp + segment.referenceOffsetMs,
         this.#useServer ? 'server' : 'producer',
       );
       out.push({

@@ -2,7 +2,10 @@ import type { CheckedFragment } from '../codecs/types.js';
 
 /** One segment of a fragmented MP4: the init segment (ftyp + moov), or a media segment (moof + mdat) per KVS fragment. */
 export interface Mp4Segment {
-  /** `init` first, then one `media` segment per fragment. */
+  /**
+   * `init` first, then one `media` segment per fragment; with `lowLatency`, `media` segments are the
+   * CMAF chunks of a fragment (several share its fragmentNumber, timestamps and byteOffset).
+   */
   type: 'init' | 'media';
   /** The KVS fragment number of a media segment (null for init, or when the input had none). */
   fragmentNumber: string | null;
@@ -56,6 +59,12 @@ export interface FragmentedMuxer {
    * final. One fragment is held back until the next shows how long its last samples last.
    */
   push(fragment: CheckedFragment): Mp4SegmentChunks[];
+  /**
+   * Adds frames that continue the fragment of the previous push or pushChunk (`fragment` holding only
+   * them): one media segment (a CMAF chunk) for them at once, its samples timed as the whole
+   * fragment's would be (docs/kvs-mkv.md#low-latency-chunks).
+   */
+  pushChunk(fragment: CheckedFragment): Mp4SegmentChunks[];
   /** Returns the remaining media segments. */
   end(): Mp4SegmentChunks[];
 }

@@ -65,6 +65,10 @@ interface Group {
   producerTimestamp: number | null;
   serverTimestamp: number | null;
   byteOffset: number;
+  /** Where its fragment's cluster Timecode lies on the clip's timeline, ns (for the wall-clock reference). */
+  fragmentStartNs: number;
+  /** Frames that continue the fragment of the previous push (a low-latency chunk): placed with that fragment's shift. */
+  continued: boolean;
   tracks: GroupTrack[];
 }
 
@@ -108,6 +112,8 @@ interface TimelineState {
   onWarning: ((warning: ReaderWarning) => void) | undefined;
   open: Group | null;
   held: { segment: TimedSegment; fallbackNs: (number | undefined)[] } | null;
+  /** The shift the last placed group got (see neededShiftNs), kept for the chunks that continue its fragment. */
+  lastShiftNs: number;
 }
 
 /**
@@ -131,12 +137,23 @@ export class Timeline {
       onWarning: options.onWarning,
       open: null,
       held: null,
+      lastShiftNs: 0,
     };
   }
 
   /** Adds a fragment; returns the segments that became final (usually the previous fragment's). */
   push(fragment: CheckedFragment): TimedSegment[] {
-    return push(this.#t, fragment);
+    return push(this.#t, fragment, false);
+  }
+
+  /**
+   * Adds frames that continue the fragment of the previous push or pushChunk (`fragment` holds only
+   * the new frames): a low-latency chunk (docs/kvs-mkv.md#low-latency-chunks). With closeEachSegment
+   * they are placed as the whole fragment's frames would be (same decode times, same shift), as a
+   * segment of their own; the previous chunk's last samples keep their estimated durations.
+   */
+  pushChunk(fragment: CheckedFragment): TimedSegment[] {
+    return push(this.#t, fragment, true);
   }
 
   /** Flushes the held-back segment(s). */
@@ -198,7 +215,7 @@ function fragmentBaseNs(t: TimelineState, fragment: CheckedFragment): number {
   return baseNs;
 }
 
-function newGroup(t: TimelineState, fragment: CheckedFragment): Group {
+function newGroup(t: TimelineState, fragment: CheckedFragment, fragmentStartNs: number, continued: boolean): Group {
   return {
     configs: fragment.configs,
     fragmentNumber: fragment.fragmentNumber,
@@ -206,11 +223,13 @@ function newGroup(t: TimelineState, fragment: CheckedFragment): Group {
     producerTimestamp: fragment.producerTimestamp,
     serverTimestamp: fragment.serverTimestamp,
     byteOffset: fragment.byteOffset,
+    fragmentStartNs,
+    continued,
     tracks: t.states!.map(() => ({ frames: [], times: [], lastDurationNs: undefined })),
   };
 }
 
-function push(t: TimelineState, fragment: CheckedFragment): TimedSegment[] {
+function push(t: TimelineState, fragment: CheckedFragment, continued: boolean): TimedSegment[] {
   if (t.states === null) {
     if (fragment.configs.length === 0) return [];
     init(t, fragment);
@@ -234,6 +253,8 @@ function push(t: TimelineState, fragment: CheckedFragment): TimedSegment[] {
     t.originNs = baseNs + min;
   }
   const originNs = t.originNs;
+  /** Where the fragment starts on the output timeline: closedNs may grow when a group closes within the loop below. */
+  const fragmentStartNs = (): number => baseNs - originNs - t.closedNs;
 
   const out: TimedSegment[] = [];
   const tagged = fragment.fragmentNumber !== null || (t.useServer ? fragment.serverTimestamp : fragment.producerTimestamp) !== null;
@@ -242,17 +263,16 @@ function push(t: TimelineState, fragment: CheckedFragment): TimedSegment[] {
   if (tagged) {
     // A KVS fragment is one segment: it starts with a key frame by KVS's rules.
     closeOpen(t, out);
-    t.open = newGroup(t, fragment);
+    t.open = newGroup(t, fragment, fragmentStartNs(), continued);
   }
   for (const frame of frames) {
     const slot = t.slotOf.get(frame.track);
     if (slot === undefined) continue; // the checker passes only accepted tracks; be tolerant anyway
     if (!tagged && t.states![slot].video && frame.keyframe && t.open !== null && t.open.tracks[slot].frames.length > 0) closeOpen(t, out);
-    if (t.open === null) t.open = newGroup(t, fragment);
+    if (t.open === null) t.open = newGroup(t, fragment, fragmentStartNs(), continued);
     const gt = t.open.tracks[slot];
     gt.frames.push(frame);
-    // closedNs may grow when a group closes within this loop: the new group's frames follow it.
-    gt.times.push(baseNs - originNs - t.closedNs + (frame.timestamp - clusterTimecode) * scale);
+    gt.times.push(fragmentStartNs() + (frame.timestamp - clusterTimecode) * scale);
     // What the stream says this frame lasts; only the group's last frame's value is used.
     gt.lastDurationNs = frame.duration !== undefined && frame.duration > 0 ? frame.duration * scale : t.states![slot].defaultDurationNs;
   }
@@ -282,7 +302,12 @@ function closeOpen(t: TimelineState, out: TimedSegment[]): void {
 
 /** Places a complete group: finalises the held segment with it, then holds it back in turn. */
 function place(t: TimelineState, group: Group, out: TimedSegment[]): void {
-  const shiftNs = neededShiftNs(t, group) - closedGapNs(t, group);
+  // A chunk that continues a fragment takes the fragment's reorder shift; its times already follow
+  // any gap closed before the fragment (closedNs), so no gap is closed again.
+  const reorderNs = group.continued ? t.lastShiftNs : neededShiftNs(t, group);
+  t.lastShiftNs = reorderNs;
+  const shiftNs = group.continued ? reorderNs : reorderNs - closedGapNs(t, group);
+  let referenceNs: number | null = null;
   const runs: TrackRun[] = [];
   for (let slot = 0; slot < t.states!.length; slot++) {
     const st = t.states![slot];
@@ -292,6 +317,7 @@ function place(t: TimelineState, group: Group, out: TimedSegment[]): void {
       st.estimatedEnd = false;
       continue;
     }
+    referenceNs ??= gt.times[0];
     runs.push(st.video ? placeVideo(st, gt, shiftNs) : placeAudio(st, gt, shiftNs));
   }
   if (t.held !== null) out.push(t.held.segment);
@@ -300,6 +326,7 @@ function place(t: TimelineState, group: Group, out: TimedSegment[]): void {
     producerTimestamp: group.producerTimestamp,
     serverTimestamp: group.serverTimestamp,
     byteOffset: group.byteOffset,
+    referenceOffsetMs: referenceNs === null ? 0 : (referenceNs - group.fragmentStartNs) / NS_PER_MS,
     runs,
     configs: group.configs,
   };
@@ -432,6 +459,7 @@ function placeVideo(st: TrackState, gt: GroupTrack, shiftNs: number): TrackRun {
   }
   // Strictly increasing decode times even for repeated or backward input times.
   let prev = st.openRun !== null || st.estimatedEnd ? st.lastDts! : st.lastDts === null ? -Infinity : st.lastEnd - 1;
+  const afterEstimate = st.estimatedEnd;
   st.estimatedEnd = false;
   for (let i = 0; i < n; i++) {
     if (dts[i] <= prev) dts[i] = prev + 1;
@@ -451,6 +479,9 @@ function placeVideo(st: TrackState, gt: GroupTrack, shiftNs: number): TrackRun {
     flags[i] = (frame.keyframe ? SAMPLE_SYNC : 0) | (frame.discardable ? SAMPLE_DISPOSABLE : 0);
   }
   if (n >= 2) st.lastSteps = durations.subarray(0, n - 1);
+  // One frame after an estimated end (a low-latency chunk): its real step from the previous frame is
+  // the usual step the next estimate takes.
+  else if (afterEstimate) st.lastSteps = Uint32Array.of(Math.min(dts[0] - st.lastDts!, MAX_U32));
   const run: TrackRun = { trackId: st.track.id, baseDts: dts[0], data, durations, ctos, flags };
   st.lastDts = dts[n - 1];
   st.openRun = run;

@@ -70,6 +70,12 @@ export interface TimedSegment {
   serverTimestamp: number | null;
   /** Where that fragment starts in the input, in bytes. */
   byteOffset: number;
+  /**
+   * Milliseconds from the fragment's timestamp (its cluster Timecode) to the first run's first sample:
+   * 0 for a whole fragment that starts with its cluster, more for a later chunk of it. The sample's
+   * wall-clock time is the fragment's timestamp plus this (the prft box).
+   */
+  referenceOffsetMs: number;
   /** One run per track that has samples here, in track id order. */
   runs: TrackRun[];
   /**
