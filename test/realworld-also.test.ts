@@ -19,6 +19,7 @@ const CASES = [
   'also-live.mkv',
   'also-cluster-size-limit.mkv',
   'also-cues-front.mkv',
+  'also-webm-dash-layout.mkv',
   'also-h264-422-10bit.mkv',
   'also-hevc-main10.mkv',
   'also-aac-8k.mkv',
@@ -77,6 +78,21 @@ describe.skipIf(!hasFfmpeg)('other producers’ layouts and formats: every frame
     names.forEach((name, k) =>
       expectSamePackets(name, packets[2 * k], packets[2 * k + 1], name.startsWith('mkv-') ? MKVMERGE_AUDIO_TOLERANCE_S : undefined),
     );
+  });
+});
+
+describe('WebM/DASH layout split into an init part and a media part', () => {
+  it('also-webm-dash-layout.mkv as two chunks cut before the first Cluster: the same clip as the whole file', async () => {
+    const whole = new Uint8Array(readFileSync(`${FIXTURES}/realworld/also-webm-dash-layout.mkv`));
+    // The first Cluster ID (1F 43 B6 75) after the front matter.
+    const cut = whole.findIndex((b, i) => b === 0x1f && whole[i + 1] === 0x43 && whole[i + 2] === 0xb6 && whole[i + 3] === 0x75);
+    expect(cut).toBeGreaterThan(0);
+    async function* dashParts() {
+      yield whole.slice(0, cut);
+      yield whole.slice(cut);
+    }
+    const split = await clip(dashParts());
+    expect(split.Payload.bytes()).toEqual((await clip(whole)).Payload.bytes());
   });
 });
 
