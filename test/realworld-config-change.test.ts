@@ -25,9 +25,16 @@ function decodedPictures(files: readonly string[]): string[] {
   );
 }
 
+/**
+ * The resized stream with the second file at 2.1 s: the first file's last AAC frame ends at 2.026 s,
+ * and an overlap would move the second file by it (docs/kvs-mkv.md#timeline), which is not what this
+ * test is about: here every time equals the input's.
+ */
+const PARTS = [RESIZED[0], [RESIZED[1][0], 2100]] as const;
+
 describe('a video configuration change in the flat clip', () => {
   it('GetClip refuses it; otherwise two stsd entries, sample_description_index switching at the change', async () => {
-    const { bytes, videoFrames } = await joinedStream(RESIZED);
+    const { bytes, videoFrames } = await joinedStream(PARTS);
     await expect(clip(bytes, { strict: 'getclip' })).rejects.toBeInstanceOf(InvalidCodecPrivateDataException);
     const warnings: string[] = [];
     const flat = (await clip(bytes, { onWarning: (w) => warnings.push(w.code) })).Payload.bytes();
@@ -47,10 +54,10 @@ describe('a video configuration change in the flat clip', () => {
 
     if (!hasFfmpeg) return;
     const output = tempFile('config-change.mp4', flat);
-    const sources = RESIZED.map(([name]) => `${FIXTURES}/realworld/${name}`);
+    const sources = PARTS.map(([name]) => `${FIXTURES}/realworld/${name}`);
     const [ours, ...theirs] = packetsOfFiles([output, ...sources]);
     // The second file's packets, moved to where it starts on the joined stream.
-    const input = theirs.flatMap((packets, k) => packets.map((p) => ({ ...p, pts: p.pts + RESIZED[k][1] / 1000 })));
+    const input = theirs.flatMap((packets, k) => packets.map((p) => ({ ...p, pts: p.pts + PARTS[k][1] / 1000 })));
     input.sort((a, b) => (a.stream % 2) - (b.stream % 2));
     expectSamePackets('config change', input, ours);
     const pictures = decodedPictures([output]);
