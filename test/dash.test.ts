@@ -14,7 +14,7 @@ import { KVS_H264_AAC } from './support/cli.js';
 import { fixture, REPO } from './support/codecs-samples.js';
 import { hasFfmpeg, packets } from './support/oracle-ffmpeg.js';
 import { collectPackage, segmentTimes, writePackageFiles } from './support/package-files.js';
-import { resizedStream } from './support/resized-stream.js';
+import { joinedStream, RESIZED } from './support/realworld.js';
 
 const VIDEO_PATH = join(REPO, 'fixtures', 'kvs-h264-aac.mkv');
 
@@ -104,7 +104,7 @@ describe('DASH package', () => {
 
 describe('what a DASH package cannot hold', () => {
   it('a video configuration that changes: InvalidCodecPrivateDataException, and the manifest of the segments before it', async () => {
-    const { bytes } = await resizedStream();
+    const { bytes } = await joinedStream(RESIZED);
     const { files, error } = await collectPackage(dashPackage(bytes));
     expect(error).toBeInstanceOf(InvalidCodecPrivateDataException);
     expect((error as Error).message).toMatch(/^The video configuration changes at media segment 10; .*\(byte \d+\)$/);

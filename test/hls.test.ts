@@ -18,7 +18,8 @@ import { KVS_H264_AAC } from './support/cli.js';
 import { fixture, haveSamples, REPO, sample, SAMPLES } from './support/codecs-samples.js';
 import { hasFfmpeg, packets, tempFile, type Packet } from './support/oracle-ffmpeg.js';
 import { collectPackage, readPlaylist, segmentTimes, writePackageFiles } from './support/package-files.js';
-import { RESIZED_PARTS, resizedStream } from './support/resized-stream.js';
+import { joinedStream, RESIZED } from './support/realworld.js';
+import { FIXTURES } from './support/mp4-input.js';
 
 const video = fixture('kvs-h264-aac.mkv');
 const VIDEO_PATH = join(REPO, 'fixtures', 'kvs-h264-aac.mkv');
@@ -217,14 +218,14 @@ describe.skipIf(!hasFfmpeg)('a video configuration that changes mid-stream', () 
   it.each([false, true])(
     'EXT-X-DISCONTINUITY and a new EXT-X-MAP before its first segment; ffmpeg reads every packet (single file: %s)',
     async (singleFile) => {
-      const { bytes } = await resizedStream();
+      const { bytes } = await joinedStream(RESIZED);
       const dir = await writePackageFiles(hlsPackage(bytes, { singleFile }), 'hls-resized');
       const lines = readFileSync(join(dir, 'index.m3u8'), 'utf8').split('\n');
       const maps = lines.flatMap((line, i) => (line.startsWith('#EXT-X-MAP:') ? [i] : []));
       expect(maps.length).toBe(2);
       expect(lines[maps[1] - 1]).toBe('#EXT-X-DISCONTINUITY');
       expect(lines.filter((line) => line === '#EXT-X-DISCONTINUITY').length).toBe(1);
-      const both = (parts ??= RESIZED_PARTS.map((part) => packets(part.path)));
+      const both = (parts ??= RESIZED.map(([name]) => packets(`${FIXTURES}/realworld/${name}`)));
       const ours = packets(join(dir, 'index.m3u8'));
       for (const kind of ['video', 'audio']) {
         const theirs = both.flatMap((part) => part.filter((p) => p.codecType === kind));

@@ -12,8 +12,8 @@
  */
 
 import { concatBytes, MAX_U32 } from '../bytes.js';
-import type { CheckedFragment } from '../codecs/types.js';
-import { InvalidCodecPrivateDataException, ResourceNotFoundException } from '../errors.js';
+import type { CheckedFragment, TrackConfig } from '../codecs/types.js';
+import { ResourceNotFoundException } from '../errors.js';
 import {
   createTimeline,
   rescale,
@@ -47,6 +47,10 @@ interface TrackSummary {
   runs: TrackRun[];
   /** Byte position of each run (chunk) within the mdat body. */
   chunkPositions: number[];
+  /** The track's sample descriptions (stsd entries), one per configuration, in order of first use. */
+  descriptions: TrackConfig[];
+  /** The 1-based stsd entry of each run (stsc's sample_description_index). */
+  descriptionIndex: number[];
   sampleCount: number;
   totalDuration: number;
   sttsEntries: number;
@@ -65,11 +69,14 @@ interface TrackSummary {
   firstDts: number;
 }
 
-function summarize(track: TimedTrack, runs: TrackRun[], chunkPositions: number[]): TrackSummary {
+function summarize(track: TimedTrack, runs: TrackRun[], chunkPositions: number[], runConfigs: TrackConfig[]): TrackSummary {
+  const { descriptions, descriptionIndex } = sampleDescriptions(runConfigs);
   const s: TrackSummary = {
     track,
     runs,
     chunkPositions,
+    descriptions,
+    descriptionIndex,
     sampleCount: 0,
     totalDuration: 0,
     sttsEntries: 0,
@@ -99,7 +106,7 @@ function summarize(track: TimedTrack, runs: TrackRun[], chunkPositions: number[]
       for (let i = 0; i < n; i++) end += run.durations[i];
       if (next.baseDts > end) run.durations[n - 1] = Math.min(run.durations[n - 1] + next.baseDts - end, MAX_U32);
     }
-    if (n !== prevRunLength) s.stscEntries++;
+    if (n !== prevRunLength || descriptionIndex[r] !== descriptionIndex[r - 1]) s.stscEntries++;
     prevRunLength = n;
     // Media time: decode time relative to the track's first sample (gaps were closed above).
     let dts = s.totalDuration;
@@ -125,6 +132,21 @@ function summarize(track: TimedTrack, runs: TrackRun[], chunkPositions: number[]
   }
   s.delay = -minCto;
   return s;
+}
+
+/**
+ * One sample description per configuration a track's runs use (outside strict mode the configuration
+ * may change mid-stream: docs/codecs.md#codec-private-data-that-changes), and each run's 1-based
+ * index into them. A configuration that comes back reuses its entry.
+ */
+function sampleDescriptions(runConfigs: readonly TrackConfig[]): { descriptions: TrackConfig[]; descriptionIndex: number[] } {
+  const descriptions: TrackConfig[] = [];
+  const descriptionIndex = runConfigs.map((config) => {
+    let k = descriptions.findIndex((d) => sameConfigs([d], [config]));
+    if (k < 0) k = descriptions.push(config) - 1;
+    return k + 1;
+  });
+  return { descriptions, descriptionIndex };
 }
 
 // The per-sample loops below are module-level functions, not closures made per clip (src/jit.ts).
@@ -181,16 +203,16 @@ function writeDependencies(w: BoxWriter, runs: readonly TrackRun[]): void {
   }
 }
 
-/** stsc rows: a new entry wherever the samples-per-chunk count changes (one chunk per run). */
-function writeChunkRuns(w: BoxWriter, runs: readonly TrackRun[]): void {
+/** stsc rows: a new entry wherever the samples-per-chunk count or the sample description changes (one chunk per run). */
+function writeChunkRuns(w: BoxWriter, runs: readonly TrackRun[], descriptionIndex: readonly number[]): void {
   let prev = -1;
   for (let chunk = 0; chunk < runs.length; chunk++) {
     const n = runs[chunk].data.length;
-    if (n === prev) continue;
+    if (n === prev && descriptionIndex[chunk] === descriptionIndex[chunk - 1]) continue;
     prev = n;
     w.u32(chunk + 1);
     w.u32(n);
-    w.u32(1);
+    w.u32(descriptionIndex[chunk]);
   }
 }
 
@@ -232,7 +254,7 @@ function sampleTables(s: TrackSummary, chunkBase: { offset: number }, co64: bool
       0,
       0,
       u32(s.stscEntries),
-      table(s.stscEntries, 12, (w) => writeChunkRuns(w, s.runs)),
+      table(s.stscEntries, 12, (w) => writeChunkRuns(w, s.runs, s.descriptionIndex)),
     ),
     s.constantSize > 0
       ? fullBox('stsz', 0, 0, u32(s.constantSize), u32(s.sampleCount))
@@ -273,23 +295,17 @@ function timing(s: TrackSummary, movieTimescale: number): TrackTiming {
 }
 
 function writeFlatClip(tracks: readonly TimedTrack[], segments: readonly TimedSegment[]): FlatClip {
-  // One sample description per track: a configuration that changes (allowed outside strict mode, for
-  // the fragmented output) cannot be written here yet (docs/codecs.md#codec-private-data-that-changes).
-  const changed = segments.find((segment) => !sameConfigs(segment.configs, segments[0].configs));
-  if (changed !== undefined) {
-    throw new InvalidCodecPrivateDataException(
-      'The video configuration (CodecPrivate or in-band parameter sets) changes within the clip; the flat MP4 holds one, the fragmented output a new init segment per configuration',
-      { byteOffset: changed.byteOffset, track: 1 },
-    );
-  }
   const runs: TrackRun[][] = tracks.map(() => []);
   const positions: number[][] = tracks.map(() => []);
+  // The configuration each run's samples are described by (segment.configs is in track id order).
+  const runConfigs: TrackConfig[][] = tracks.map(() => []);
   const chunks: Uint8Array[] = [new Uint8Array(0)];
   let payloadSize = 0;
   for (const segment of segments) {
     for (const run of segment.runs) {
       runs[run.trackId - 1].push(run);
       positions[run.trackId - 1].push(payloadSize);
+      runConfigs[run.trackId - 1].push(segment.configs[run.trackId - 1]);
       for (const d of run.data) {
         chunks.push(d);
         payloadSize += d.byteLength;
@@ -297,7 +313,8 @@ function writeFlatClip(tracks: readonly TimedTrack[], segments: readonly TimedSe
     }
   }
   const summaries: TrackSummary[] = [];
-  for (let i = 0; i < tracks.length; i++) if (runs[i].length > 0) summaries.push(summarize(tracks[i], runs[i], positions[i]));
+  for (let i = 0; i < tracks.length; i++)
+    if (runs[i].length > 0) summaries.push(summarize(tracks[i], runs[i], positions[i], runConfigs[i]));
   const movieTimescale = tracks[0].timescale;
   const timings = summaries.map((s) => timing(s, movieTimescale));
   const movieDuration = Math.max(...timings.map((t) => t.trackDuration));
@@ -317,6 +334,7 @@ function writeFlatClip(tracks: readonly TimedTrack[], segments: readonly TimedSe
           trackDuration: timings[i].trackDuration,
           mediaDuration: s.totalDuration,
           edits: timings[i].edits,
+          sampleDescriptions: s.descriptions,
           sampleTables: sampleTables(s, chunkBase, co64),
         }),
       ),

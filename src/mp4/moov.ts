@@ -3,6 +3,7 @@
  * trak per track whose sample tables the caller supplies (empty for fMP4, full for the flat clip).
  */
 
+import type { TrackConfig } from '../codecs/types.js';
 import type { TimedTrack } from '../timeline/index.js';
 import { box, bytes, fourcc, fullBox, MATRIX, needs64, type Part, type PartOrNothing, u16, u32, u64, zeros } from './boxes.js';
 import { displayWidth, sampleEntry } from './sample-entry.js';
@@ -76,6 +77,8 @@ interface TrakSpec {
   /** mdhd duration, in the media timescale. */
   mediaDuration: number;
   edits: Edit[];
+  /** The stsd entries (the flat clip: one per configuration the samples use); `[track.config]` when absent. */
+  sampleDescriptions?: readonly TrackConfig[];
   /** stbl children after stsd (stts, ctts, stss, sdtp, stsc, stsz, stco/co64). */
   sampleTables: PartOrNothing[];
 }
@@ -86,6 +89,7 @@ export function trak(spec: TrakSpec): Part {
   const tkhdV1 = needs64(spec.trackDuration);
   const mdhdV1 = needs64(spec.mediaDuration);
   const handlerName = video ? 'VideoHandler\0' : 'SoundHandler\0';
+  const descriptions = spec.sampleDescriptions ?? [track.config];
   return box(
     'trak',
     fullBox(
@@ -125,7 +129,11 @@ export function trak(spec: TrakSpec): Part {
         'minf',
         video ? fullBox('vmhd', 0, 1, zeros(8)) : fullBox('smhd', 0, 0, zeros(4)),
         box('dinf', fullBox('dref', 0, 0, u32(1), fullBox('url ', 0, 1))),
-        box('stbl', fullBox('stsd', 0, 0, u32(1), sampleEntry(track.config, track.id)), ...spec.sampleTables),
+        box(
+          'stbl',
+          fullBox('stsd', 0, 0, u32(descriptions.length), ...descriptions.map((c) => sampleEntry(c, track.id))),
+          ...spec.sampleTables,
+        ),
       ),
     ),
   );

@@ -15,6 +15,8 @@ export interface ParsedSample {
   sync: boolean;
   dependsOn: number;
   isDependedOn: number;
+  /** 0-based stsd entry describing the sample (stsc's sample_description_index − 1). */
+  descriptionIndex: number;
   data: Uint8Array;
 }
 
@@ -35,6 +37,8 @@ export interface ParsedTrack {
   trackHeight: number;
   sampleRate: number;
   channels: number;
+  /** The stsd entries: type and, for video, the coded size. */
+  sampleEntries: { type: string; width: number; height: number }[];
 }
 
 export interface ParsedMp4 {
@@ -92,6 +96,10 @@ export function parseMp4(bytes: Uint8Array): ParsedMp4 {
       trackHeight: t.track_height,
       sampleRate: t.audio?.sample_rate ?? 0,
       channels: t.audio?.channel_count ?? 0,
+      sampleEntries: trak.mdia.minf.stbl.stsd.entries.map((e) => {
+        const visual = e as { width?: number; height?: number };
+        return { type: e.type, width: visual.width ?? 0, height: visual.height ?? 0 };
+      }),
       samples: retimedByTfdt(file, t.id, samples.get(t.id) ?? []).map((s) => ({
         dts: s.dts,
         cts: s.cts,
@@ -99,6 +107,7 @@ export function parseMp4(bytes: Uint8Array): ParsedMp4 {
         sync: s.is_sync,
         dependsOn: s.depends_on,
         isDependedOn: s.is_depended_on,
+        descriptionIndex: s.description_index,
         data: s.data!,
       })),
     };
