@@ -7,8 +7,9 @@
  *
  * One ffprobe call per output (-show_entries packet=codec_type,pts_time), run in parallel with
  * bounded concurrency; the first 3 s of each output are enough, as a first presentation time is in
- * the first GOP and ffmpeg applies a track delay to it. Captures: the smallest clip-able one runs in
- * `npm test`; all of them with KVS_CLIP_ALL_CAPTURES=1.
+ * the first GOP and ffmpeg applies a track delay to it. `npm test` checks fixtures/ (which holds the
+ * reorder fixtures) and the smallest clip-able capture; `npm run test:timing` (KVS_CLIP_TIMING_ALL=1)
+ * adds fixtures/realworld/ and every capture, which takes four times as long.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -28,7 +29,8 @@ const mkvs = (dir: string) =>
         .map((f) => join(dir, f))
     : [];
 
-const fixtures = [...mkvs(FIXTURES), ...mkvs(join(FIXTURES, 'realworld'))];
+const all = process.env.KVS_CLIP_TIMING_ALL === '1';
+const fixtures = [...mkvs(FIXTURES), ...(all ? mkvs(join(FIXTURES, 'realworld')) : [])];
 /** Captures that make a clip (the others are refused by both outputs alike, see mkv-samples.test.ts). */
 const CLIPPABLE_CAPTURES = [
   'kinesis_video_renderer_example_output.mkv',
@@ -41,15 +43,14 @@ const CLIPPABLE_CAPTURES = [
   'vogels_480.mkv',
   'test-stream-1_0.mkv',
 ];
-const allCaptures = process.env.KVS_CLIP_ALL_CAPTURES === '1';
 const captures = hasSamples
   ? CLIPPABLE_CAPTURES.map((f) => join(SAMPLES, f))
       .filter((p) => existsSync(p))
       .sort((a, b) => statSync(a).size - statSync(b).size)
-      .slice(0, allCaptures ? undefined : 1)
+      .slice(0, all ? undefined : 1)
   : [];
 if (!hasSamples) console.warn(`SKIPPED: ${SAMPLES} is absent; flat/fragmented timing agreement is checked on fixtures only`);
-else if (!allCaptures) console.warn('timing-agreement: 1 of the captures in npm test; KVS_CLIP_ALL_CAPTURES=1 checks all of them');
+if (!all) console.warn('timing-agreement: fixtures/ and 1 capture; `npm run test:timing` checks fixtures/realworld/ and every capture too');
 
 interface FirstTimes {
   /** Earliest presentation time per codec type, in seconds. */
