@@ -36,7 +36,9 @@ const entries = {
 // configuration change and AbortSignal/progress plumbing (mse +3.2 KiB); aws adds followStream.
 // Raised again on branch live (issue 18): low-latency CMAF chunks (readFragmentEvents, the piece
 // chunking, Timeline.pushChunk) in main and mse (+0.9 KiB gzipped each).
-export const BUDGETS = { main: 37.5 * 1024, mse: 30.5 * 1024, audio: 10 * 1024, aws: 36 * 1024 };
+// Raised again with the serve/cli/timing/realworld merges: typed response checks in the AWS layer
+// (MalformedResponse, +1.3 KiB aws), gap-closed warnings and per-configuration sample descriptions.
+export const BUDGETS = { main: 38 * 1024, mse: 31 * 1024, audio: 10 * 1024, aws: 37.75 * 1024 };
 
 /** The entries whose up-front gzipped size exceeds their budget (none when all fit). */
 export function overBudget(sizes, budgets = BUDGETS) {
