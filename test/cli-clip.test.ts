@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simpleBlocks } from './support/kvs-documents.js';
 import { clipCommand } from '../src/cli/clip.js';
 import { readFragments, type MkvFragment } from '../src/mkv/index.js';
 import { buildCli, KVS_H264_AAC, runInProcess, type BuiltCli, type ProcessRun } from './support/cli.js';
@@ -266,14 +267,7 @@ function documentOf(fragment: MkvFragment, fragmentNumber: string, shiftMs: numb
     clusters: [
       {
         timecode,
-        blocks: fragment.frames.map((f) => ({
-          kind: 'simple',
-          track: f.track,
-          timeOffset: f.timestamp + shiftMs - timecode,
-          keyframe: f.keyframe,
-          lacing: 'none',
-          frames: [f.data],
-        })),
+        blocks: simpleBlocks(fragment.frames, timecode - shiftMs),
       },
     ],
   };

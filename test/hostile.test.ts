@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { simpleBlocks } from './support/kvs-documents.js';
 import { clip, fragmentedMp4Chunks, fragmentedMp4Stream } from '../src/api/index.js';
 import { InvalidArgumentException } from '../src/errors.js';
 import { parseAvcC } from '../src/codecs/avc.js';
@@ -50,14 +51,7 @@ async function fixtureDocuments(codecIds: Record<number, string> = {}, file = 'f
     clusters: [
       {
         timecode: fragment.clusterTimecode!,
-        blocks: fragment.frames.map((f) => ({
-          kind: 'simple' as const,
-          track: f.track,
-          timeOffset: f.timestamp - fragment.clusterTimecode!,
-          keyframe: f.keyframe,
-          lacing: 'none' as const,
-          frames: [f.data],
-        })),
+        blocks: simpleBlocks(fragment.frames, fragment.clusterTimecode!),
       },
     ],
   }));

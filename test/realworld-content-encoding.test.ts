@@ -18,7 +18,7 @@ import {
 } from '../src/index.js';
 import type { ContentEncodingSpec, DocumentSpec } from './support/kvs-writer.js';
 import { writeKvsStream } from './support/kvs-writer.js';
-import { trackSpec } from './support/kvs-documents.js';
+import { simpleBlocks, trackSpec } from './support/kvs-documents.js';
 import { hasFfmpeg, packets, tempFile } from './support/oracle-ffmpeg.js';
 import { FIXTURES } from './support/mp4-input.js';
 
@@ -209,14 +209,7 @@ describe('encodings that cannot be decoded are refused by name, and nothing is w
       clusters: [
         {
           timecode: 0,
-          blocks: frames.map((f) => ({
-            kind: 'simple' as const,
-            track: f.track,
-            timeOffset: f.timestamp,
-            keyframe: f.keyframe,
-            lacing: 'none' as const,
-            frames: [f.data],
-          })),
+          blocks: simpleBlocks(frames),
         },
       ],
     };

@@ -6,7 +6,7 @@
  */
 import { concatBytes } from '../bytes.js';
 import { InvalidArgumentException } from '../errors.js';
-import { readFragmentEvents, readFragments } from '../mkv/index.js';
+import { completeFragments, readFragmentEvents, readFragments } from '../mkv/index.js';
 import type { FragmentEvent, MkvFragment } from '../mkv/types.js';
 import { createCodecChecker, type PartialCheck } from '../codecs/index.js';
 import { createFragmentedMuxer } from '../mp4/index.js';
@@ -77,10 +77,6 @@ async function* chunksFromEvents(events: AsyncIterable<FragmentEvent>, options: 
     );
   }
   yield* muxChecked(checkedPieces(fragmentPieces(events, policy), options), options);
-}
-
-async function* completeFragments(events: AsyncIterable<FragmentEvent>): AsyncGenerator<MkvFragment> {
-  for await (const event of events) if (event.type === 'fragment') yield event.fragment;
 }
 
 async function* joined(segments: AsyncIterable<Mp4SegmentChunks>): AsyncGenerator<Mp4Segment> {

@@ -16,7 +16,7 @@ import { fragmentedMp4FromEvents } from '../api/fragmented.js';
 import { compareFragmentNumbers } from '../api/select.js';
 import type { FragmentedOptions, Mp4Segment } from '../api/types.js';
 import { ResourceNotFoundException } from '../errors.js';
-import { readFragmentEvents } from '../mkv/index.js';
+import { completeFragments, readFragmentEvents } from '../mkv/index.js';
 import type { ByteSource, FragmentEvent, MkvFragment } from '../mkv/types.js';
 import type { ReaderWarning } from '../warnings.js';
 import { fromSdkFailure } from './response.js';
@@ -88,7 +88,7 @@ const CONNECTION_LIMIT = 'ConnectionLimitExceededException';
  * out of the loop or aborting `signal` closes the connection; nothing is left running.
  */
 export async function* followStream(options: FollowOptions): AsyncGenerator<MkvFragment> {
-  for await (const event of followStreamEvents(options)) if (event.type === 'fragment') yield event.fragment;
+  yield* completeFragments(followStreamEvents(options));
 }
 
 /**

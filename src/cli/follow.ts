@@ -7,7 +7,8 @@
 import { clipFromFragments } from '../api/index.js';
 import { followStreamEvents, type FollowOptions, type FollowStartSelector } from '../aws/index.js';
 import { fragmentedMp4FromEvents } from '../api/fragmented.js';
-import type { FragmentEvent, MkvFragment } from '../mkv/types.js';
+import { completeFragments } from '../mkv/index.js';
+import type { FragmentEvent } from '../mkv/types.js';
 import { parseAudioOutput, parseCommandArgs, parseTime, UsageError } from './args.js';
 import { writeFlat, writeFragmented } from './output.js';
 import { createReporter, REPORT_HELP, REPORT_OPTIONS, REPORT_USAGE, type Reporter } from './report.js';
@@ -94,7 +95,7 @@ export const followCommand: Command = {
         const summary = `fragmented MP4, init + ${counts.media} media segments, ${counts.bytes} bytes`;
         report.done({ output, bytes: counts.bytes, fragments: counts.media, tracks: codecs, summary });
       } else {
-        const { Payload } = await clipFromFragments(fragmentsOf(events), clipOptions);
+        const { Payload } = await clipFromFragments(completeFragments(events), clipOptions);
         await writeFlat(output, io, Payload.chunks());
         const bytes = Payload.byteLength;
         report.done({
@@ -152,8 +153,4 @@ async function* counted(
     }
     yield event;
   }
-}
-
-async function* fragmentsOf(events: AsyncIterable<FragmentEvent>): AsyncGenerator<MkvFragment> {
-  for await (const event of events) if (event.type === 'fragment') yield event.fragment;
 }

@@ -2,8 +2,9 @@
  * `kvs-clip serve`: a local Kinesis Video Streams endpoint over a folder of MKV files
  * (docs/server.md), until SIGINT or SIGTERM.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { InvalidArgumentException } from '../errors.js';
+import { StreamCatalog } from '../server/catalog.js';
 import { createKvsServer, KVS_OPERATIONS, type KvsExchange, type KvsServerFaults } from '../server/index.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { progressLine } from './output.js';
@@ -78,11 +79,8 @@ export const serveCommand: Command = {
     const dir = positionals[0];
     const stats = await stat(dir).catch(() => null);
     if (!stats?.isDirectory()) throw new InvalidArgumentException(`${dir} is not a folder`);
-    // The names the server will list (src/server/catalog.ts: regular files `<name>.mkv`).
-    const streams = (await readdir(dir, { withFileTypes: true }))
-      .filter((entry) => entry.isFile() && entry.name.endsWith('.mkv'))
-      .map((entry) => entry.name.slice(0, -'.mkv'.length))
-      .sort();
+    // The names the server will list, by its own rule (valid stream names of regular `<name>.mkv` files).
+    const streams = await new StreamCatalog(dir).names();
     const silent = values.json === true || values.quiet === true;
     const line = silent ? undefined : progressLine(io);
     const answered = { requests: 0, errors: 0 };

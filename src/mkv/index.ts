@@ -1,4 +1,4 @@
 /** The Matroska/KVS reader layer: `readFragments`, `readFragmentEvents` and the types it hands out. */
-export { readFragmentEvents, readFragments } from './reader.js';
+export { completeFragments, readFragmentEvents, readFragments } from './reader.js';
 export { DEFAULT_MAX_ELEMENT_SIZE, DEFAULT_LIMITS } from './limits.js';
 export type * from './types.js';

@@ -26,7 +26,7 @@ import type { ByteSource, FragmentEvent, MkvFragment, ReadOptions } from './type
  *   that `next()` then settles as if the input had ended there.
  */
 export function readFragments(source: ByteSource, options: ReadOptions = {}): AsyncGenerator<MkvFragment> {
-  return cancellable(source, (opened) => fragmentsOnly(eventsOf(source, options, opened, false)));
+  return cancellable(source, (opened) => completeFragments(eventsOf(source, options, opened, false)));
 }
 
 /**
@@ -54,8 +54,9 @@ function cancellable<T>(source: ByteSource, start: (opened: (input: ChunkReader)
   return generator;
 }
 
-async function* fragmentsOnly(events: AsyncGenerator<FragmentEvent>): AsyncGenerator<MkvFragment> {
-  for await (const event of events) yield event.fragment;
+/** The complete fragments of a stream of reader events (the block events left out). */
+export async function* completeFragments(events: AsyncIterable<FragmentEvent>): AsyncGenerator<MkvFragment> {
+  for await (const event of events) if (event.type === 'fragment') yield event.fragment;
 }
 
 async function* eventsOf(

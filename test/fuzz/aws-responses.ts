@@ -35,6 +35,8 @@ interface FakeResponse {
 }
 
 const credentials = { accessKeyId: 'fuzz', secretAccessKey: 'fuzz' };
+/** What every SDK client here shares: no retries of its own (ours are under test), a host never dialled. */
+const fakeClientConfig = { region: 'us-east-1', credentials, endpoint: 'http://fake.invalid', maxAttempts: 1 };
 const encode = (text: string) => new TextEncoder().encode(text);
 
 /** A request handler that answers from `next()` in process. */
@@ -126,10 +128,7 @@ type ListResponse = typeof listResponse extends fc.Arbitrary<infer T> ? T : neve
 async function checkListing(pages: ListResponse[]): Promise<void> {
   let call = 0;
   const client = new KinesisVideoArchivedMediaClient({
-    region: 'us-east-1',
-    credentials,
-    endpoint: 'http://fake.invalid',
-    maxAttempts: 1,
+    ...fakeClientConfig,
     // Past the script, the last page forever: an endpoint that never stops paging.
     requestHandler: fakeHandler(() => {
       const { status, text, chunks } = pages[Math.min(call++, pages.length - 1)];
@@ -239,10 +238,7 @@ async function checkFragmentList({ faults, chunks }: MediaScript): Promise<void>
   const byNumber = new Map(fragments.map((f) => [f.fragmentNumber, f]));
   let mediaCalls = 0;
   const client = new KinesisVideoArchivedMediaClient({
-    region: 'us-east-1',
-    credentials,
-    endpoint: 'http://fake.invalid',
-    maxAttempts: 1,
+    ...fakeClientConfig,
     requestHandler: fakeHandler((path) => {
       if (path.includes('istFragments')) {
         const page = {
@@ -301,10 +297,7 @@ async function checkGetMedia({ faults, chunks }: MediaScript): Promise<void> {
   const fragments = await storedFragments();
   let calls = 0;
   const client = new KinesisVideoMediaClient({
-    region: 'us-east-1',
-    credentials,
-    endpoint: 'http://fake.invalid',
-    maxAttempts: 1,
+    ...fakeClientConfig,
     requestHandler: fakeHandler(() => {
       // Each connection resumes after the last continuation token the reader saw: the fake sends
       // everything each time, and followStream must drop what it already delivered.

@@ -3,7 +3,7 @@
  * producer and GetMedia write them (see fixtures/make-kvs.ts, which makes the kvs-*.mkv fixtures
  * with them; tests use them to build longer streams).
  */
-import type { MkvFragment, MkvTrack } from '../../src/mkv/index.js';
+import type { MkvFragment, MkvFrame, MkvTrack } from '../../src/mkv/index.js';
 import type { BlockSpec, DocumentSpec, TrackSpec } from './kvs-writer.js';
 
 /** Where the fixtures' timeline starts: 2023-11-14T22:13:20Z, as absolute producer time. */
@@ -24,6 +24,18 @@ export function trackSpec(track: MkvTrack): TrackSpec {
     ...(track.video === undefined ? {} : { video: track.video }),
     ...(track.audio === undefined ? {} : { audio: track.audio }),
   };
+}
+
+/** Frames read back as unlaced SimpleBlocks, each at its timestamp less `timecode` (its cluster's). */
+export function simpleBlocks(frames: readonly MkvFrame[], timecode = 0): BlockSpec[] {
+  return frames.map((f) => ({
+    kind: 'simple',
+    track: f.track,
+    timeOffset: f.timestamp - timecode,
+    keyframe: f.keyframe,
+    lacing: 'none',
+    frames: [f.data],
+  }));
 }
 
 export function kvsDocument(fragment: MkvFragment, index: number, count: number): DocumentSpec {

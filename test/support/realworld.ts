@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { readFragments, type MkvFragment } from '../../src/index.js';
 import type { Packet } from './oracle-ffmpeg.js';
-import { trackSpec } from './kvs-documents.js';
+import { simpleBlocks, trackSpec } from './kvs-documents.js';
 import { writeKvsStream, type DocumentSpec } from './kvs-writer.js';
 import { FIXTURES } from './mp4-input.js';
 
@@ -117,14 +117,7 @@ export async function joinedStream(
       clusters: [
         {
           timecode: offset,
-          blocks: frames.map((f) => ({
-            kind: 'simple' as const,
-            track: f.track,
-            timeOffset: f.timestamp,
-            keyframe: f.keyframe,
-            lacing: 'none' as const,
-            frames: [f.data],
-          })),
+          blocks: simpleBlocks(frames),
         },
       ],
     });
