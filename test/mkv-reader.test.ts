@@ -350,6 +350,23 @@ describe('readFragments: truncated input', () => {
     );
   });
 
+  it('keeps a fragment whole when the input ends in the first bytes of the next EBML header', async () => {
+    // Found by the property above (seed 2054376485): one byte of the next document's header left
+    // an unknown-size Segment open, and its complete fragment came out marked partial.
+    for (const clusterSize of [{ unknown: false }, { unknown: true }]) {
+      const doc = simpleDoc({ segmentSize: { unknown: true }, continuationToken: undefined });
+      doc.clusters[0] = { ...doc.clusters[0], size: clusterSize };
+      const written = writeKvsStream({ documents: [doc, simpleDoc({ fragmentNumber: '2' })] });
+      const secondStart = written.documents[1].byteOffset;
+      for (let extra = 1; extra <= 5; extra++) {
+        const result = await readAll([written.bytes.subarray(0, secondStart + extra)]);
+        expect(result.error).toBeUndefined();
+        expect(result.fragments).toEqual([expectedFragments({ documents: [doc] }, writeKvsStream({ documents: [doc] }))[0]]);
+        expect(result.warnings).toMatchObject([{ code: 'truncated', byteOffset: secondStart }]);
+      }
+    }
+  });
+
   it('never allocates by a declared size: a 1 TB SimpleBlock with 10 bytes present is a truncation', async () => {
     const written = writeKvsStream({ documents: [simpleDoc({ continuationToken: undefined, millisBehindNow: undefined })] });
     // A cluster whose last child claims 2^40 bytes.

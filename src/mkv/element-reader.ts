@@ -240,6 +240,14 @@ export class ElementReader {
     const header = this.#header;
     const headerLength = readElementHeader(bytes, pos, pos + available, header);
     if (headerLength === HEADER_INCOMPLETE) {
+      // The first bytes of the next document's EBML header (or Segment) end an unknown-size
+      // Segment just as the whole ID would: the fragment before them is complete, not cut short.
+      if (this.#segmentEnd === UNKNOWN_END && (this.#clusterEnd === NONE || this.#clusterEnd === UNKNOWN_END)) {
+        if (beginsId(bytes, pos, available, EBML_HEADER) || beginsId(bytes, pos, available, ID.SEGMENT)) {
+          this.#clusterEnd = NONE;
+          this.#segmentEnd = NONE;
+        }
+      }
       this.#truncatedInside('an element header', undefined);
       return false;
     }
@@ -459,6 +467,14 @@ export class ElementReader {
   }
 }
 keepLayout(new ElementReader(new ChunkReader(new Uint8Array(0)), DEFAULT_LIMITS, undefined));
+
+/** Whether the `available` bytes at `bytes[pos]` (fewer than a header) are the start of the 4-byte `id`. */
+function beginsId(bytes: Uint8Array, pos: number, available: number, id: number): boolean {
+  for (let i = 0; i < Math.min(available, 4); i++) {
+    if (bytes[pos + i] !== ((id >>> (24 - 8 * i)) & 0xff)) return false;
+  }
+  return true;
+}
 
 /** An element read whole must have a known size within the limit. */
 function checkBuffered({ id, size }: ElementHeader, offset: number, maxElementSize: number): void {
