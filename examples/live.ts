@@ -6,19 +6,20 @@
  * removed), and shows the wall-clock time of the frame on screen from the fragments' producer
  * timestamps. Bundle with any bundler: `esbuild examples/live.ts --bundle --format=esm --outfile=examples/live.js`.
  */
-import { KinesisVideoClient, GetDataEndpointCommand } from '@aws-sdk/client-kinesis-video';
-import { KinesisVideoMediaClient, GetMediaCommand } from '@aws-sdk/client-kinesis-video-media';
 import { fragmentedMp4Stream, type Mp4Segment } from 'kvs-clip';
 
 type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 
-/** Seconds of media kept behind the playhead; older media is removed from the SourceBuffer. */
+/** Seconds of media kept behind the playhead by default; older media is removed from the SourceBuffer. */
 const KEEP_BEHIND_S = 30;
 /** How far behind the buffered end the playhead may fall before it jumps back to the live edge. */
 const MAX_BEHIND_EDGE_S = 0.5;
 
 /** GetMedia's body for a stream, from NOW, signed by the SDK with the credentials given. */
 export async function getMediaBody(streamName: string, region: string, credentials: Credentials): Promise<ReadableStream<Uint8Array>> {
+  // Loaded only here: a page playing a feed of its own (?url=) does not load the SDK.
+  const { KinesisVideoClient, GetDataEndpointCommand } = await import('@aws-sdk/client-kinesis-video');
+  const { KinesisVideoMediaClient, GetMediaCommand } = await import('@aws-sdk/client-kinesis-video-media');
   const control = new KinesisVideoClient({ region, credentials });
   const { DataEndpoint } = await control.send(new GetDataEndpointCommand({ StreamName: streamName, APIName: 'GET_MEDIA' }));
   const media = new KinesisVideoMediaClient({ region, credentials, endpoint: DataEndpoint });
@@ -26,8 +27,16 @@ export async function getMediaBody(streamName: string, region: string, credentia
   return Payload as ReadableStream<Uint8Array>; // a ReadableStream in browsers
 }
 
-/** Plays a GetMedia body (or any KVS / Matroska byte stream) live; `clock` shows the frame's wall-clock time. */
-export async function playLive(video: HTMLVideoElement, body: ReadableStream<Uint8Array>, clock: HTMLElement): Promise<void> {
+/**
+ * Plays a GetMedia body (or any KVS / Matroska byte stream) live; `clock` shows the frame's wall-clock
+ * time. `keepBehindS`: seconds of media kept behind the playhead (what is older is removed).
+ */
+export async function playLive(
+  video: HTMLVideoElement,
+  body: ReadableStream<Uint8Array>,
+  clock: HTMLElement,
+  { keepBehindS = KEEP_BEHIND_S } = {},
+): Promise<void> {
   const source = new MediaSource();
   video.src = URL.createObjectURL(source);
   await new Promise((resolve) => source.addEventListener('sourceopen', resolve, { once: true }));
@@ -54,8 +63,8 @@ export async function playLive(video: HTMLVideoElement, body: ReadableStream<Uin
     if (video.paused) video.play().catch(() => undefined);
     // Bounded memory: what lies far behind the playhead is removed (a whole range at a time).
     const start = buffered.start(0);
-    if (video.currentTime - start > 2 * KEEP_BEHIND_S) {
-      buffer.remove(start, video.currentTime - KEEP_BEHIND_S);
+    if (video.currentTime - start > 2 * keepBehindS) {
+      buffer.remove(start, video.currentTime - keepBehindS);
       await new Promise((resolve) => buffer!.addEventListener('updateend', resolve, { once: true }));
     }
   };

@@ -181,6 +181,7 @@ export interface ReadOptions extends ReaderLimits {
  */
 export type FragmentEvent =
   | {
+      /** A block has been read: its frames, inside the fragment still open. */
       type: 'frames';
       /**
        * The open fragment as read so far: its tags, tracks and cluster time, `index` as it will be
@@ -191,6 +192,7 @@ export type FragmentEvent =
       frames: MkvFrame[];
     }
   | {
+      /** A fragment has ended. */
       type: 'fragment';
       /** A complete fragment, as `readFragments` yields it. */
       fragment: MkvFragment;

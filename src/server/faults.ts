@@ -24,7 +24,16 @@ import { exceptionDocument, type MediaBody } from './archived.js';
  *   KVS's in-band exception tags (`AWS_KINESISVIDEO_EXCEPTION_ERROR_CODE` = code), and the body
  *   ends (chunked).
  */
-export type MediaFault = 'reset' | 'end' | 'between-blocks' | 'stall-headers' | 'stall-body' | { inBandError: number };
+export type MediaFault =
+  | 'reset'
+  | 'end'
+  | 'between-blocks'
+  | 'stall-headers'
+  | 'stall-body'
+  | {
+      /** The `AWS_KINESISVIDEO_EXCEPTION_ERROR_CODE` sent in place of the cut fragment. */
+      inBandError: number;
+    };
 
 /** Writes a chunk, waiting for the socket to drain; resolves at once when the response is gone. */
 export function write(response: ServerResponse, chunk: Uint8Array): Promise<void> {
