@@ -6,7 +6,7 @@
  * wall-clock time the page shows for it, against the capture's producer timestamps.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -75,10 +75,8 @@ describe.skipIf(!hasChromium)('examples/live.html in headless Chromium', () => {
     const script = bundle.outputFiles[0].contents;
     const html = readFileSync(join(EXAMPLES, 'live.html'));
     schedule = await liveSchedule(input);
-    server = createServer(async (req, res) => {
-      if (req.url!.startsWith('/live.html')) return void res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-      if (req.url === '/live.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
-      if (req.url !== '/feed') return void res.writeHead(404).end();
+    // The capture's blocks, each sent at its producer time from the request on.
+    const feed = async (res: ServerResponse): Promise<void> => {
       res.writeHead(200, { 'content-type': 'video/x-matroska' });
       feedStarted = performance.now();
       let from = 0;
@@ -89,6 +87,12 @@ describe.skipIf(!hasChromium)('examples/live.html in headless Chromium', () => {
         from = block.end;
       }
       res.end();
+    };
+    server = createServer((req, res) => {
+      if (req.url!.startsWith('/live.html')) res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+      else if (req.url === '/live.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
+      else if (req.url === '/feed') void feed(res);
+      else res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
