@@ -118,12 +118,10 @@ describe.skipIf(!hasChromium)('examples/live.html in headless Chromium', () => {
           const clock = document.getElementById('clock')!;
           const seen: { clock: string; mediaMs: number; wallMs: number }[] = [];
           const onFrame = (_now: number, frame: VideoFrameCallbackMetadata) => {
-            // Read on the next frame callback: the page's own callback (registered first) has run by then.
-            seen.push({
-              clock: clock.textContent ?? '',
-              mediaMs: frame.mediaTime * 1000,
-              wallMs: performance.timeOrigin + performance.now(),
-            });
+            // The clock is read in a task after this frame's callbacks, the page's included, have run
+            // (their order depends on which registered first).
+            const wallMs = performance.timeOrigin + performance.now();
+            setTimeout(() => seen.push({ clock: clock.textContent ?? '', mediaMs: frame.mediaTime * 1000, wallMs }), 0);
             if (video.ended || seen.length > 400) resolve(seen);
             else video.requestVideoFrameCallback(onFrame);
           };
@@ -154,16 +152,20 @@ describe.skipIf(!hasChromium)('examples/live.html in headless Chromium', () => {
     expect(samples.length).toBeGreaterThan(schedule.videoMs.length / 2);
 
     // Each presented frame is at its producer time in the capture (kvs-clip's timeline), and the clock
-    // shows a frame's producer time to the millisecond: the frame just presented, or (the sample reads
-    // it one callback later) the one before it.
+    // shows that frame's producer time to the millisecond, or (when later frames were presented before
+    // the clock was read, on a busy machine) a later frame's.
     const { firstProducerMs, videoMs } = schedule;
-    for (const { clock, mediaMs } of samples.slice(1)) {
+    const frameMs = videoMs[1] - videoMs[0];
+    let exact = 0;
+    for (const { clock, mediaMs } of samples) {
       expect(Math.abs(nearest(videoMs, mediaMs) - mediaMs)).toBeLessThan(1);
       const shownMs = Date.parse(clock) - firstProducerMs;
       expect(Math.abs(nearest(videoMs, shownMs) - shownMs)).toBeLessThanOrEqual(1);
-      expect(mediaMs - shownMs).toBeGreaterThanOrEqual(-1);
-      expect(mediaMs - shownMs).toBeLessThanOrEqual(34);
+      expect(shownMs - mediaMs).toBeGreaterThanOrEqual(-1);
+      expect(shownMs - mediaMs).toBeLessThanOrEqual(3 * frameMs + 1);
+      if (Math.abs(shownMs - mediaMs) <= 1) exact++;
     }
+    expect(exact / samples.length).toBeGreaterThan(0.5);
 
     // Behind the live edge: the feed's clock when the frame was presented minus the frame's time in
     // it. The page starts at the edge (it jumps there), so this is Chromium's and kvs-clip's delay.
