@@ -14,7 +14,7 @@ import { asServiceError, sendError, ServiceError, throttled } from './errors.js'
 import { largestPart, sendMedia, Throttle, write, type MediaFault } from './faults.js';
 import { streamMedia, type Session } from './media.js';
 import { contentTypeOf, dashSession, hlsSession, sessionToken, type StreamingSession } from './streaming.js';
-import { readBody, streamNameOf, type Body } from './request.js';
+import { answerPreflight, EXPOSED_HEADERS, readBody, streamNameOf, type Body } from './request.js';
 
 /** The operations the server answers. */
 export type KvsOperation =
@@ -182,7 +182,7 @@ export function createKvsServer(options: KvsServerOptions): KvsServer {
     return `${url}/${kind}/v1/${token}/${made.entry}`;
   }
 
-  /** GET of a session file: only names the session holds, so no path reaches the file system. CORS open, for browser players. */
+  /** GET of a session file: only names the session holds, so no path reaches the file system. */
   function sendSessionFile(response: ServerResponse, path: string, requestId: string): boolean {
     const match = SESSION_FILE.exec(path);
     if (!match) return false;
@@ -197,7 +197,7 @@ export function createKvsServer(options: KvsServerOptions): KvsServer {
       return true;
     }
     const length = parts.reduce((sum, part) => sum + part.byteLength, 0);
-    response.writeHead(200, { 'content-type': contentTypeOf(match[3]), 'content-length': length, 'access-control-allow-origin': '*' });
+    response.writeHead(200, { 'content-type': contentTypeOf(match[3]), 'content-length': length });
     for (const part of parts) response.write(part);
     response.end();
     return true;
@@ -328,6 +328,10 @@ export function createKvsServer(options: KvsServerOptions): KvsServer {
   }
 
   const server: Server = createServer((request, response) => {
+    // Open to pages of any origin, as the service's endpoints are to the browser SDK.
+    response.setHeader('access-control-allow-origin', '*');
+    response.setHeader('access-control-expose-headers', EXPOSED_HEADERS);
+    if (request.method === 'OPTIONS') return answerPreflight(request, response);
     handle(request, response).catch(() => response.destroy());
   });
 

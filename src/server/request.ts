@@ -2,7 +2,7 @@
  * Reading and checking request bodies: REST-JSON with the members of the service models
  * (docs/server.md#operations). Every check fails with the exception the service names for it.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ServiceError } from './errors.js';
 
 /** Larger bodies are refused unread: no request in these APIs comes near it (1000 fragment numbers of 128 digits). */
@@ -85,4 +85,22 @@ export function decodeToken<T>(token: unknown, check: (value: unknown) => value 
 
 export function encodeToken(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64');
+}
+
+/** Response headers a cross-origin page may read: the SDK reads the request ID and the error type. */
+export const EXPOSED_HEADERS = 'x-amzn-requestid, x-amzn-errortype, content-type, content-length';
+
+/**
+ * A browser's CORS preflight (OPTIONS before a POST with JSON and SigV4 headers): every method this
+ * server answers, and the headers the page asked to send (an `Authorization` header must be named,
+ * `*` does not cover it).
+ */
+export function answerPreflight(request: IncomingMessage, response: ServerResponse): void {
+  request.resume();
+  response.writeHead(204, {
+    'access-control-allow-methods': 'GET, POST, OPTIONS',
+    'access-control-allow-headers': String(request.headers['access-control-request-headers'] ?? '').slice(0, 4096),
+    'access-control-max-age': '600',
+  });
+  response.end();
 }
