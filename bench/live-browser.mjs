@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global document -- functions passed to tab.evaluate run in the page */
 // Delay behind the live edge of headless Chromium playing a live stream through MSE with lowLatency:
 // a local server plays the part of GetMedia (a capture fed block by block at real time, each block at
 // its producer time), kvs-clip turns it into CMAF chunks (`lowLatency: true`) as it arrives, and the
@@ -7,15 +8,19 @@
 // behind it, as a live player does), the delay is the wall time since the feed
 // started minus the frame's media time: how far the picture on screen is behind the camera's clock.
 //
-//   npx tsup && node bench/live-browser.mjs [capture.mkv] [--normal]   (default: fixtures/kvs-h264-aac.mkv)
+// With --example the page is examples/live.html itself: kvs-clip runs in the page on the raw capture.
+//
+//   npx tsup && node bench/live-browser.mjs [capture.mkv] [--normal | --example]   (default: fixtures/kvs-h264-aac.mkv)
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 
 const args = process.argv.slice(2);
 const normal = args.includes('--normal');
+const example = args.includes('--example');
 const file = args.find((a) => !a.startsWith('--')) ?? resolve(import.meta.dirname, '..', 'fixtures', 'kvs-h264-aac.mkv');
 const input = new Uint8Array(readFileSync(file));
 const api = await import(pathToFileURL(resolve(import.meta.dirname, '..', 'dist', 'index.js')).href);
@@ -101,7 +106,36 @@ window.errors = [];
 })().catch((e) => window.errors.push(String(e)));
 </script>`;
 
+// --example: the page is examples/live.html with examples/live.ts bundled (kvs-clip from dist/), which
+// reads the capture itself (?url=/feed, the raw Matroska at real time) and remuxes it in the browser.
+const exampleScript = example
+  ? (
+      await build({
+        entryPoints: [resolve(import.meta.dirname, '..', 'examples', 'live.ts')],
+        bundle: true,
+        format: 'esm',
+        write: false,
+        alias: { 'kvs-clip': resolve(import.meta.dirname, '..', 'dist', 'index.js') },
+        external: ['@aws-sdk/*'],
+        logLevel: 'silent',
+      })
+    ).outputFiles[0].contents
+  : null;
+let feedStartedEpochMs = 0;
+
 const server = createServer(async (req, res) => {
+  if (example && req.url === '/live.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(exampleScript);
+  if (example && req.url === '/feed') {
+    res.writeHead(200, { 'content-type': 'video/x-matroska' });
+    feedStartedEpochMs = Date.now();
+    for await (const bytes of realTime()) res.write(bytes);
+    return void res.end();
+  }
+  if (example && req.url.startsWith('/live.html')) {
+    return void res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end(readFileSync(resolve(import.meta.dirname, '..', 'examples', 'live.html')));
+  }
   if (req.url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(page);
   if (req.url !== '/stream') return void res.writeHead(404).end();
   res.writeHead(200, { 'content-type': 'application/octet-stream' });
@@ -124,10 +158,36 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'],
 });
 const tab = await browser.newPage();
-await tab.goto(`http://127.0.0.1:${server.address().port}/`);
-await tab.waitForFunction(() => window.done, null, { timeout: mediaMs + 30_000, polling: 100 });
-await tab.waitForTimeout(1500); // the last frames on screen
-const { delays, errors } = await tab.evaluate(() => ({ delays: window.delays, errors: window.errors }));
+let delays;
+let errors;
+if (example) {
+  const pageErrors = [];
+  tab.on('pageerror', (error) => pageErrors.push(error.message));
+  await tab.goto(`http://127.0.0.1:${server.address().port}/live.html?url=/feed`);
+  // Per presented frame: its wall-clock time (epoch ms) and media time, until the video ends.
+  const presented = await tab.evaluate(
+    (timeoutMs) =>
+      new Promise((done) => {
+        const video = document.querySelector('video');
+        const seen = [];
+        const onFrame = (_now, meta) => {
+          seen.push([performance.timeOrigin + performance.now(), meta.mediaTime * 1000]);
+          video.requestVideoFrameCallback(onFrame);
+        };
+        video.requestVideoFrameCallback(onFrame);
+        video.addEventListener('ended', () => done(seen), { once: true });
+        setTimeout(() => done(seen), timeoutMs);
+      }),
+    mediaMs + 30_000,
+  );
+  delays = presented.map(([wallMs, frameMs]) => wallMs - feedStartedEpochMs - frameMs);
+  errors = [...pageErrors, ...(await tab.evaluate(() => document.body.innerText.match(/\w*(Exception|Error)\b.*/g) ?? []))];
+} else {
+  await tab.goto(`http://127.0.0.1:${server.address().port}/`);
+  await tab.waitForFunction(() => window.done, null, { timeout: mediaMs + 30_000, polling: 100 });
+  await tab.waitForTimeout(1500); // the last frames on screen
+  ({ delays, errors } = await tab.evaluate(() => ({ delays: window.delays, errors: window.errors })));
+}
 await browser.close();
 server.close();
 const sorted = [...delays].sort((a, b) => a - b);
@@ -135,7 +195,7 @@ const q = (p) => +sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.lengt
 console.log(
   JSON.stringify({
     file,
-    mode: normal ? 'normal' : 'lowLatency',
+    mode: example ? 'examples/live.html (lowLatency in the page)' : normal ? 'normal' : 'lowLatency',
     mediaSeconds: +(mediaMs / 1000).toFixed(2),
     framesPresented: delays.length,
     errors,

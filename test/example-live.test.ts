@@ -57,7 +57,6 @@ describe.skipIf(!hasChromium)('examples/live.html in headless Chromium', () => {
   let server: Server;
   let browser: Browser;
   let base: string;
-  let feedStarted = 0;
   const input = new Uint8Array(readFileSync(CAPTURE));
   let schedule: Schedule;
 
@@ -78,7 +77,7 @@ describe.skipIf(!hasChromium)('examples/live.html in headless Chromium', () => {
     // The capture's blocks, each sent at its producer time from the request on.
     const feed = async (res: ServerResponse): Promise<void> => {
       res.writeHead(200, { 'content-type': 'video/x-matroska' });
-      feedStarted = performance.now();
+      const feedStarted = performance.now();
       let from = 0;
       for (const block of schedule.blocks) {
         const wait = feedStarted + block.atMs - performance.now();
@@ -104,24 +103,24 @@ describe.skipIf(!hasChromium)('examples/live.html in headless Chromium', () => {
     await new Promise((resolve) => server?.close(resolve));
   });
 
-  it('plays the live feed near its edge, shows each frame’s producer time, and trims what is behind', async () => {
+  it('plays the live feed as it arrives, shows each frame’s producer time, and trims what is behind', async () => {
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
     // keep=0.5: media more than 1 s behind the playhead is removed, so the trimming shows in a 3 s feed.
     await page.goto(`${base}/live.html?url=/feed&keep=0.5`);
-    // Per presented frame: the clock the page shows and how far behind the feed's clock it is.
+    // Per presented frame: the clock the page shows. (How far behind the live edge the page plays is
+    // measured by bench/live-browser.mjs --example, not asserted here.)
     const samples = await page.evaluate(
       () =>
-        new Promise<{ clock: string; mediaMs: number; wallMs: number }[]>((resolve) => {
+        new Promise<{ clock: string; mediaMs: number }[]>((resolve) => {
           const video = document.querySelector('video')!;
           const clock = document.getElementById('clock')!;
-          const seen: { clock: string; mediaMs: number; wallMs: number }[] = [];
+          const seen: { clock: string; mediaMs: number }[] = [];
           const onFrame = (_now: number, frame: VideoFrameCallbackMetadata) => {
             // The clock is read in a task after this frame's callbacks, the page's included, have run
             // (their order depends on which registered first).
-            const wallMs = performance.timeOrigin + performance.now();
-            setTimeout(() => seen.push({ clock: clock.textContent ?? '', mediaMs: frame.mediaTime * 1000, wallMs }), 0);
+            setTimeout(() => seen.push({ clock: clock.textContent ?? '', mediaMs: frame.mediaTime * 1000 }), 0);
             if (video.ended || seen.length > 400) resolve(seen);
             else video.requestVideoFrameCallback(onFrame);
           };
@@ -166,11 +165,6 @@ describe.skipIf(!hasChromium)('examples/live.html in headless Chromium', () => {
       if (Math.abs(shownMs - mediaMs) <= 1) exact++;
     }
     expect(exact / samples.length).toBeGreaterThan(0.5);
-
-    // Behind the live edge: the feed's clock when the frame was presented minus the frame's time in
-    // it. The page starts at the edge (it jumps there), so this is Chromium's and kvs-clip's delay.
-    const behind = samples.map((s) => s.wallMs - (performance.timeOrigin + feedStarted) - s.mediaMs).sort((a, b) => a - b);
-    expect(behind[Math.floor(behind.length / 2)]).toBeLessThan(1000);
 
     // Bounded: what lay more than keep=0.5 s behind the playhead has been removed.
     expect(state.bufferedStart).toBeGreaterThan(1);
