@@ -91,22 +91,30 @@ async function playInPage({ urls, mime, element, timeoutMs }: PlaybackRequest): 
   return result;
 }
 
-/** What hls.js made of a playlist in the page: played to the end or not, video frames decoded, its fatal error. */
-export interface HlsPlayback {
+/** What hls.js or dash.js made of a package in the page: played to the end or not, video frames decoded, its fatal error. */
+export interface PlayerPlayback {
   ended: boolean;
   currentTime: number;
   duration: number;
   frames: number;
   corruptedFrames: number;
   fatal: string | null;
+  /**
+   * hls.js only: at the first `canplay`, the wall-clock time hls.js gives the playhead
+   * (`hls.playingDate`, from EXT-X-PROGRAM-DATE-TIME, epoch ms) and the playhead's distance from the
+   * first segment's start in seconds; null for dash.js or when hls.js gives no date.
+   */
+  start: { playingDateMs: number; fromFirstSegmentS: number } | null;
 }
 
 /** Runs in the page: hls.js plays `url` muted at 16× (Chromium's highest) to the end. Self-contained. */
-async function playHlsInPage({ url, timeoutMs }: { url: string; timeoutMs: number }): Promise<HlsPlayback> {
+async function playHlsInPage({ url, timeoutMs }: { url: string; timeoutMs: number }): Promise<PlayerPlayback> {
   type HlsPlayer = {
     loadSource(u: string): void;
     attachMedia(m: HTMLMediaElement): void;
     on(e: string, f: (...a: unknown[]) => void): void;
+    playingDate: Date | null;
+    levels: { details?: { fragments: { start: number }[] } }[];
   };
   const Hls = (window as unknown as { Hls: new () => HlsPlayer }).Hls;
   const video = document.createElement('video');
@@ -127,6 +135,11 @@ async function playHlsInPage({ url, timeoutMs }: { url: string; timeoutMs: numbe
   hls.attachMedia(video);
   const timeout = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs));
   await Promise.race([new Promise((resolve) => video.addEventListener('canplay', resolve, { once: true })), failed, timeout]);
+  const firstSegment = hls.levels[0]?.details?.fragments[0];
+  const start =
+    hls.playingDate && firstSegment
+      ? { playingDateMs: hls.playingDate.getTime(), fromFirstSegmentS: video.currentTime - firstSegment.start }
+      : null;
   if (fatal === null) {
     video.playbackRate = 16;
     await video.play();
@@ -141,7 +154,51 @@ async function playHlsInPage({ url, timeoutMs }: { url: string; timeoutMs: numbe
     frames: quality.totalVideoFrames,
     corruptedFrames: quality.corruptedVideoFrames,
     fatal,
+    start,
   };
+}
+
+/** Runs in the page: dash.js plays the MPD at `url` muted at 16× to the end. Self-contained. */
+async function playDashInPage({ url, timeoutMs }: { url: string; timeoutMs: number }): Promise<PlayerPlayback> {
+  type DashPlayer = {
+    initialize(view: HTMLMediaElement, url: string, autoPlay: boolean): void;
+    on(type: string, listener: (event: unknown) => void): void;
+    reset(): void;
+  };
+  const dashjs = (window as unknown as { dashjs: { MediaPlayer: () => { create(): DashPlayer } } }).dashjs;
+  const video = document.createElement('video');
+  video.muted = true;
+  document.body.appendChild(video);
+  const player = dashjs.MediaPlayer().create();
+  let fatal: string | null = null;
+  const failed = new Promise<void>((resolve) =>
+    player.on('error', (event) => {
+      const error = (event as { error?: { code?: number; message?: string } }).error;
+      fatal = `${error?.code ?? ''} ${error?.message ?? 'error'}`;
+      resolve();
+    }),
+  );
+  player.initialize(video, url, false);
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs));
+  await Promise.race([new Promise((resolve) => video.addEventListener('canplay', resolve, { once: true })), failed, timeout]);
+  if (fatal === null) {
+    video.playbackRate = 16;
+    await video.play();
+    await Promise.race([new Promise((resolve) => video.addEventListener('ended', resolve, { once: true })), failed, timeout]);
+  }
+  const quality = video.getVideoPlaybackQuality();
+  const result = {
+    ended: video.ended,
+    currentTime: video.currentTime,
+    duration: video.duration,
+    frames: quality.totalVideoFrames,
+    corruptedFrames: quality.corruptedVideoFrames,
+    fatal,
+    start: null,
+  };
+  player.reset();
+  video.remove();
+  return result;
 }
 
 export interface MsePage {
@@ -151,7 +208,9 @@ export interface MsePage {
   serveFolder(name: string, files: Iterable<[path: string, data: Uint8Array]>): string;
   play(request: PlaybackRequest): Promise<PlaybackResult>;
   /** Plays an HLS playlist with hls.js (the npm dev dependency, loaded once) at 16× until it ends or `timeoutMs` passes. */
-  playHls(url: string, timeoutMs: number): Promise<HlsPlayback>;
+  playHls(url: string, timeoutMs: number): Promise<PlayerPlayback>;
+  /** Plays a DASH manifest with dash.js (the npm dev dependency, loaded once) at 16× until it ends or `timeoutMs` passes. */
+  playDash(url: string, timeoutMs: number): Promise<PlayerPlayback>;
   /** The page itself, for players that bring their own script (hls.js, dash.js). */
   page: Page;
   close(): Promise<void>;
@@ -172,8 +231,16 @@ export async function openMsePage(): Promise<MsePage> {
   const files = new Map<string, Uint8Array>();
   const server: Server = createServer((req, res) => {
     const body = files.get(req.url ?? '');
+    // A byte range (`bytes=a-b`, as players request EXT-X-BYTERANGE segments) as any web server or S3 answers it.
+    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
     if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>kvs-clip MSE</title><body></body>');
-    else if (body) res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
+    else if (body && range) {
+      const start = Number(range[1]);
+      const end = Math.min(range[2] === '' ? body.byteLength - 1 : Number(range[2]), body.byteLength - 1);
+      res
+        .writeHead(206, { 'content-type': 'application/octet-stream', 'content-range': `bytes ${start}-${end}/${body.byteLength}` })
+        .end(body.subarray(start, end + 1));
+    } else if (body) res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
     else res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -182,6 +249,7 @@ export async function openMsePage(): Promise<MsePage> {
   const page: Page = await browser.newPage();
   await page.goto(`${base}/`);
   let hlsLoaded: Promise<unknown> | undefined;
+  let dashLoaded: Promise<unknown> | undefined;
   return {
     serve(name, segments) {
       return segments.map((data, i) => {
@@ -199,6 +267,13 @@ export async function openMsePage(): Promise<MsePage> {
       hlsLoaded ??= page.addScriptTag({ path: createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js') });
       await hlsLoaded;
       return page.evaluate(playHlsInPage, { url, timeoutMs });
+    },
+    async playDash(url, timeoutMs) {
+      dashLoaded ??= page.addScriptTag({
+        path: createRequire(import.meta.url).resolve('dashjs') /* the UMD build, which sets window.dashjs */,
+      });
+      await dashLoaded;
+      return page.evaluate(playDashInPage, { url, timeoutMs });
     },
     page,
     async close() {
