@@ -3,10 +3,11 @@
  * package keeps what was written, with its playlist or manifest for those segments (the library
  * writes it before throwing), and the error message says how far it got.
  */
-import { mkdir, type FileHandle } from 'node:fs/promises';
+import { closeSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { PackageFile } from '../package/types.js';
-import { openOutput, writeAllv } from './output.js';
+import { openOutputSync, writeAllv } from './output.js';
 
 /** What was written, for the summary line. */
 export interface PackageCounts {
@@ -28,23 +29,23 @@ export async function writePackage(
   const counts: PackageCounts = { files: 0, mediaSegments: 0, bytes: 0 };
   const madeDirs = new Set<string>();
   /** The file written last, kept open in case the next piece continues it (single-file HLS). */
-  let current = null as { path: string; handle: FileHandle } | null;
+  let current = null as { path: string; file: { fd: number } } | null;
   let manifestWritten = false;
   try {
     for await (const file of files) {
       const path = join(folder, file.path);
       if (!(file.append && current?.path === path)) {
-        await current?.handle.close();
+        if (current) closeSync(current.file.fd);
         current = null;
         const dir = dirname(path);
         if (!madeDirs.has(dir)) {
           await mkdir(dir, { recursive: true });
           madeDirs.add(dir);
         }
-        current = { path, handle: await openOutput(path) };
+        current = { path, file: openOutputSync(path) };
         counts.files++;
       }
-      writeAllv(current.handle, file.chunks);
+      writeAllv(current.file, file.chunks);
       counts.bytes += file.byteLength;
       // Media segments are the .m4s files, or the single HLS file's pieces that are not init segments.
       if ((file.path.endsWith('.m4s') || file.append) && file.codecs === undefined) counts.mediaSegments++;
@@ -58,6 +59,6 @@ export async function writePackage(
     }
     throw error;
   } finally {
-    await current?.handle.close();
+    if (current) closeSync(current.file.fd);
   }
 }
