@@ -42,7 +42,7 @@ Example:
   kvs-clip follow --stream front-door --start now --fragmented -o - | ffplay -
   kvs-clip follow --stream front-door --start earliest --until 2025-11-21T08:05:00Z -o door.mp4`;
 
-const options = {
+export const options = {
   stream: { type: 'string' },
   arn: { type: 'string' },
   region: { type: 'string' },
@@ -56,20 +56,30 @@ const options = {
   ...REPORT_OPTIONS,
 } as const;
 
+/** The command line checked (UsageError for a bad one), before any output or connection is opened. */
+export function parseFollowArgs(args: string[]) {
+  const { values } = parseCommandArgs(args, options, [], usage);
+  if (values.stream === undefined && values.arn === undefined) throw new UsageError('--stream or --arn is required', usage);
+  if (values.output === undefined) throw new UsageError('-o is required', usage);
+  if (values['low-latency'] && !values.fragmented) throw new UsageError('--low-latency needs --fragmented', usage);
+  if (!values.fragmented && values.until === undefined) throw new UsageError('a flat MP4 needs --until (or use --fragmented)', usage);
+  return {
+    values,
+    output: values.output,
+    untilMs: values.until === undefined ? Infinity : epochMs(parseTime('--until', values.until, usage)),
+    startSelector: startSelector(values.start, usage),
+    audio: parseAudioOutput(values.audio, usage),
+  };
+}
+
 export const followCommand: Command = {
   name: 'follow',
   summary: 'follow a live stream (GetMedia), as fragmented MP4 while it runs or a flat MP4 up to --until',
   usage,
   help,
   async run(args, io) {
-    const { values } = parseCommandArgs(args, options, [], usage);
-    if (values.stream === undefined && values.arn === undefined) throw new UsageError('--stream or --arn is required', usage);
-    if (values.output === undefined) throw new UsageError('-o is required', usage);
-    if (values['low-latency'] && !values.fragmented) throw new UsageError('--low-latency needs --fragmented', usage);
-    if (!values.fragmented && values.until === undefined) throw new UsageError('a flat MP4 needs --until (or use --fragmented)', usage);
-    const output = values.output;
+    const { values, output, untilMs, startSelector, audio } = parseFollowArgs(args);
     checkStdout(output, io, usage);
-    const untilMs = values.until === undefined ? Infinity : epochMs(parseTime('--until', values.until, usage));
     const report = createReporter(io, values);
     // Ctrl-C ends following cleanly: what was written stays a playable file.
     const stop = new AbortController();
@@ -78,7 +88,7 @@ export const followCommand: Command = {
     const follow: FollowOptions = {
       ...(values.stream !== undefined && { StreamName: values.stream }),
       ...(values.arn !== undefined && { StreamARN: values.arn }),
-      StartSelector: startSelector(values.start, usage),
+      StartSelector: startSelector,
       region: values.region,
       endpoint: values.endpoint,
       signal: stop.signal,
@@ -86,7 +96,7 @@ export const followCommand: Command = {
     };
     const followed = { count: 0 };
     const events = counted(upTo(followStreamEvents(follow), untilMs, stop.signal), followed, report);
-    const clipOptions = { audio: parseAudioOutput(values.audio, usage), onWarning: report.warning };
+    const clipOptions = { audio, onWarning: report.warning };
     try {
       if (values.fragmented) {
         let codecs: string[] | null = null;

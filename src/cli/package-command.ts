@@ -72,8 +72,20 @@ export interface PackageCommandSpec {
   note?(flags: Record<string, string | boolean | undefined>): string;
 }
 
+/** A package command, with its command-line check on its own (what the CLI-arguments fuzz target calls). */
+export interface PackageCommand extends Command {
+  /** The command line checked (UsageError for a bad one), before any file is touched. */
+  parseArgs(args: string[]): {
+    input: string;
+    output: string;
+    flags: PackageFlags & Record<string, string | boolean | undefined>;
+    /** The package's options, warnings going to `onWarning` once run sets it. */
+    options: PackageOptions;
+  };
+}
+
 /** A package command (`hls`, `dash`) from its spec. */
-export function packageCommand(spec: PackageCommandSpec): Command {
+export function packageCommand(spec: PackageCommandSpec): PackageCommand {
   const usage = `kvs-clip ${spec.name} <input|-> -o <dir> ${spec.extraUsage === '' ? '' : `${spec.extraUsage} `}${PACKAGE_USAGE}`;
   const options = { ...PACKAGE_OPTIONS, ...spec.extraOptions };
   const help = `  <input>           a GetMedia / GetMediaForFragmentList body saved to a file, or any Matroska file;
@@ -84,25 +96,34 @@ ${spec.extraHelp === '' ? '' : `${spec.extraHelp}\n`}${PACKAGE_HELP}
 
 Example:
 ${spec.example}`;
+  const parseArgs: PackageCommand['parseArgs'] = (args) => {
+    const { values, positionals } = parseCommandArgs(args, options, ['<input|->'], usage);
+    const flags = values as PackageFlags & Record<string, string | boolean | undefined>;
+    if (flags.output === undefined) throw new UsageError('-o <dir> is required', usage);
+    const clipOptions = parseClipOptions(flags, usage, () => {});
+    return {
+      input: positionals[0],
+      output: flags.output,
+      flags,
+      options: { ...clipOptions, discontinuity: parseDiscontinuity(flags.discontinuity, usage) },
+    };
+  };
   return {
     name: spec.name,
     summary: spec.summary,
     usage,
     help,
+    parseArgs,
     async run(args, io) {
-      const { values, positionals } = parseCommandArgs(args, options, ['<input|->'], usage);
-      const flags = values as PackageFlags & Record<string, string | boolean | undefined>;
-      const output = flags.output;
-      if (output === undefined) throw new UsageError('-o <dir> is required', usage);
+      const { input, output, flags, options: parsed } = parseArgs(args);
       const report = createReporter(io, flags);
-      const clipOptions = parseClipOptions(flags, usage, (warning) => report.warning(warning));
-      const packageOptions: PackageOptions = { ...clipOptions, discontinuity: parseDiscontinuity(flags.discontinuity, usage) };
+      const packageOptions: PackageOptions = { ...parsed, onWarning: (warning) => report.warning(warning) };
       let tracks: string[] | null = null;
       const onFile = (file: PackageFile) => {
         if (file.codecs !== undefined) tracks = [...new Set([...(tracks ?? []), ...file.codecs])];
       };
       try {
-        const counts = await packageInput(positionals[0], io, (bytes, total) =>
+        const counts = await packageInput(input, io, (bytes, total) =>
           writePackage(
             output,
             spec.files(

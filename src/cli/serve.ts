@@ -32,7 +32,7 @@ Example:
   kvs-clip serve ./streams --port 4567 &
   aws kinesis-video-archived-media list-fragments --endpoint-url http://127.0.0.1:4567 --stream-name cam`;
 
-const options = {
+export const options = {
   port: { type: 'string' },
   host: { type: 'string' },
   'throttle-rate': { type: 'string' },
@@ -69,19 +69,35 @@ function stopSignal(): Promise<void> {
   });
 }
 
+/** The command line checked (UsageError for a bad one), before any file or socket is touched. */
+export function parseServeArgs(args: string[]) {
+  const { values, positionals } = parseCommandArgs(args, options, ['<dir>'], usage);
+  return {
+    dir: positionals[0],
+    json: values.json === true,
+    quiet: values.quiet === true,
+    host: values.host,
+    port: parseNumber('--port', values.port, 0, 65535, true),
+    faults: {
+      throttleRate: parseNumber('--throttle-rate', values['throttle-rate'], 0, 1, false),
+      throttleForMs: throttleForMs(parseNumber('--throttle-for', values['throttle-for'], 0, 86_400_000, true)),
+      cutBodies: values['cut-bodies'],
+    } satisfies KvsServerFaults,
+  };
+}
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'serve a folder of MKV files as a local KVS endpoint for the AWS SDKs, boto3 and the AWS CLI',
   usage,
   help,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, options, ['<dir>'], usage);
-    const dir = positionals[0];
+    const { dir, json, quiet, host, port, faults } = parseServeArgs(args);
     const stats = await stat(dir).catch(() => null);
     if (!stats?.isDirectory()) throw new InvalidArgumentException(`${dir} is not a folder`);
     // The names the server will list, by its own rule (valid stream names of regular `<name>.mkv` files).
     const streams = await new StreamCatalog(dir).names();
-    const silent = values.json === true || values.quiet === true;
+    const silent = json || quiet;
     const line = silent ? undefined : progressLine(io);
     const answered = { requests: 0, errors: 0 };
     const onExchange = (exchange: KvsExchange) => {
@@ -89,20 +105,10 @@ export const serveCommand: Command = {
       if (exchange.status >= 400) answered.errors++;
       line?.show(`${answered.requests} requests answered (${answered.errors} errors), last ${exchange.operation} ${exchange.status}`);
     };
-    const server = createKvsServer({
-      dir,
-      host: values.host,
-      port: parseNumber('--port', values.port, 0, 65535, true),
-      faults: {
-        throttleRate: parseNumber('--throttle-rate', values['throttle-rate'], 0, 1, false),
-        throttleForMs: throttleForMs(parseNumber('--throttle-for', values['throttle-for'], 0, 86_400_000, true)),
-        cutBodies: values['cut-bodies'],
-      },
-      onExchange,
-    });
+    const server = createKvsServer({ dir, host, port, faults, onExchange });
     const stopped = stopSignal();
     const url = await server.start();
-    io.stdout.write(values.json ? `${JSON.stringify({ url, dir, streams })}\n` : `${url}\n`);
+    io.stdout.write(json ? `${JSON.stringify({ url, dir, streams })}\n` : `${url}\n`);
     if (!silent) {
       const names =
         streams.length === 0

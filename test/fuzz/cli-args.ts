@@ -1,6 +1,7 @@
 /**
- * Fuzz target: the CLI's argument parsing (src/cli/args.ts and each command's flags) must refuse any
- * command line with UsageError only, never another error: arguments mixing every flag the commands
+ * Fuzz target: the CLI's argument parsing (src/cli/args.ts and the flags of every command: clip,
+ * audio, inspect, fetch, hls, dash, follow, serve) must refuse any command line with UsageError only,
+ * never another error: arguments mixing every flag the commands
  * know (long, short, `--flag=value`, negated), values of the right shape and of none, and any text.
  */
 import fc from 'fast-check';
@@ -14,15 +15,43 @@ import {
 } from '../../src/cli/args.js';
 import * as audio from '../../src/cli/audio.js';
 import * as clip from '../../src/cli/clip.js';
+import { dashCommand } from '../../src/cli/dash.js';
 import * as fetch from '../../src/cli/fetch.js';
+import * as follow from '../../src/cli/follow.js';
+import { hlsCommand } from '../../src/cli/hls.js';
 import * as inspect from '../../src/cli/inspect.js';
+import { PACKAGE_OPTIONS } from '../../src/cli/package-command.js';
+import * as serve from '../../src/cli/serve.js';
 import type { FuzzTarget } from './targets.js';
 
-const FLAGS = [...new Set([clip.options, audio.options, fetch.options, inspect.options].flatMap((o) => Object.keys(o)))];
+/** Every flag of every command (`single-file` is hls's own, in its spec). */
+const FLAGS = [
+  ...new Set([
+    ...[clip.options, audio.options, fetch.options, inspect.options, follow.options, serve.options, PACKAGE_OPTIONS].flatMap((o) =>
+      Object.keys(o),
+    ),
+    'single-file',
+  ]),
+];
 
 /** Values of the shapes the flags take, and of shapes they do not. */
 const value = fc.oneof(
-  fc.constantFrom('producer', 'server', 'copy', 'flac', 'first-ingested', 'highest-fragment-number', '-', 'out.mp4', ''),
+  fc.constantFrom(
+    'producer',
+    'server',
+    'copy',
+    'flac',
+    'first-ingested',
+    'highest-fragment-number',
+    'always',
+    'never',
+    'on-discontinuity',
+    'now',
+    'earliest',
+    '-',
+    'out.mp4',
+    '',
+  ),
   fc.constantFrom(
     '2025-11-21T08:00:00.021Z',
     '2025-11-21T08:00:00+01:00',
@@ -61,6 +90,10 @@ function parseAsEveryCommand(args: string[]): void {
       parseAudioOutput(values.audio, fetch.usage);
       if (values.start !== undefined && values.end !== undefined) parseClipSelector(kind, values.start, values.end, fetch.usage);
     },
+    () => hlsCommand.parseArgs(args),
+    () => dashCommand.parseArgs(args),
+    () => follow.parseFollowArgs(args),
+    () => serve.parseServeArgs(args),
   ];
   for (const parse of commands) {
     try {
