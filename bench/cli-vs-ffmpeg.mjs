@@ -6,12 +6,12 @@
 //
 //   npx tsup && node bench/cli-vs-ffmpeg.mjs [--rounds 5] [--only h264-aac,kvs-stream]
 
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureInputs, repoRoot } from './inputs.mjs';
-import { median, runProcess } from './measure.mjs';
+import { median, runProcess, snapshotDist } from './measure.mjs';
 import { machineInfo } from './report.mjs';
 import { BUDGETS, measureBundles } from './size.mjs';
 
@@ -30,11 +30,7 @@ const log = (message) => process.stderr.write(`cli-vs-ffmpeg: ${message}\n`);
 
 /** A snapshot of dist/ (others rebuild dist/ while this runs) and an empty module; their paths. */
 function prepare() {
-  if (!existsSync(join(repoRoot, 'dist', 'cli.js'))) throw new Error('dist/cli.js is not built: run npx tsup first');
-  const dist = join(outDir, 'dist-cli-vs-ffmpeg');
-  rmSync(dist, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-  cpSync(join(repoRoot, 'dist'), dist, { recursive: true });
+  const dist = snapshotDist(repoRoot, outDir, 'cli-vs-ffmpeg');
   const emptyModule = join(outDir, 'empty.mjs');
   writeFileSync(emptyModule, '');
   return { cli: join(dist, 'cli.js'), emptyModule };

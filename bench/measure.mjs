@@ -2,11 +2,24 @@
 // and ffprobe checks of what each case wrote.
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const caseScript = fileURLToPath(new URL('./case.mjs', import.meta.url));
+
+/**
+ * A copy of the built package (dist/) under `outDir`/dist-`name`, so that a rebuild while a bench runs
+ * does not change what it measures; returns the copy's folder.
+ */
+export function snapshotDist(repoRoot, outDir, name) {
+  if (!existsSync(join(repoRoot, 'dist', 'cli.js'))) throw new Error('dist/cli.js is not built: run npx tsup first');
+  const dist = join(outDir, `dist-${name}`);
+  rmSync(dist, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  cpSync(join(repoRoot, 'dist'), dist, { recursive: true });
+  return dist;
+}
 
 export const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -7,11 +7,11 @@
 //
 // The inputs are made by bench/inputs.mjs on first use (ffmpeg encodes them: minutes).
 
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ensureInputs, repoRoot } from './inputs.mjs';
-import { median, runProcess } from './measure.mjs';
+import { median, runProcess, snapshotDist } from './measure.mjs';
 import { machineInfo } from './report.mjs';
 
 const args = process.argv.slice(2);
@@ -23,16 +23,6 @@ const rounds = Number(option('rounds', 3));
 const only = option('only', 'h264-aac,kvs-stream').split(',');
 const outDir = join(repoRoot, 'bench', 'out');
 const log = (message) => process.stderr.write(`package-vs-ffmpeg: ${message}\n`);
-
-/** A snapshot of dist/ (a rebuild while this runs would change what is measured). */
-function snapshotCli() {
-  if (!existsSync(join(repoRoot, 'dist', 'cli.js'))) throw new Error('dist/cli.js is not built: run npx tsup first');
-  const dist = join(outDir, 'dist-package-vs-ffmpeg');
-  rmSync(dist, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-  cpSync(join(repoRoot, 'dist'), dist, { recursive: true });
-  return join(dist, 'cli.js');
-}
 
 function cases(input, dir, cli) {
   const node = process.execPath;
@@ -145,7 +135,7 @@ function render({ started, machine, load, results }) {
   return `${lines.join('\n')}\n`;
 }
 
-const cli = snapshotCli();
+const cli = join(snapshotDist(repoRoot, outDir, 'package-vs-ffmpeg'), 'cli.js');
 const started = new Date();
 const before = loadavg();
 const results = [];

@@ -107,80 +107,67 @@ export interface PlayerPlayback {
   start: { playingDateMs: number; fromFirstSegmentS: number } | null;
 }
 
-/** Runs in the page: hls.js plays `url` muted at 16× (Chromium's highest) to the end. Self-contained. */
-async function playHlsInPage({ url, timeoutMs }: { url: string; timeoutMs: number }): Promise<PlayerPlayback> {
+/**
+ * Runs in the page: hls.js (`player` 'hls') or dash.js ('dash'), loaded beforehand, plays the package
+ * at `url` muted at 16× (Chromium's highest) to the end. Self-contained (it is sent to the page).
+ */
+async function playPackageInPage({
+  url,
+  timeoutMs,
+  player,
+}: {
+  url: string;
+  timeoutMs: number;
+  player: 'hls' | 'dash';
+}): Promise<PlayerPlayback> {
   type HlsPlayer = {
     loadSource(u: string): void;
     attachMedia(m: HTMLMediaElement): void;
     on(e: string, f: (...a: unknown[]) => void): void;
     playingDate: Date | null;
     levels: { details?: { fragments: { start: number }[] } }[];
+    destroy(): void;
   };
-  const Hls = (window as unknown as { Hls: new () => HlsPlayer }).Hls;
-  const video = document.createElement('video');
-  video.muted = true;
-  document.body.appendChild(video);
-  const hls = new Hls();
-  let fatal: string | null = null;
-  const failed = new Promise<void>((resolve) =>
-    hls.on('hlsError', (_event, data) => {
-      const error = data as { fatal: boolean; details: string };
-      if (error.fatal) {
-        fatal = error.details;
-        resolve();
-      }
-    }),
-  );
-  hls.loadSource(url);
-  hls.attachMedia(video);
-  const timeout = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs));
-  await Promise.race([new Promise((resolve) => video.addEventListener('canplay', resolve, { once: true })), failed, timeout]);
-  const firstSegment = hls.levels[0]?.details?.fragments[0];
-  const start =
-    hls.playingDate && firstSegment
-      ? { playingDateMs: hls.playingDate.getTime(), fromFirstSegmentS: video.currentTime - firstSegment.start }
-      : null;
-  if (fatal === null) {
-    video.playbackRate = 16;
-    await video.play();
-    await Promise.race([new Promise((resolve) => video.addEventListener('ended', resolve, { once: true })), failed, timeout]);
-  }
-  const quality = video.getVideoPlaybackQuality();
-  video.remove();
-  return {
-    ended: video.ended,
-    currentTime: video.currentTime,
-    duration: video.duration,
-    frames: quality.totalVideoFrames,
-    corruptedFrames: quality.corruptedVideoFrames,
-    fatal,
-    start,
-  };
-}
-
-/** Runs in the page: dash.js plays the MPD at `url` muted at 16× to the end. Self-contained. */
-async function playDashInPage({ url, timeoutMs }: { url: string; timeoutMs: number }): Promise<PlayerPlayback> {
   type DashPlayer = {
     initialize(view: HTMLMediaElement, url: string, autoPlay: boolean): void;
     on(type: string, listener: (event: unknown) => void): void;
     reset(): void;
   };
-  const dashjs = (window as unknown as { dashjs: { MediaPlayer: () => { create(): DashPlayer } } }).dashjs;
   const video = document.createElement('video');
   video.muted = true;
   document.body.appendChild(video);
-  const player = dashjs.MediaPlayer().create();
   let fatal: string | null = null;
-  const failed = new Promise<void>((resolve) =>
-    player.on('error', (event) => {
+  let onFatal = () => {};
+  const failed = new Promise<void>((resolve) => (onFatal = resolve));
+  let hls: HlsPlayer | null = null;
+  let dash: DashPlayer | null = null;
+  if (player === 'hls') {
+    hls = new (window as unknown as { Hls: new () => HlsPlayer }).Hls();
+    hls.on('hlsError', (_event, data) => {
+      const error = data as { fatal: boolean; details: string };
+      if (error.fatal) {
+        fatal = error.details;
+        onFatal();
+      }
+    });
+    hls.loadSource(url);
+    hls.attachMedia(video);
+  } else {
+    dash = (window as unknown as { dashjs: { MediaPlayer: () => { create(): DashPlayer } } }).dashjs.MediaPlayer().create();
+    dash.on('error', (event) => {
       const error = (event as { error?: { code?: number; message?: string } }).error;
       fatal = `${error?.code ?? ''} ${error?.message ?? 'error'}`;
-      resolve();
-    }),
-  );
-  player.initialize(video, url, false);
+      onFatal();
+    });
+    dash.initialize(video, url, false);
+  }
   const timeout = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs));
   await Promise.race([new Promise((resolve) => video.addEventListener('canplay', resolve, { once: true })), failed, timeout]);
+  const firstSegment = hls?.levels[0]?.details?.fragments[0];
+  const start =
+    hls?.playingDate && firstSegment
+      ? { playingDateMs: hls.playingDate.getTime(), fromFirstSegmentS: video.currentTime - firstSegment.start }
+      : null;
   if (fatal === null) {
     video.playbackRate = 16;
     await video.play();
@@ -194,9 +181,10 @@ async function playDashInPage({ url, timeoutMs }: { url: string; timeoutMs: numb
     frames: quality.totalVideoFrames,
     corruptedFrames: quality.corruptedVideoFrames,
     fatal,
-    start: null,
+    start,
   };
-  player.reset();
+  hls?.destroy();
+  dash?.reset();
   video.remove();
   return result;
 }
@@ -266,14 +254,14 @@ export async function openMsePage(): Promise<MsePage> {
     async playHls(url, timeoutMs) {
       hlsLoaded ??= page.addScriptTag({ path: createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js') });
       await hlsLoaded;
-      return page.evaluate(playHlsInPage, { url, timeoutMs });
+      return page.evaluate(playPackageInPage, { url, timeoutMs, player: 'hls' as const });
     },
     async playDash(url, timeoutMs) {
       dashLoaded ??= page.addScriptTag({
         path: createRequire(import.meta.url).resolve('dashjs') /* the UMD build, which sets window.dashjs */,
       });
       await dashLoaded;
-      return page.evaluate(playDashInPage, { url, timeoutMs });
+      return page.evaluate(playPackageInPage, { url, timeoutMs, player: 'dash' as const });
     },
     page,
     async close() {
