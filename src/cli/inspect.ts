@@ -221,9 +221,6 @@ function verdict(t: InspectTrack): string {
   return t.unchecked ?? 'not checked';
 }
 
-/** The largest epoch ms a Date can show. */
-const MAX_DATE_MS = 8.64e15;
-
 const COLUMNS = [5, 48, 25, 25, 16, 10];
 const HEADER = row(['#', 'fragment number', 'producer time', 'server time', 'frames', 'bytes']);
 
@@ -232,7 +229,8 @@ function row(cells: string[]): string {
 }
 
 function fragmentLine(f: InspectFragment): string {
-  const time = (ms: number | null) => (ms === null ? '-' : Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : `${ms} ms`);
+  // The reader refuses KVS timestamps past what a Date holds (src/mkv/kvs-tags.ts).
+  const time = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
   const frames =
     Object.entries(f.frames)
       .map(([track, n]) => `${track}:${n}`)

@@ -88,8 +88,14 @@ export function parseKvsTimestamp(value: string, name: string, byteOffset: numbe
   const match = /^(\d{1,13})(?:\.(\d*))?$/.exec(value);
   if (match === null) throw new EbmlError(`${name} "${value}" is not epoch seconds like 1511852109.126`, byteOffset);
   const millis = ((match[2] ?? '') + '000').slice(0, 3);
-  return Number(match[1]) * 1000 + Number(millis);
+  const ms = Number(match[1]) * 1000 + Number(millis);
+  // Every layer shows these times as dates (warnings, playlists, the CLI), so none may lie past them.
+  if (ms > MAX_EPOCH_MS) throw new EbmlError(`${name} "${value}" lies past the last time a date can hold (year 275760)`, byteOffset);
+  return ms;
 }
+
+/** The latest time a JavaScript Date holds, in epoch ms (ECMA-262 §21.4.1.1, "Time Values and Time Range"). */
+export const MAX_EPOCH_MS = 8.64e15;
 
 /**
  * The typed error for in-band error tags: ERROR_ID 4000 is ResourceNotFoundException, anything else

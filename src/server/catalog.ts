@@ -8,7 +8,7 @@
  */
 import { readdir, readFile, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readFragments } from '../mkv/index.js';
+import { MAX_EPOCH_MS, readFragments } from '../mkv/index.js';
 import type { MkvFragment } from '../mkv/types.js';
 import { kvsTags, tagSeconds } from './ebml-write.js';
 import { splitDocument } from './documents.js';
@@ -20,12 +20,9 @@ const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,256}$/;
 /** Epoch ms of 2020-01-01T00:00:00Z: where the made-up timeline of a plain Matroska file starts. */
 export const PLAIN_EPOCH_MS = Date.UTC(2020, 0, 1);
 
-/** The latest time a JavaScript Date holds (ECMA-262 §21.4.1.1): made-up times stay below it, so every SDK can parse them. */
-const MAX_DATE_MS = 8.64e15;
-
-/** A made-up timestamp: PLAIN_EPOCH_MS plus the file's own time in ms, kept within what a Date holds. */
+/** A made-up timestamp: PLAIN_EPOCH_MS plus the file's own time in ms, kept within what a Date holds (so every SDK can parse it). */
 function madeUpMs(fileMs: number): number {
-  return Math.min(MAX_DATE_MS, Math.max(0, PLAIN_EPOCH_MS + Math.round(fileMs)));
+  return Math.min(MAX_EPOCH_MS, Math.max(0, PLAIN_EPOCH_MS + Math.round(fileMs)));
 }
 
 export interface StoredFragment {

@@ -17,6 +17,10 @@
  *    fragment the new (here empty) tracks, so fragmentedMp4 refused a fragment it had already read
  *    whole. Found by nothing-lost/fragmentedMp4 (a trailing Tags whose ID became Tracks' ID); fixed
  *    in src/mkv/fragments.ts (rule 5: Info or Tracks after frames ends the open fragment).
+ * 6. A producer timestamp past the last instant a Date holds (a tag value of 13 nines) made the
+ *    gap-closed warning's date throw a RangeError out of clip and fragmentedMp4. Found by
+ *    hostile-input (seed 0, path 5436:3:1:17:17:17:17, a tag set to its maximum digits); fixed in
+ *    src/mkv/kvs-tags.ts (parseKvsTimestamp refuses such times, so every layer can show them as dates).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +30,7 @@ import { InvalidArgumentException, InvalidMediaFrameException, KvsClipError, Kvs
 import type { MkvFragment } from '../../src/mkv/types.js';
 import { writeKvsStream, type DocumentSpec, type StreamSpec } from '../support/kvs-writer.js';
 import { readAll } from '../support/read.js';
+import { MAX_EPOCH_MS } from '../../src/mkv/index.js';
 import { concat, ID, idBytes, mapElements, sizeField, splice } from './structure.js';
 
 const ascii = (text: string): number[] => Array.from(new TextEncoder().encode(text));
@@ -213,5 +218,33 @@ describe("regression 5: Tracks after a fragment's frames", () => {
       [3, ['V_MPEG4/ISO/AVC']],
       [3, ['A_PCM/INT/LIT']],
     ]);
+  });
+});
+
+describe('regression 6: a KVS timestamp past what a Date holds', () => {
+  /** The three fragments, the last one's producer timestamp at `lastMs`. */
+  async function withLastProducerTime(lastMs: number): Promise<Uint8Array> {
+    const spec = await kvsFragments();
+    spec.documents[2].producerTimestamp = lastMs;
+    return writeKvsStream(spec).bytes;
+  }
+
+  it('is a typed error where the tag is, after the fragments before it', async () => {
+    // 8640000000001.000 s: one second past the last instant a Date holds.
+    const input = await withLastProducerTime(MAX_EPOCH_MS + 1000);
+    const read = await readAll(input);
+    expect(read.fragments.filter((f) => !f.partial).map((f) => f.fragmentNumber)).toEqual(['1000', '1001']);
+    expect(read.error).toBeInstanceOf(InvalidArgumentException);
+    expect((read.error as Error).message).toContain('AWS_KINESISVIDEO_PRODUCER_TIMESTAMP "8640000000001.000"');
+    await expect(clip(input)).rejects.toBeInstanceOf(InvalidArgumentException);
+    const { media, error } = await mediaSegments(input);
+    expect(error).toBeInstanceOf(InvalidArgumentException);
+    expect(media.map((s) => s.fragmentNumber)).toEqual(['1000', '1001']);
+  });
+
+  it('at the last instant a Date holds, the gap before it is closed and the warning dates it', async () => {
+    const warnings: string[] = [];
+    await clip(await withLastProducerTime(MAX_EPOCH_MS), { onWarning: (w) => warnings.push(`${w.code}: ${w.message}`) });
+    expect(warnings.filter((w) => w.startsWith('gap-closed'))).toEqual([expect.stringContaining('(+275760-09-13T00:00:00.000Z)')]);
   });
 });
