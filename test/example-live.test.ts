@@ -110,7 +110,13 @@ describe.skipIf(!hasChromium)('examples/live.html in headless Chromium', () => {
     // keep=0.5: media more than 1 s behind the playhead is removed, so the trimming shows in a 3 s feed.
     await page.goto(`${base}/live.html?url=/feed&keep=0.5`);
     // Per presented frame: the clock the page shows. (How far behind the live edge the page plays is
-    // measured by bench/live-browser.mjs --example, not asserted here.)
+    // measured by bench/live-browser.mjs --example, not asserted here.) Video frame callbacks run in
+    // the order they were requested, each re-requesting the next frame's: requested once the page's
+    // clock shows a time, the sampler's runs after the page's on every frame, so it reads the clock
+    // of the same frame.
+    await page.waitForFunction(() => !Number.isNaN(Date.parse(document.getElementById('clock')!.textContent ?? '')), null, {
+      timeout: 30_000,
+    });
     const samples = await page.evaluate(
       () =>
         new Promise<{ clock: string; mediaMs: number }[]>((resolve) => {
@@ -118,15 +124,13 @@ describe.skipIf(!hasChromium)('examples/live.html in headless Chromium', () => {
           const clock = document.getElementById('clock')!;
           const seen: { clock: string; mediaMs: number }[] = [];
           const onFrame = (_now: number, frame: VideoFrameCallbackMetadata) => {
-            // The clock is read in a task after this frame's callbacks, the page's included, have run
-            // (their order depends on which registered first).
-            setTimeout(() => seen.push({ clock: clock.textContent ?? '', mediaMs: frame.mediaTime * 1000 }), 0);
-            if (video.ended || seen.length > 400) resolve(seen);
+            seen.push({ clock: clock.textContent ?? '', mediaMs: frame.mediaTime * 1000 });
+            if (video.ended) resolve(seen);
             else video.requestVideoFrameCallback(onFrame);
           };
           video.requestVideoFrameCallback(onFrame);
           video.addEventListener('ended', () => resolve(seen), { once: true });
-          setTimeout(() => resolve(seen), 8000);
+          setTimeout(() => resolve(seen), 30_000); // a 3 s feed: only a stalled page gets here
         }),
     );
     const state = await page.evaluate(() => {
@@ -148,23 +152,15 @@ describe.skipIf(!hasChromium)('examples/live.html in headless Chromium', () => {
     // The capture (3 fragments of 1 s, 25 fps) played to its last frame as it arrived, and the frames
     // presented are the ones after the page's jump to the live edge at start-up.
     expect(state.currentTime).toBeGreaterThanOrEqual(Math.max(...schedule.videoMs) / 1000);
-    expect(samples.length).toBeGreaterThan(schedule.videoMs.length / 2);
+    expect(samples.length).toBeGreaterThanOrEqual(10); // a busy machine presents fewer frames, never none
 
     // Each presented frame is at its producer time in the capture (kvs-clip's timeline), and the clock
-    // shows that frame's producer time to the millisecond, or (when later frames were presented before
-    // the clock was read, on a busy machine) a later frame's.
+    // shows that frame's producer time to the millisecond.
     const { firstProducerMs, videoMs } = schedule;
-    const frameMs = videoMs[1] - videoMs[0];
-    let exact = 0;
     for (const { clock, mediaMs } of samples) {
       expect(Math.abs(nearest(videoMs, mediaMs) - mediaMs)).toBeLessThan(1);
-      const shownMs = Date.parse(clock) - firstProducerMs;
-      expect(Math.abs(nearest(videoMs, shownMs) - shownMs)).toBeLessThanOrEqual(1);
-      expect(shownMs - mediaMs).toBeGreaterThanOrEqual(-1);
-      expect(shownMs - mediaMs).toBeLessThanOrEqual(3 * frameMs + 1);
-      if (Math.abs(shownMs - mediaMs) <= 1) exact++;
+      expect(Math.abs(Date.parse(clock) - firstProducerMs - mediaMs)).toBeLessThanOrEqual(1);
     }
-    expect(exact / samples.length).toBeGreaterThan(0.5);
 
     // Bounded: what lay more than keep=0.5 s behind the playhead has been removed.
     expect(state.bufferedStart).toBeGreaterThan(1);
