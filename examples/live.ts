@@ -15,12 +15,20 @@ const KEEP_BEHIND_S = 30;
 /** How far behind the buffered end the playhead may fall before it jumps back to the live edge. */
 const MAX_BEHIND_EDGE_S = 0.5;
 
-/** GetMedia's body for a stream, from NOW, signed by the SDK with the credentials given. */
-export async function getMediaBody(streamName: string, region: string, credentials: Credentials): Promise<ReadableStream<Uint8Array>> {
+/**
+ * GetMedia's body for a stream, from NOW, signed by the SDK with the credentials given. `endpoint`:
+ * another control-plane endpoint than the Region's, e.g. `kvs-clip serve`'s URL for a local test.
+ */
+export async function getMediaBody(
+  streamName: string,
+  region: string,
+  credentials: Credentials,
+  endpoint?: string,
+): Promise<ReadableStream<Uint8Array>> {
   // Loaded only here: a page playing a feed of its own (?url=) does not load the SDK.
   const { KinesisVideoClient, GetDataEndpointCommand } = await import('@aws-sdk/client-kinesis-video');
   const { KinesisVideoMediaClient, GetMediaCommand } = await import('@aws-sdk/client-kinesis-video-media');
-  const control = new KinesisVideoClient({ region, credentials });
+  const control = new KinesisVideoClient({ region, credentials, endpoint });
   const { DataEndpoint } = await control.send(new GetDataEndpointCommand({ StreamName: streamName, APIName: 'GET_MEDIA' }));
   const media = new KinesisVideoMediaClient({ region, credentials, endpoint: DataEndpoint });
   const { Payload } = await media.send(new GetMediaCommand({ StreamName: streamName, StartSelector: { StartSelectorType: 'NOW' } }));
