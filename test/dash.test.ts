@@ -5,10 +5,11 @@
  * fragment's number and timestamp.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dashPackage, FRAGMENT_EVENT_SCHEME } from '../src/package/index.js';
-import { InvalidCodecPrivateDataException, ResourceNotFoundException } from '../src/errors.js';
+import { ResourceNotFoundException } from '../src/errors.js';
 import { g711Track, writeTimedStream } from './support/audio-streams.js';
 import { KVS_H264_AAC } from './support/cli.js';
 import { fixture, REPO } from './support/codecs-samples.js';
@@ -42,9 +43,13 @@ function streamPackets(manifest: string, stream: 'v' | 'a') {
 }
 
 describe('DASH package', () => {
-  it.skipIf(!hasFfmpeg)('ffmpeg reads manifest.mpd: every packet of each track and its time equal the input', async () => {
-    const dir = await writePackageFiles(dashPackage(fixture('kvs-h264-aac.mkv')), 'dash');
-    const input = packets(VIDEO_PATH);
+  it.skipIf(!hasFfmpeg).each([
+    ['kvs-h264-aac.mkv', VIDEO_PATH],
+    // Video starts 21 ms after audio: the Period starts at the video's first segment (presentationTimeOffset).
+    ['realworld/h264-gop6-aac.mkv', join(REPO, 'fixtures', 'realworld', 'h264-gop6-aac.mkv')],
+  ])('ffmpeg reads manifest.mpd: every packet of each track and its time equal the input (%s)', async (_name, path) => {
+    const dir = await writePackageFiles(dashPackage(new Uint8Array(readFileSync(path))), 'dash');
+    const input = packets(path);
     const origin = Math.min(...input.map((p) => p.pts));
     for (const [stream, kind] of [
       ['v', 'video'],
@@ -102,21 +107,48 @@ describe('DASH package', () => {
   });
 });
 
-describe('what a DASH package cannot hold', () => {
-  it('a video configuration that changes: InvalidCodecPrivateDataException, and the manifest of the segments before it', async () => {
+describe('a video configuration that changes', () => {
+  it('starts a Period of its own with its own init segments, on the same media timeline', async () => {
     const { bytes } = await joinedStream(RESIZED);
     const { files, error } = await collectPackage(dashPackage(bytes));
-    expect(error).toBeInstanceOf(InvalidCodecPrivateDataException);
-    expect((error as Error).message).toMatch(/^The video configuration changes at media segment 10; .*\(byte \d+\)$/);
-    expect(files.at(-1)!.path).toBe('manifest.mpd');
-    // The first part's 9 segments per track, each in the manifest's SegmentTimeline.
-    expect(files.filter((f) => f.path.startsWith('video/') && f.path.endsWith('.m4s')).length).toBe(9);
+    expect(error).toBeNull();
+    const paths = files.map((f) => f.path);
+    expect(paths.filter((path) => path.endsWith('init.mp4'))).toEqual([
+      'video/init.mp4',
+      'audio/init.mp4',
+      'period-2/video/init.mp4',
+      'period-2/audio/init.mp4',
+    ]);
+    // The first part's 9 video segments, then the second part's 3, each Period numbering its own.
+    expect(paths.filter((path) => /^video\/\d{5}\.m4s$/.test(path)).length).toBe(9);
+    expect(paths.filter((path) => /^period-2\/video\/\d{5}\.m4s$/.test(path)).length).toBe(3);
     const manifest = new TextDecoder().decode(files.at(-1)!.chunks[0]);
-    const [videoTimeline] = manifest.split('</SegmentTimeline>');
-    const entries = [...videoTimeline.matchAll(/<S [^>]*?(?: r="(\d+)")?\/>/g)].reduce((n, m) => n + 1 + Number(m[1] ?? 0), 0);
-    expect(entries).toBe(9);
+    const periods = [...manifest.matchAll(/<Period id="(\d+)" start="PT([\d.]+)S">([\s\S]*?)<\/Period>/g)];
+    expect(periods.map((p) => p[1])).toEqual(['0', '1']);
+    let templates = 0;
+    for (const [, , start, body] of periods) {
+      // Every SegmentTemplate's presentationTimeOffset is the Period start in its timescale (so each
+      // segment stays at its time on the one media timeline), and no segment lies wholly before it:
+      // the Period starts at its video's first segment, audio may begin a little earlier.
+      for (const template of body.matchAll(
+        /<SegmentTemplate timescale="(\d+)"(?: presentationTimeOffset="(\d+)")?[^>]*>\s*<SegmentTimeline>\s*<S t="(\d+)" d="(\d+)"/g,
+      )) {
+        const [, timescale, offset = '0', firstT, firstD] = template;
+        expect(Math.abs(Number(offset) - Number(start) * Number(timescale))).toBeLessThan(1);
+        expect(Number(firstT) + Number(firstD)).toBeGreaterThan(Number(offset));
+        templates++;
+      }
+    }
+    expect(templates).toBe(4);
+    // The second Period starts where its video does.
+    const videoStarts = [
+      ...manifest.matchAll(/initialization="(?:period-2\/)?video\/init\.mp4"[^>]*>\s*<SegmentTimeline>\s*<S t="(\d+)"/g),
+    ].map((m) => Number(m[1]) / 90_000);
+    expect(Number(periods[1][2])).toBeCloseTo(videoStarts[1], 5);
   });
+});
 
+describe('what a DASH package cannot hold', () => {
   it('an input without frames: ResourceNotFoundException, no files', async () => {
     const { files, error } = await collectPackage(dashPackage(writeTimedStream([g711Track(1, 'alaw')], [])));
     expect(error).toBeInstanceOf(ResourceNotFoundException);

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clip, fragmentedMp4, hlsPackage, InvalidCodecPrivateDataException, type Mp4Segment } from '../src/index.js';
+import { clip, dashPackage, fragmentedMp4, hlsPackage, InvalidCodecPrivateDataException, type Mp4Segment } from '../src/index.js';
 import { concatBytes } from '../src/bytes.js';
 import { hasChromium, openMsePage, type MsePage } from './support/browser-mse.js';
 import { hasFfmpeg, tempFile } from './support/oracle-ffmpeg.js';
@@ -107,6 +107,21 @@ describe.skipIf(!hasChromium)('real-world Matroska in headless Chromium', () => 
     expect(hls.ended).toBe(true);
     expect(hls.frames).toBe(videoFrames);
     expect(hls.corruptedFrames).toBe(0);
+
+    // The DASH package of it: dash.js crosses into the second Period (its own init segments) and plays every frame.
+    const dashFiles: [string, Uint8Array][] = [];
+    for await (const file of dashPackage(bytes)) dashFiles.push([file.path, concatBytes(file.chunks, file.byteLength)]);
+    expect(dashFiles.filter(([path]) => path.endsWith('init.mp4')).map(([path]) => path)).toEqual([
+      'video/init.mp4',
+      'audio/init.mp4',
+      'period-2/video/init.mp4',
+      'period-2/audio/init.mp4',
+    ]);
+    const dash = await browser.playDash(`${browser.serveFolder('resized-dash', dashFiles)}manifest.mpd`, 20_000);
+    expect(dash.fatal).toBeNull();
+    expect(dash.ended).toBe(true);
+    expect(dash.frames).toBe(videoFrames);
+    expect(dash.corruptedFrames).toBe(0);
 
     // GetClip refuses the change (the flat clip's stsd entries: test/realworld-config-change.test.ts).
     await expect(

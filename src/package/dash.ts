@@ -6,7 +6,6 @@
  */
 import { timestampKind } from '../api/select.js';
 import type { ClipInput } from '../api/types.js';
-import { InvalidCodecPrivateDataException } from '../errors.js';
 import { initSegment, mediaSegment } from '../mp4/fragmented.js';
 import { withProducerReferenceTime } from '../mp4/prft.js';
 import type { TimedTrack, TrackRun } from '../timeline/index.js';
@@ -28,6 +27,19 @@ export interface DashRepresentation {
   bytes: number;
   /** The first segment's wall-clock anchor: epoch ms of the media time `mediaTime`. */
   anchor: { epochMs: number; mediaTime: number } | null;
+}
+
+/**
+ * One Period: the representations of one configuration. A video configuration that changes starts a
+ * new one, with its own init segments (a Representation has one).
+ */
+export interface DashPeriod {
+  /** Where it starts on the media timeline, in seconds: its latest track's first segment. */
+  startSeconds: number;
+  /** Its files' folder prefix: '' for the first Period, `period-2/`, … after it. */
+  dir: string;
+  representations: DashRepresentation[];
+  events: DashFragmentEvent[];
 }
 
 /** One fragment event: the segment's start (ms on the media timeline), duration, fragment number and timestamp. */
@@ -59,26 +71,38 @@ function segmentTimeline(entries: readonly { t: number; d: number }[]): string[]
 /**
  * A static MPD (ISO/IEC 23009-1, isoff-live profile: SegmentTemplate with $Number$ and a
  * SegmentTimeline). Durations come from the representations' timelines, bandwidth from their bytes.
+ * Each Period starts where its latest track's first segment does, and its SegmentTemplates'
+ * presentationTimeOffset (that start in each track's timescale, §5.3.9.2) keeps every segment at its
+ * time on the one media timeline.
  */
-export function dashManifest(representations: readonly DashRepresentation[], events: readonly DashFragmentEvent[]): string {
+export function dashManifest(periods: readonly DashPeriod[]): string {
+  const all = periods.flatMap((p) => p.representations);
   const endSeconds = Math.max(
     0,
-    ...representations.map((r) => {
+    ...all.map((r) => {
       const last = r.timeline[r.timeline.length - 1];
       return last === undefined ? 0 : (last.t + last.d) / r.track.timescale;
     }),
   );
-  const anchored = representations.find((r) => r.anchor !== null);
+  const anchored = all.find((r) => r.anchor !== null);
   const availability = anchored
     ? ` availabilityStartTime="${isoTime(anchored.anchor!.epochMs - (anchored.anchor!.mediaTime / anchored.track.timescale) * 1000)}"`
     : '';
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" type="static" minBufferTime="PT2S" mediaPresentationDuration="PT${seconds(endSeconds)}S"${availability}>`,
-    '  <Period id="0" start="PT0S">',
   ];
+  periods.forEach((period, p) => lines.push(...periodLines(period, p)));
+  lines.push('</MPD>', '');
+  return lines.join('\n');
+}
+
+function periodLines({ startSeconds, dir, representations, events }: DashPeriod, index: number): string[] {
+  const offset = (timescale: number): string =>
+    startSeconds === 0 ? '' : ` presentationTimeOffset="${Math.round(startSeconds * timescale)}"`;
+  const lines = [`  <Period id="${index}" start="PT${seconds(startSeconds)}S">`];
   if (events.length > 0) {
-    lines.push(`    <EventStream schemeIdUri="${FRAGMENT_EVENT_SCHEME}" timescale="1000">`);
+    lines.push(`    <EventStream schemeIdUri="${FRAGMENT_EVENT_SCHEME}" timescale="1000"${offset(1000)}>`);
     events.forEach((e, i) => {
       const value = [
         e.fragmentNumber === null ? '' : `fragmentNumber=${e.fragmentNumber}`,
@@ -106,7 +130,7 @@ export function dashManifest(representations: readonly DashRepresentation[], eve
     }
     lines.push(`      <Representation id="${r.id}" codecs="${xml(config.codecString)}" bandwidth="${bandwidth}"${size}${audio}>`);
     lines.push(
-      `        <SegmentTemplate timescale="${timescale}" initialization="${r.id}/init.mp4" media="${r.id}/$Number%05d$.m4s" startNumber="1">`,
+      `        <SegmentTemplate timescale="${timescale}"${offset(timescale)} initialization="${dir}${r.id}/init.mp4" media="${dir}${r.id}/$Number%05d$.m4s" startNumber="1">`,
     );
     lines.push(
       '          <SegmentTimeline>',
@@ -115,8 +139,8 @@ export function dashManifest(representations: readonly DashRepresentation[], eve
     );
     lines.push('        </SegmentTemplate>', '      </Representation>', '    </AdaptationSet>');
   });
-  lines.push('  </Period>', '</MPD>', '');
-  return lines.join('\n');
+  lines.push('  </Period>');
+  return lines;
 }
 
 /** The presentation time of a run's first sample (the one a prft dates: src/mp4/prft.ts). */
@@ -124,41 +148,46 @@ const presentationStart = (run: TrackRun): number => run.baseDts + (run.ctos[0] 
 
 /**
  * The DASH package of a KVS fragment stream or Matroska file: per track an init segment and its
- * media segments (`video/…`, `audio/…`), then `manifest.mpd`. Streams like hlsPackage, and like it
+ * media segments (`video/…`, `audio/…`; after a video configuration change a Period of their own in
+ * `period-2/…`), then `manifest.mpd`. Streams like hlsPackage, and like it
  * writes the manifest for what was delivered before throwing an input error.
  */
 export async function* dashPackage(input: ClipInput, options: DashPackageOptions = {}): AsyncGenerator<PackageFile> {
   const kind = timestampKind(options);
-  const representations: DashRepresentation[] = [];
-  const events: DashFragmentEvent[] = [];
+  const periods: DashPeriod[] = [];
   let failure: { error: unknown } | null = null;
   try {
     for await (const segment of packageSegments(input, options)) {
       const { runs } = segment.timed;
-      if (segment.init !== null && representations.length > 0) {
-        // A Representation has one init segment; a second configuration would need a Period of its
-        // own, and KVS's DASH sessions refuse the change too (docs/packages.md#configuration-changes).
-        throw new InvalidCodecPrivateDataException(
-          `The video configuration changes at media segment ${segment.number}; a DASH package keeps one per Representation (HLS takes the change)`,
-          {
-            byteOffset: segment.timed.byteOffset,
-            ...(segment.timed.fragmentNumber !== null && { fragmentNumber: segment.timed.fragmentNumber }),
-          },
-        );
-      }
       if (segment.init !== null) {
+        // The first configuration, or a new one: a Period of its own (docs/packages.md#configuration-changes).
+        const period: DashPeriod = {
+          startSeconds: Math.max(...runs.map((run) => run.baseDts / segment.init![run.trackId - 1].timescale)),
+          dir: periods.length === 0 ? '' : `period-${periods.length + 1}/`,
+          representations: [],
+          events: [],
+        };
+        periods.push(period);
         for (const [i, track] of segment.init.entries()) {
           // Each representation is a file of its own: its track is track 1 there.
           const id =
             segment.init.filter((t) => t.config.kind === track.config.kind).length > 1
               ? `${track.config.kind}${track.id}`
               : track.config.kind;
-          representations.push({ id, track, timeline: [], bytes: 0, anchor: null });
+          period.representations.push({ id, track, timeline: [], bytes: 0, anchor: null });
           const init = initSegment([{ ...track, id: 1 }], [segment.tracks[i].delay]);
-          representations[i].bytes += init.byteLength;
-          yield { path: `${id}/init.mp4`, chunks: [init], byteLength: init.byteLength, append: false, codecs: [track.config.codecString] };
+          period.representations[i].bytes += init.byteLength;
+          yield {
+            path: `${period.dir}${id}/init.mp4`,
+            chunks: [init],
+            byteLength: init.byteLength,
+            append: false,
+            codecs: [track.config.codecString],
+          };
         }
       }
+      const period = periods[periods.length - 1];
+      const { representations } = period;
       const first = runs[0];
       const timescale = representations[first.trackId - 1].track.timescale;
       for (const run of runs) {
@@ -179,13 +208,13 @@ export async function* dashPackage(input: ClipInput, options: DashPackageOptions
         r.bytes += media.byteLength;
         if (r.anchor === null && epochMs !== null) r.anchor = { epochMs, mediaTime: presentationStart(run) };
         yield {
-          path: `${r.id}/${String(r.timeline.length).padStart(5, '0')}.m4s`,
+          path: `${period.dir}${r.id}/${String(r.timeline.length).padStart(5, '0')}.m4s`,
           chunks: media.chunks,
           byteLength: media.byteLength,
           append: false,
         };
       }
-      events.push({
+      period.events.push({
         presentationMs: (first.baseDts / timescale) * 1000,
         durationMs: (runDuration(first.durations) / timescale) * 1000,
         fragmentNumber: segment.timed.fragmentNumber,
@@ -195,8 +224,8 @@ export async function* dashPackage(input: ClipInput, options: DashPackageOptions
   } catch (error) {
     failure = { error };
   }
-  if (representations.length > 0 || failure === null) {
-    const text = new TextEncoder().encode(dashManifest(representations, events));
+  if (periods.length > 0 || failure === null) {
+    const text = new TextEncoder().encode(dashManifest(periods));
     yield { path: DASH_MANIFEST, chunks: [text], byteLength: text.byteLength, append: false };
   }
   if (failure !== null) throw failure.error;
