@@ -7,10 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dashPackage, FRAGMENT_EVENT_SCHEME } from '../src/package/index.js';
+import { concatBytes } from '../src/bytes.js';
+import { dashPackage, FRAGMENT_EVENT_SCHEME, type DiscontinuityMode } from '../src/package/index.js';
 import { ResourceNotFoundException } from '../src/errors.js';
-import { g711Track, writeTimedStream } from './support/audio-streams.js';
+import { EPOCH_MS, g711Track, writeTimedStream, type TimedFragment } from './support/audio-streams.js';
 import { KVS_H264_AAC } from './support/cli.js';
 import { fixture, REPO } from './support/codecs-samples.js';
 import { hasFfmpeg, packets } from './support/oracle-ffmpeg.js';
@@ -103,6 +105,72 @@ describe('DASH package', () => {
     const video = files.filter((f) => f.path.startsWith('video/') && f.path.endsWith('.m4s'));
     video.forEach((f, i) =>
       expect(Math.abs(segmentTimes(Buffer.concat(f.chunks)).prft!.epochMs - KVS_H264_AAC[i].producerTimestamp)).toBeLessThan(1e-3),
+    );
+  });
+});
+
+/** The starts (t) of a SegmentTimeline's entries, its `r` repeats expanded. */
+function timelineStarts(timeline: string): number[] {
+  const starts: number[] = [];
+  let next = 0;
+  for (const s of timeline.matchAll(/<S( t="(\d+)")? d="(\d+)"( r="(\d+)")?\/>/g)) {
+    let t = s[2] !== undefined ? Number(s[2]) : next;
+    for (let r = 0; r <= Number(s[5] ?? 0); r++, t += Number(s[3])) starts.push(t);
+    next = t;
+  }
+  return starts;
+}
+
+/** The payload of a media segment's mdat. */
+function mdatPayload(segment: Uint8Array): Uint8Array {
+  const view = new DataView(segment.buffer, segment.byteOffset, segment.byteLength);
+  for (let at = 0; at < segment.byteLength; at += view.getUint32(at)) {
+    if (String.fromCharCode(...segment.subarray(at + 4, at + 8)) === 'mdat') return segment.subarray(at + 8, at + view.getUint32(at));
+  }
+  throw new Error('no mdat');
+}
+
+describe('DASH package of any fragment stream (property)', () => {
+  it('keeps every frame byte for byte, in order, each segment where its SegmentTimeline entry says', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        // Fragments of 1 to 6 G.711 frames (20 ms, 160 bytes each) with any gap or overlap between them.
+        fc.array(fc.record({ frames: fc.integer({ min: 1, max: 6 }), gap: fc.integer({ min: -150, max: 5000 }), fill: fc.nat(255) }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        fc.constantFrom<DiscontinuityMode>('always', 'never', 'on-discontinuity'),
+        async (shape, discontinuity) => {
+          const fragments: TimedFragment[] = [];
+          let startMs = EPOCH_MS;
+          for (const [f, { frames, gap, fill }] of shape.entries()) {
+            if (f > 0) startMs += fragments[f - 1].frames.length * 20 + gap;
+            fragments.push({
+              startMs,
+              frames: Array.from({ length: frames }, (_, i) => ({
+                track: 1,
+                offsetMs: i * 20,
+                data: new Uint8Array(160).fill((fill + i) & 0xff),
+              })),
+            });
+          }
+          const { files, error } = await collectPackage(
+            dashPackage(writeTimedStream([g711Track(1, 'alaw')], fragments), { discontinuity }),
+          );
+          expect(error).toBeNull();
+          const mpd = new TextDecoder().decode(files.at(-1)!.chunks[0]);
+          const media = files.filter((f) => /^audio\/\d{5}\.m4s$/.test(f.path)).map((f) => concatBytes(f.chunks, f.byteLength));
+          expect(media.length).toBe(fragments.length);
+          expect(media.map((m) => segmentTimes(m).tfdt.get(1))).toEqual(timelineStarts(mpd.slice(mpd.indexOf('<SegmentTimeline>'))));
+          const payload = concatBytes(
+            media.map(mdatPayload),
+            media.reduce((n, m) => n + mdatPayload(m).byteLength, 0),
+          );
+          const input = fragments.flatMap((f) => f.frames.map((frame) => frame.data));
+          expect(Buffer.from(payload).equals(Buffer.concat(input))).toBe(true);
+        },
+      ),
+      { numRuns: 40 },
     );
   });
 });
