@@ -13,11 +13,11 @@ import { hlsPackage, type DiscontinuityMode } from '../src/package/index.js';
 import { readFragments } from '../src/mkv/index.js';
 import type { MkvFragment } from '../src/mkv/types.js';
 import { isKvsClipError, ResourceNotFoundException } from '../src/errors.js';
-import { EPOCH_MS, g711Track, writeTimedStream, type TimedFragment } from './support/audio-streams.js';
+import { EPOCH_MS, g711Fragments, g711FragmentShapes, g711Track, writeTimedStream, type TimedFragment } from './support/audio-streams.js';
 import { KVS_H264_AAC } from './support/cli.js';
 import { fixture, haveSamples, REPO, sample, SAMPLES } from './support/codecs-samples.js';
 import { hasFfmpeg, packets, tempFile, type Packet } from './support/oracle-ffmpeg.js';
-import { collectPackage, readPlaylist, segmentTimes, writePackageFiles } from './support/package-files.js';
+import { collectPackage, mdatPayload, readPlaylist, segmentTimes, writePackageFiles } from './support/package-files.js';
 import { joinedStream, RESIZED } from './support/realworld.js';
 import { FIXTURES } from './support/mp4-input.js';
 
@@ -246,6 +246,43 @@ describe.skipIf(!hasFfmpeg)('a video configuration that changes mid-stream', () 
       ).toEqual(parts[1].filter((p) => p.codecType === 'video').map((p) => p.crc));
     },
   );
+});
+
+describe('HLS package of any fragment stream (property)', () => {
+  it('keeps every frame byte for byte, in order, in the segments the playlist names (both layouts)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        g711FragmentShapes,
+        fc.constantFrom<DiscontinuityMode>('always', 'never', 'on-discontinuity'),
+        fc.boolean(),
+        async (shape, discontinuity, singleFile) => {
+          const fragments = g711Fragments(shape);
+          const input = writeTimedStream([g711Track(1, 'alaw')], fragments);
+          const { files: pieces, error } = await collectPackage(hlsPackage(input, { discontinuity, singleFile }));
+          expect(error).toBeNull();
+          // The files as a web server holds them: the single file's pieces appended.
+          const files = new Map<string, Buffer>();
+          for (const piece of pieces) {
+            const bytes = Buffer.concat(piece.chunks);
+            files.set(piece.path, piece.append ? Buffer.concat([files.get(piece.path) ?? Buffer.alloc(0), bytes]) : bytes);
+          }
+          const playlist = readPlaylist(files.get('index.m3u8')!.toString());
+          expect(playlist.entries.length).toBe(fragments.length);
+          const segments = playlist.entries.map((e) => {
+            const file = files.get(e.uri)!;
+            if (e.byteRange === null) return file;
+            const [length, offset] = e.byteRange.split('@').map(Number);
+            return file.subarray(offset, offset + length);
+          });
+          expect(
+            Buffer.concat(segments.map(mdatPayload)).equals(Buffer.concat(fragments.flatMap((f) => f.frames.map((fr) => fr.data)))),
+          ).toBe(true);
+          expect(playlist.entries.map((e) => e.programDateTime)).toEqual(fragments.map((f) => f.startMs));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
 });
 
 describe('nothing to package', () => {

@@ -5,6 +5,7 @@
  * the two kinds of call recordings KVS holds: Amazon Connect (two A_AAC tracks that carry 16-bit
  * PCM, announced by a MimeType tag after the Cluster) and Chime Voice Connector (one G.711 track).
  */
+import fc from 'fast-check';
 import { writeWaveFormatEx } from './codecs-writers.js';
 import type { Law } from './g711-reference.js';
 import { frameFiles, sample } from './codecs-samples.js';
@@ -181,4 +182,27 @@ export function cameraStream(law: Law, options: { video: boolean; fragments: num
     ? [{ number: 1, typeCode: 1, codecId: 'V_MPEG4/ISO/AVC', name: 'kinesis_video', video: { width: 640, height: 480 } }, g711Track(2, law)]
     : [g711Track(1, law)];
   return writeTimedStream(tracks, fragments);
+}
+
+/** What g711Fragments builds: per fragment its frame count, the gap or overlap (ms) before it, and a byte to fill frames with. */
+export type G711FragmentShape = { frames: number; gap: number; fill: number }[];
+
+/** Fragments of 1 to 6 G.711 frames with any gap (up to 5 s) or overlap (up to 150 ms) between them. */
+export const g711FragmentShapes: fc.Arbitrary<G711FragmentShape> = fc.array(
+  fc.record({ frames: fc.integer({ min: 1, max: 6 }), gap: fc.integer({ min: -150, max: 5000 }), fill: fc.nat(255) }),
+  { minLength: 1, maxLength: 6 },
+);
+
+/** The fragments a shape describes: 20 ms frames of 160 bytes (8 kHz), from EPOCH_MS on; writeTimedStream makes them a stream. */
+export function g711Fragments(shape: G711FragmentShape): TimedFragment[] {
+  const fragments: TimedFragment[] = [];
+  let startMs = EPOCH_MS;
+  for (const [f, { frames, gap, fill }] of shape.entries()) {
+    if (f > 0) startMs += fragments[f - 1].frames.length * 20 + gap;
+    fragments.push({
+      startMs,
+      frames: Array.from({ length: frames }, (_, i) => ({ track: 1, offsetMs: i * 20, data: new Uint8Array(160).fill((fill + i) & 0xff) })),
+    });
+  }
+  return fragments;
 }

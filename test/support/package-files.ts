@@ -108,3 +108,12 @@ export function segmentTimes(bytes: Uint8Array): SegmentTimes {
   walk(0, bytes.byteLength);
   return { prft, tfdt };
 }
+
+/** The payload of a media segment's mdat. */
+export function mdatPayload(segment: Uint8Array): Uint8Array {
+  const view = new DataView(segment.buffer, segment.byteOffset, segment.byteLength);
+  for (let at = 0; at < segment.byteLength; at += view.getUint32(at)) {
+    if (String.fromCharCode(...segment.subarray(at + 4, at + 8)) === 'mdat') return segment.subarray(at + 8, at + view.getUint32(at));
+  }
+  throw new Error('no mdat');
+}
