@@ -5,7 +5,7 @@
  * what the CLI says.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, KVS_H264_AAC, type BuiltCli } from './support/cli.js';
@@ -305,5 +305,58 @@ describe('hls, dash, serve: the same reporting as clip', () => {
     expect([json.code, json.stderr, quiet.code, quiet.stderr]).toEqual([0, '', 0, '']);
     expect(JSON.parse(json.stdout)).toEqual({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), dir: streams, streams: ['cam'] });
     expect(quiet.stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\n$/);
+  });
+});
+
+describe('fetch and follow: what goes wrong outside the program is one line', () => {
+  beforeAll(() => {
+    // The built CLI sits in a temporary folder: give it the repository's packages, the AWS SDK among them.
+    if (!existsSync(join(cli.dir, 'node_modules'))) symlinkSync(join(process.cwd(), 'node_modules'), join(cli.dir, 'node_modules'));
+  });
+
+  /** The CLI with `env` as its whole environment (no AWS profile, config or instance metadata to find). */
+  function runWithEnv(args: string[], env: Record<string, string>) {
+    const result = spawnSync('node', [cliPath, ...args], {
+      env: { PATH: process.env.PATH!, HOME: cli.dir, AWS_EC2_METADATA_DISABLED: 'true', ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    return { status: result.status, stderr: result.stderr };
+  }
+  const range = ['--start', '2024-01-01T00:00:00Z', '--end', '2024-01-01T00:01:00Z'];
+
+  it('no credentials: ConfigurationError with the fix; an endpoint that refuses: NetworkError; never a stack or the SDK’s Node notice', () => {
+    const endpoint = 'http://127.0.0.1:9'; // the discard port: nothing listens there
+    const noCredentials = runWithEnv(
+      ['follow', '--stream', 'door', '--endpoint', endpoint, '--region', 'us-east-1', '--fragmented', '-o', join(cli.dir, 'f.mp4')],
+      {},
+    );
+    expect(noCredentials.status).toBe(1);
+    expect(noCredentials.stderr).toBe(
+      'ConfigurationError: no AWS credentials found: set AWS_PROFILE (see `aws configure`), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n',
+    );
+    const credentials = { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' };
+    const refused = runWithEnv(
+      [
+        'fetch',
+        '--stream',
+        'door',
+        '--endpoint',
+        endpoint,
+        '--region',
+        'us-east-1',
+        ...range,
+        '--retries',
+        '1',
+        '-o',
+        join(cli.dir, 'g.mp4'),
+      ],
+      credentials,
+    );
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toBe('NetworkError: cannot reach the endpoint: connect ECONNREFUSED 127.0.0.1:9\n');
+    const noRegion = runWithEnv(['fetch', '--stream', 'door', ...range, '-o', join(cli.dir, 'h.mp4')], credentials);
+    expect(noRegion.status).toBe(1);
+    expect(noRegion.stderr).toBe('ConfigurationError: no AWS Region: pass --region (e.g. --region eu-west-1) or set AWS_REGION\n');
   });
 });

@@ -4,6 +4,7 @@
  */
 import { getClip, getFragmentedMp4, type FetchProgress, type KvsClipInput } from '../aws/index.js';
 import { parseAudioOutput, parseClipSelector, parseCommandArgs, parseTimestampKind, positiveInteger, UsageError } from './args.js';
+import { configurationError } from './aws-setup.js';
 import { writeFlat, writeFragmented } from './output.js';
 import { createReporter, REPORT_HELP, REPORT_OPTIONS, REPORT_USAGE } from './report.js';
 import { checkStdout } from './terminal.js';
@@ -105,23 +106,3 @@ export const fetchCommand: Command = {
     }
   },
 };
-
-/** Thrown when the AWS SDK has no region or no credentials: one line with the fix, no stack. */
-class ConfigurationError extends Error {
-  override readonly name = 'ConfigurationError';
-}
-
-/** The SDK's "Region is missing" and credential-chain failures, as one line that says what to do. */
-function configurationError(error: unknown): unknown {
-  if (!(error instanceof Error)) return error;
-  if (/region is missing/i.test(error.message)) {
-    return new ConfigurationError('no AWS Region: pass --region (e.g. --region eu-west-1) or set AWS_REGION', { cause: error });
-  }
-  if (error.name === 'CredentialsProviderError' || /could not load credentials/i.test(error.message)) {
-    return new ConfigurationError(
-      'no AWS credentials found: set AWS_PROFILE (see `aws configure`), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
-      { cause: error },
-    );
-  }
-  return error;
-}

@@ -10,6 +10,7 @@ import { fragmentedMp4FromEvents } from '../api/fragmented.js';
 import { completeFragments } from '../mkv/index.js';
 import type { FragmentEvent } from '../mkv/types.js';
 import { parseAudioOutput, parseCommandArgs, parseTime, UsageError } from './args.js';
+import { configurationError } from './aws-setup.js';
 import { writeFlat, writeFragmented } from './output.js';
 import { createReporter, REPORT_HELP, REPORT_OPTIONS, REPORT_USAGE, type Reporter } from './report.js';
 import { checkStdout } from './terminal.js';
@@ -116,6 +117,8 @@ export const followCommand: Command = {
           summary: `MP4, ${followed.count} fragments, ${bytes} bytes`,
         });
       }
+    } catch (error) {
+      throw configurationError(error);
     } finally {
       report.clear();
       process.off('SIGINT', onSigint);

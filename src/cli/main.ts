@@ -17,6 +17,11 @@ import { runCli, type Command } from './run.js';
 // (bench/RESULTS.md: the CLI streaming at four lengths). V8 reads this flag whenever it would grow.
 setFlagsFromString('--semi-space-growth-factor=1');
 
+// The AWS SDK (fetch, follow) tells every run under Node 20 that its releases from 2027 will need
+// Node 22: a notice for whoever keeps this package's dependencies, not for someone clipping a stream.
+// Its own switch turns it off (@aws-sdk/core emitWarningIfUnsupportedVersion); a user's choice stands.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /**
  * Every command, in the order `--help` lists them. Each is a chunk of its own (dynamic imports), so
  * `kvs-clip clip` does not load and compile the code of the others (bench/RESULTS.md: start-up).

@@ -66,9 +66,9 @@ function errorText(error: unknown): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Errors that come from the world, not from a bug: a failed write, a missing region, no credentials. */
+/** Errors that come from the world, not from a bug: a failed write, a missing region, no credentials, no network. */
 function isExpected(error: Error): boolean {
-  return error.name === 'WriteError' || error.name === 'ConfigurationError' || error.name === 'AbortError';
+  return ['WriteError', 'ConfigurationError', 'NetworkError', 'AbortError'].includes(error.name);
 }
 
 function commandHelp(command: Command): string {
