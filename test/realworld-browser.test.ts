@@ -120,7 +120,9 @@ describe.skipIf(!hasChromium)('real-world Matroska in headless Chromium', () => 
     const dash = await browser.playDash(`${browser.serveFolder('resized-dash', dashFiles)}manifest.mpd`, 20_000);
     expect(dash.fatal).toBeNull();
     expect(dash.ended).toBe(true);
-    expect(dash.frames).toBe(videoFrames);
+    // None skipped (Chromium may count a few frames twice when dash.js starts a Period: test/package-players).
+    expect(dash.frames).toBeGreaterThanOrEqual(videoFrames);
+    expect(dash.frames).toBeLessThanOrEqual(videoFrames + 30);
     expect(dash.corruptedFrames).toBe(0);
 
     // GetClip refuses the change (the flat clip's stsd entries: test/realworld-config-change.test.ts).
