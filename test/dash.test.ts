@@ -75,7 +75,8 @@ describe('DASH package', () => {
     expect(files.at(-1)!.path).toBe('manifest.mpd');
     const mpd = new TextDecoder().decode(files.at(-1)!.chunks[0]);
     expect(mpd).toMatch(/type="static"/);
-    expect(mpd).toMatch(/availabilityStartTime="2023-11-14T22:13:20.000Z"/);
+    // The presentation starts with the first video frame, dated by the first fragment's producer timestamp.
+    expect(mpd).toMatch(/availabilityStartTime="2023-11-14T22:13:20.021Z"/);
     for (const kind of ['video', 'audio']) {
       const media = files.filter((f) => f.path.startsWith(`${kind}/`) && f.path.endsWith('.m4s'));
       expect(media.map((f) => f.path)).toEqual(KVS_H264_AAC.map((_, i) => `${kind}/0000${i + 1}.m4s`));
@@ -165,25 +166,29 @@ describe('a video configuration that changes', () => {
     const periods = [...manifest.matchAll(/<Period id="(\d+)" start="PT([\d.]+)S">([\s\S]*?)<\/Period>/g)];
     expect(periods.map((p) => p[1])).toEqual(['0', '1']);
     let templates = 0;
+    /** Per SegmentTemplate: presentationTimeOffset in seconds less its Period's start. */
+    const origins: number[] = [];
     for (const [, , start, body] of periods) {
-      // Every SegmentTemplate's presentationTimeOffset is the Period start in its timescale (so each
-      // segment stays at its time on the one media timeline), and no segment lies wholly before it:
-      // the Period starts at its video's first segment, audio may begin a little earlier.
+      // One mapping from media time to the presentation for every SegmentTemplate of every Period
+      // (presentationTimeOffset less the Period start: the same origin), and no segment lies wholly
+      // before its Period: a Period starts at its video's first segment, audio may begin a little earlier.
       for (const template of body.matchAll(
         /<SegmentTemplate timescale="(\d+)"(?: presentationTimeOffset="(\d+)")?[^>]*>\s*<SegmentTimeline>\s*<S t="(\d+)" d="(\d+)"/g,
       )) {
         const [, timescale, offset = '0', firstT, firstD] = template;
-        expect(Math.abs(Number(offset) - Number(start) * Number(timescale))).toBeLessThan(1);
+        origins.push(Number(offset) / Number(timescale) - Number(start));
         expect(Number(firstT) + Number(firstD)).toBeGreaterThan(Number(offset));
         templates++;
       }
     }
+    expect(Number(periods[0][2])).toBe(0);
+    expect(Math.max(...origins) - Math.min(...origins)).toBeLessThan(1e-4);
     expect(templates).toBe(4);
-    // The second Period starts where its video does.
+    // The second Period starts where its video does, on the presentation's timeline.
     const videoStarts = [
       ...manifest.matchAll(/initialization="(?:period-2\/)?video\/init\.mp4"[^>]*>\s*<SegmentTimeline>\s*<S t="(\d+)"/g),
     ].map((m) => Number(m[1]) / 90_000);
-    expect(Number(periods[1][2])).toBeCloseTo(videoStarts[1], 5);
+    expect(Number(periods[1][2])).toBeCloseTo(videoStarts[1] - videoStarts[0], 5);
   });
 });
 

@@ -120,7 +120,7 @@ describe.skipIf(!hasChromium)('real-world Matroska in headless Chromium', () => 
     const dash = await browser.playDash(`${browser.serveFolder('resized-dash', dashFiles)}manifest.mpd`, 20_000);
     expect(dash.fatal).toBeNull();
     expect(dash.ended).toBe(true);
-    // None skipped (Chromium may count a few frames twice when dash.js starts a Period: test/package-players).
+    // None skipped (bounded, not equal: see test/package-players.test.ts).
     expect(dash.frames).toBeGreaterThanOrEqual(videoFrames);
     expect(dash.frames).toBeLessThanOrEqual(videoFrames + 30);
     expect(dash.corruptedFrames).toBe(0);

@@ -71,12 +71,14 @@ function segmentTimeline(entries: readonly { t: number; d: number }[]): string[]
 /**
  * A static MPD (ISO/IEC 23009-1, isoff-live profile: SegmentTemplate with $Number$ and a
  * SegmentTimeline). Durations come from the representations' timelines, bandwidth from their bytes.
- * Each Period starts where its latest track's first segment does, and its SegmentTemplates'
- * presentationTimeOffset (that start in each track's timescale, §5.3.9.2) keeps every segment at its
- * time on the one media timeline.
+ * The presentation begins with the first Period's latest first segment (its video), so a player
+ * starts there without a seek; each Period's SegmentTemplates carry its start on the media timeline
+ * as presentationTimeOffset (in each track's timescale, §5.3.9.2), which maps every segment onto the
+ * presentation at its own time less that origin.
  */
 export function dashManifest(periods: readonly DashPeriod[]): string {
   const all = periods.flatMap((p) => p.representations);
+  const origin = periods[0]?.startSeconds ?? 0;
   const endSeconds = Math.max(
     0,
     ...all.map((r) => {
@@ -84,23 +86,24 @@ export function dashManifest(periods: readonly DashPeriod[]): string {
       return last === undefined ? 0 : (last.t + last.d) / r.track.timescale;
     }),
   );
+  // The wall-clock time of the presentation's start: the anchor's time less its distance from the origin.
   const anchored = all.find((r) => r.anchor !== null);
   const availability = anchored
-    ? ` availabilityStartTime="${isoTime(anchored.anchor!.epochMs - (anchored.anchor!.mediaTime / anchored.track.timescale) * 1000)}"`
+    ? ` availabilityStartTime="${isoTime(anchored.anchor!.epochMs - (anchored.anchor!.mediaTime / anchored.track.timescale - origin) * 1000)}"`
     : '';
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" type="static" minBufferTime="PT2S" mediaPresentationDuration="PT${seconds(endSeconds)}S"${availability}>`,
+    `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" type="static" minBufferTime="PT2S" mediaPresentationDuration="PT${seconds(Math.max(0, endSeconds - origin))}S"${availability}>`,
   ];
-  periods.forEach((period, p) => lines.push(...periodLines(period, p)));
+  periods.forEach((period, p) => lines.push(...periodLines(period, p, origin)));
   lines.push('</MPD>', '');
   return lines.join('\n');
 }
 
-function periodLines({ startSeconds, dir, representations, events }: DashPeriod, index: number): string[] {
+function periodLines({ startSeconds, dir, representations, events }: DashPeriod, index: number, origin: number): string[] {
   const offset = (timescale: number): string =>
     startSeconds === 0 ? '' : ` presentationTimeOffset="${Math.round(startSeconds * timescale)}"`;
-  const lines = [`  <Period id="${index}" start="PT${seconds(startSeconds)}S">`];
+  const lines = [`  <Period id="${index}" start="PT${seconds(startSeconds - origin)}S">`];
   if (events.length > 0) {
     lines.push(`    <EventStream schemeIdUri="${FRAGMENT_EVENT_SCHEME}" timescale="1000"${offset(1000)}>`);
     events.forEach((e, i) => {
