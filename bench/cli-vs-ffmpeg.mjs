@@ -11,18 +11,13 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureInputs, repoRoot } from './inputs.mjs';
-import { median, runProcess, snapshotDist } from './measure.mjs';
+import { median, option, runProcess, snapshotDist } from './measure.mjs';
 import { machineInfo } from './report.mjs';
 import { BUDGETS, measureBundles } from './size.mjs';
 
 export const SECTION_START = '<!-- cli-vs-ffmpeg: written by bench/cli-vs-ffmpeg.mjs -->';
 export const SECTION_END = '<!-- /cli-vs-ffmpeg -->';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? args[at + 1] : fallback;
-};
 const rounds = Number(option('rounds', 5));
 const only = option('only', 'h264-aac,hevc-aac,h264-alaw,kvs-stream').split(',');
 const outDir = join(repoRoot, 'bench', 'out');

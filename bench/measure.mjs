@@ -21,6 +21,13 @@ export function snapshotDist(repoRoot, outDir, name) {
   return dist;
 }
 
+/** The value after `--name` on this script's command line, or `fallback`. */
+export function option(name, fallback) {
+  const args = process.argv.slice(2);
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1] : fallback;
+}
+
 export const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;

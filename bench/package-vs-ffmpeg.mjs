@@ -11,14 +11,9 @@ import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ensureInputs, repoRoot } from './inputs.mjs';
-import { median, runProcess, snapshotDist } from './measure.mjs';
+import { median, option, runProcess, snapshotDist } from './measure.mjs';
 import { machineInfo } from './report.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? args[at + 1] : fallback;
-};
 const rounds = Number(option('rounds', 3));
 const only = option('only', 'h264-aac,kvs-stream').split(',');
 const outDir = join(repoRoot, 'bench', 'out');

@@ -17,7 +17,7 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureInputs, inputsDir, repoRoot } from './inputs.mjs';
-import { haveTime, median, probe, runCase, runProcess } from './measure.mjs';
+import { haveTime, median, option, probe, runCase, runProcess } from './measure.mjs';
 import { machineInfo, renderResults } from './report.mjs';
 import { measureBundles } from './size.mjs';
 import { profileCase, profileCli } from './profile.mjs';
@@ -26,10 +26,6 @@ import { runBrowserCases } from './browser.mjs';
 import { SECTION_END, SECTION_START } from './cli-vs-ffmpeg.mjs';
 
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? args[at + 1] : fallback;
-};
 const flag = (name) => args.includes(`--${name}`);
 
 const rounds = Number(option('rounds', 3));

@@ -15,8 +15,8 @@ export class NetworkError extends Error {
   override readonly name = 'NetworkError';
 }
 
-/** The SDK's "Region is missing" and credential-chain failures and Node's socket errors, as one line. */
-export function configurationError(error: unknown): unknown {
+/** The SDK's "Region is missing" and credential-chain failures and Node's socket errors as one-line errors; others as they are. */
+export function oneLineError(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
   const { code, syscall } = error as NodeJS.ErrnoException;
   if (typeof code === 'string' && typeof syscall === 'string' && /^E[A-Z_]+$/.test(code)) {

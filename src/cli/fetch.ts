@@ -4,7 +4,7 @@
  */
 import { getClip, getFragmentedMp4, type FetchProgress, type KvsClipInput } from '../aws/index.js';
 import { parseAudioOutput, parseClipSelector, parseCommandArgs, parseTimestampKind, positiveInteger, UsageError } from './args.js';
-import { configurationError } from './aws-setup.js';
+import { oneLineError } from './aws-setup.js';
 import { writeFlat, writeFragmented } from './output.js';
 import { createReporter, REPORT_HELP, REPORT_OPTIONS, REPORT_USAGE } from './report.js';
 import { checkStdout } from './terminal.js';
@@ -100,7 +100,7 @@ export const fetchCommand: Command = {
         report.done({ output, bytes, fragments: listed, tracks: null, summary: `MP4, ${listed} fragments, ${bytes} bytes` });
       }
     } catch (error) {
-      throw configurationError(error);
+      throw oneLineError(error);
     } finally {
       report.clear();
     }

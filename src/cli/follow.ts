@@ -10,7 +10,7 @@ import { fragmentedMp4FromEvents } from '../api/fragmented.js';
 import { completeFragments } from '../mkv/index.js';
 import type { FragmentEvent } from '../mkv/types.js';
 import { parseAudioOutput, parseCommandArgs, parseTime, UsageError } from './args.js';
-import { configurationError } from './aws-setup.js';
+import { oneLineError } from './aws-setup.js';
 import { writeFlat, writeFragmented } from './output.js';
 import { createReporter, REPORT_HELP, REPORT_OPTIONS, REPORT_USAGE, type Reporter } from './report.js';
 import { checkStdout } from './terminal.js';
@@ -118,7 +118,7 @@ export const followCommand: Command = {
         });
       }
     } catch (error) {
-      throw configurationError(error);
+      throw oneLineError(error);
     } finally {
       report.clear();
       process.off('SIGINT', onSigint);

@@ -96,7 +96,7 @@ export async function openOutput(path: string, target = path): Promise<FileHandl
   try {
     return await open(target, 'w');
   } catch (error) {
-    throw new InvalidArgumentException(`cannot write output file ${path}: ${(error as Error).message}`, { cause: error });
+    throw cannotWrite(path, error);
   }
 }
 
@@ -109,8 +109,13 @@ export function openOutputSync(path: string): { fd: number } {
   try {
     return { fd: openSync(path, 'w') };
   } catch (error) {
-    throw new InvalidArgumentException(`cannot write output file ${path}: ${(error as Error).message}`, { cause: error });
+    throw cannotWrite(path, error);
   }
+}
+
+/** An output file that cannot be opened: the path and the system's reason. */
+function cannotWrite(path: string, error: unknown): InvalidArgumentException {
+  return new InvalidArgumentException(`cannot write output file ${path}: ${(error as Error).message}`, { cause: error });
 }
 
 /**
