@@ -1,108 +1,99 @@
 /**
- * Heap bytes per tiny laced frame (issue 22 item 1): a Matroska file of `count` one-byte frames in
- * fixed-laced SimpleBlocks of 256, read whole by readFragments (dist/, so run `npx tsup` first).
- * Reports live heap held by the one fragment, per frame and per input byte.
+ * The flat clip of a stream of tiny laced frames (issue 22, item 1): GetMedia-style G.711 in one-byte
+ * frames fixed-laced 256 to a block, 2 s fragments (bench/support/laced-stream.mjs), the most frames
+ * per input byte Matroska allows. Whole processes under GNU time: wall time and peak RSS of the CLI's
+ * flat clip, its fragmented output, the library's clip() of the file read into memory, and ffmpeg's
+ * copy for scale; each case's output is checked by ffprobe (every frame's sample there).
  *
- *   node --expose-gc bench/laced-frames.mjs [count]     (default 1,000,000: the default maxFramesPerFragment)
+ *   npx tsup && node bench/laced-frames.mjs [--frames 1000000,4000000] [--rounds 3] [--baseline <dist dir>]
+ *
+ * `--baseline` adds the same CLI and library cases from another build (say, a worktree of an earlier
+ * commit) for a before/after. Writes bench/LACED-FRAMES.md.
  */
-import { readFragments } from '../dist/index.js';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './inputs.mjs';
+import { option, probe, runProcess, snapshotDist } from './measure.mjs';
+import { machineInfo } from './report.mjs';
+import { writeLacedStream } from './support/laced-stream.mjs';
 
-const count = Number(process.argv[2] ?? 1_000_000);
-const gc = globalThis.gc;
-if (typeof gc !== 'function') throw new Error('run with node --expose-gc');
+const counts = option('frames', '1000000,4000000').split(',').map(Number);
+const rounds = Number(option('rounds', '3'));
+const baseline = option('baseline', null);
+const out = join(repoRoot, 'bench', 'out', 'laced');
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const dist = snapshotDist(repoRoot, out, 'current');
 
-const vint = (n, width) => {
-  const out = [];
-  for (let i = width - 1; i >= 0; i--) out.push(Math.floor(n / 2 ** (8 * i)) & 0xff);
-  out[0] |= 1 << (8 - width);
-  return out;
-};
-const element = (id, body) => [...id, ...vint(body.length, 4), ...body];
-const ascii = (text) => [...Buffer.from(text, 'latin1')];
+const libraryScript = (distDir) =>
+  `import { readFileSync, writeFileSync } from 'node:fs'; import { clip } from '${distDir}/index.js';` +
+  `const { Payload } = await clip(readFileSync(process.argv[1])); writeFileSync(process.argv[2], Payload.bytes());`;
 
-const header = [
-  ...element([0x1a, 0x45, 0xdf, 0xa3], element([0x42, 0x82], ascii('matroska'))),
-  ...[0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], // Segment, unknown size
-  ...[0x1f, 0x43, 0xb6, 0x75, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], // Cluster, unknown size
-  ...element([0xe7], [0]),
-];
-const blocks = [];
-for (let left = count; left > 0; left -= 256) {
-  const n = Math.min(256, left);
-  // SimpleBlock: track 1, time 0, flags key + fixed lacing, frame count − 1, then n one-byte frames.
-  const body = [0x81, 0, 0, 0x84, n - 1, ...Array.from({ length: n }, (_, i) => i & 0xff)];
-  blocks.push(Buffer.from(n === 1 ? element([0xa3], [0x81, 0, 0, 0x80, 0]) : element([0xa3], body)));
+function cases(input, output) {
+  const list = [
+    ['kvs-clip CLI `clip`', 'node', [join(dist, 'cli.js'), 'clip', input, '-o', output, '--quiet']],
+    ['kvs-clip CLI `clip --fragmented`', 'node', [join(dist, 'cli.js'), 'clip', input, '-o', output, '--fragmented', '--quiet']],
+    ['library `clip()` of the file in memory', 'node', ['--input-type=module', '-e', libraryScript(dist), input, output]],
+    [
+      'ffmpeg -c copy -movflags +faststart -f mov (its mp4 muxer refuses A-law)',
+      'ffmpeg',
+      ['-nostdin', '-v', 'error', '-y', '-i', input, '-c', 'copy', '-movflags', '+faststart', '-f', 'mov', output],
+    ],
+  ];
+  if (baseline) {
+    list.push(['baseline CLI `clip`', 'node', [join(baseline, 'cli.js'), 'clip', input, '-o', output, '--quiet']]);
+    list.push(['baseline library `clip()`', 'node', ['--input-type=module', '-e', libraryScript(baseline), input, output]]);
+  }
+  return list;
 }
-const input = new Uint8Array(Buffer.concat([Buffer.from(header), ...blocks]));
 
-gc();
-const before = process.memoryUsage().heapUsed;
-const fragments = [];
-for await (const fragment of readFragments(input)) fragments.push(fragment);
-gc();
-const after = process.memoryUsage().heapUsed;
-const frames = fragments.reduce((n, f) => n + f.frames.length, 0);
-const held = after - before;
-console.log(
-  JSON.stringify({
-    node: process.version,
-    inputBytes: input.length,
-    frames,
-    heapHeldBytes: held,
-    bytesPerFrame: +(held / frames).toFixed(1),
-    heapPerInputByte: +(held / input.length).toFixed(1),
+const rows = [];
+for (const frames of counts) {
+  const input = join(out, `laced-${frames}.mkv`);
+  const { bytes, fragments } = writeLacedStream(input, { frames });
+  for (const [name, command, args] of cases(input, join(out, 'out.mp4'))) {
+    const output = join(out, 'out.mp4');
+    rmSync(output, { force: true });
+    const result = await runProcess(command, args, rounds, { before: () => rmSync(output, { force: true }) });
+    const check = result.error ? null : probe(output);
+    rows.push({ frames, bytes, fragments, name, ...result, check, outBytes: result.error ? null : statSync(output).size });
+    console.error(
+      `${frames} frames: ${name}: ${result.error ?? `${result.medianMs.toFixed(0)} ms, ${(result.maxRss / 2 ** 20).toFixed(0)} MiB`}`,
+    );
+  }
+  rmSync(input, { force: true });
+}
+
+const machine = machineInfo();
+const table = [
+  '| frames (input) | case | median s | peak RSS MiB | heap bytes per frame ≈ RSS ÷ frames | frames out (ffprobe) |',
+  '|---|---|---:|---:|---:|---|',
+  ...rows.map((r) => {
+    const input = `${(r.frames / 1e6).toFixed(0)} M (${(r.bytes / 1e6).toFixed(1)} MB, ${r.fragments} fragments)`;
+    if (r.error) return `| ${input} | ${r.name} | – | – | – | failed: ${r.error.replace(/\|/g, '/')} |`;
+    const framesOut = r.check?.error ?? `${r.check?.audio ?? '?'} packets, ${r.check?.duration ?? '?'} s`;
+    return `| ${input} | ${r.name} | ${(r.medianMs / 1000).toFixed(2)} | ${(r.maxRss / 2 ** 20).toFixed(0)} | ${(r.maxRss / r.frames).toFixed(0)} | ${framesOut} |`;
   }),
+].join('\n');
+
+writeFileSync(
+  join(repoRoot, 'bench', 'LACED-FRAMES.md'),
+  `# Tiny laced frames (issue 22, item 1)
+
+Written by \`node bench/laced-frames.mjs ${process.argv.slice(2).join(' ')}\` (bench/laced-frames.mjs).
+Input: GetMedia-style G.711 A-law, one-byte frames fixed-laced 256 to a SimpleBlock, 2 s (16,000-frame)
+fragments with KVS's tags (bench/support/laced-stream.mjs). Whole processes, ${rounds} runs each after a
+warm-up run; peak RSS by GNU time.
+
+- Date: ${new Date().toISOString()}
+- Commit: ${machine.commit}${machine.srcDirty ? ' (src/ changed since)' : ''}${baseline ? `; baseline: ${baseline}` : ''}
+- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.ramGiB.toFixed(1)} GiB RAM; Node ${machine.node}; ${machine.ffmpeg}
+
+${table}
+
+ffprobe counts packets as the mov demuxer reads them: it joins runs of tiny PCM samples into packets,
+so "packets" is not the frame count; the duration is. test/hostile.test.ts reads every frame's byte back
+with ffmpeg.
+`,
 );
-
-// The same number of frames in three representations, without the reader, for the assessment in
-// bench/LACED-FRAMES.md: today's (an object and a view each), a lazy frame (an object holding the
-// block's buffer, offset and length, the view made on access), and columns (typed arrays per fragment).
-const body = input;
-const shapes = {
-  'object + view (today)': () =>
-    Array.from({ length: frames }, (_, i) => ({
-      track: 1,
-      timestamp: i,
-      keyframe: true,
-      duration: undefined,
-      discardable: false,
-      data: body.subarray(i, i + 1),
-    })),
-  'lazy view (object, offsets)': () => {
-    class LazyFrame {
-      constructor(bytes, offset, length, timestamp) {
-        this.track = 1;
-        this.timestamp = timestamp;
-        this.keyframe = true;
-        this.duration = undefined;
-        this.discardable = false;
-        this.bytes = bytes;
-        this.offset = offset;
-        this.length = length;
-      }
-      get data() {
-        return this.bytes.subarray(this.offset, this.offset + this.length);
-      }
-    }
-    return Array.from({ length: frames }, (_, i) => new LazyFrame(body, i, 1, i));
-  },
-  'columns (typed arrays)': () => ({
-    timestamps: new Float64Array(frames),
-    offsets: new Uint32Array(frames),
-    lengths: new Uint32Array(frames),
-    tracks: new Uint32Array(frames),
-    flags: new Uint8Array(frames),
-  }),
-};
-fragments.length = 0;
-const live = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
-const holder = { kept: null };
-for (const [name, make] of Object.entries(shapes)) {
-  holder.kept = null;
-  gc();
-  const start = live();
-  holder.kept = make();
-  gc();
-  const used = live() - start;
-  console.log(JSON.stringify({ representation: name, frames, bytesPerFrame: +(used / frames).toFixed(1) }));
-}
+console.log(table);

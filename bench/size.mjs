@@ -38,7 +38,9 @@ const entries = {
 // chunking, Timeline.pushChunk) in main and mse (+0.9 KiB gzipped each).
 // Raised again with the serve/cli/timing/realworld merges: typed response checks in the AWS layer
 // (MalformedResponse, +1.3 KiB aws), gap-closed warnings and per-configuration sample descriptions.
-export const BUDGETS = { main: 38 * 1024, mse: 31 * 1024, audio: 10 * 1024, aws: 37.75 * 1024 };
+// Raised on 2026-12-06 (issue 22, item 1): the flat clip holds its fragments' frames packed
+// (mkv/packed-frames.ts) and lays out moov from per-segment tables (main and aws +0.65 KiB gzipped).
+export const BUDGETS = { main: 39 * 1024, mse: 31 * 1024, audio: 10 * 1024, aws: 38.5 * 1024 };
 
 /** The entries whose up-front gzipped size exceeds their budget (none when all fit). */
 export function overBudget(sizes, budgets = BUDGETS) {

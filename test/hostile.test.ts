@@ -3,10 +3,12 @@
  * cancellation. Each test failed before its fix; memory and time are measured per unit (heap per
  * frame, operations for n and 4n), never as absolute timings.
  */
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { simpleBlocks } from './support/kvs-documents.js';
 import { clip, fragmentedMp4Chunks, fragmentedMp4Stream } from '../src/api/index.js';
 import { InvalidArgumentException } from '../src/errors.js';
@@ -16,6 +18,10 @@ import { ChunkReader } from '../src/ebml/index.js';
 import { readFragments } from '../src/mkv/reader.js';
 import type { MkvFragment } from '../src/mkv/types.js';
 import { writeKvsStream, type DocumentSpec } from './support/kvs-writer.js';
+import { buildCli } from './support/cli.js';
+import { bundle } from './support/bundle.js';
+import { hasFfmpeg } from './support/oracle-ffmpeg.js';
+import { writeLacedStream } from '../bench/support/laced-stream.mjs';
 
 setFlagsFromString('--expose-gc');
 /** A full collection (the flag above makes `gc` available to a new context). */
@@ -167,6 +173,48 @@ describe('items 1 and 3: what one fragment may hold is bounded', () => {
     expect((error as Error).message).toMatch(/maxFramesPerFragment/);
     const text = Buffer.concat(chunks).toString('latin1');
     expect(text).toContain('moof'); // the first fragment came out before the error
+  });
+});
+
+describe('item 1: a flat clip of a stream of tiny laced frames', () => {
+  // A GetMedia-style stream of one-byte G.711 frames, fixed-laced 256 to a block, 63 fragments of 2 s:
+  // 1 M frames. Held as an object and a view each (what the flat clip did) they cost ~690 heap bytes a
+  // frame, ~660 MiB, and a 96 MiB heap ran out; packed (src/mkv/packed-frames.ts) they fit in it.
+  const FRAMES = 1_000_000;
+  const HEAP_MIB = 96;
+  const cli = buildCli();
+  const input = join(cli.dir, 'tiny-frames.mkv');
+  writeLacedStream(input, { frames: FRAMES });
+  afterAll(() => cli.remove());
+
+  /** The A-law bytes of the clip's audio track as ffmpeg reads them: frame j's byte is j & 0xff. */
+  function expectEveryFrame(mp4: string): void {
+    if (!hasFfmpeg) return void console.warn('SKIPPED: ffmpeg not installed; the clip’s samples are not read back');
+    const r = spawnSync('ffmpeg', ['-nostdin', '-v', 'error', '-i', mp4, '-map', '0:a', '-c', 'copy', '-f', 'alaw', '-'], {
+      maxBuffer: 64 << 20,
+    });
+    expect(r.stderr.toString()).toBe('');
+    const samples = r.stdout as Buffer;
+    expect(samples.length).toBe(FRAMES);
+    const wrong = samples.findIndex((b, j) => b !== (j & 0xff));
+    expect(wrong).toBe(-1);
+  }
+
+  it(`the CLI clips 1 M frames in ${HEAP_MIB} MiB of heap, every frame in place`, () => {
+    const output = join(cli.dir, 'cli.mp4');
+    const r = cli.shell(`NODE_OPTIONS=--max-old-space-size=${HEAP_MIB} $CLI clip ${input} -o ${output} --quiet`);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expectEveryFrame(output);
+  });
+
+  it(`the library's clip() of the file in memory does too`, () => {
+    const script = bundle('test/support/clip-file.ts', cli.dir);
+    const output = join(cli.dir, 'library.mp4');
+    const r = spawnSync('node', [`--max-old-space-size=${HEAP_MIB}`, script, input, output], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expectEveryFrame(output);
   });
 });
 

@@ -6,7 +6,8 @@
 import { readFragments } from '../mkv/index.js';
 import { createCodecChecker } from '../codecs/index.js';
 import type { CheckedFragment } from '../codecs/types.js';
-import { buildFlatClip } from '../mp4/index.js';
+import { layOutFlatClip, payloadViews, type PayloadCollector } from '../mp4/index.js';
+import { packFrames, unpackFrames, type PackedFrames } from '../mkv/packed-frames.js';
 import type { AudioTranscoder } from '../audio/transcode.js';
 import { transcoderFor } from './transcoder.js';
 import { finishSelection, fragmentStartMs, fragmentsInRange, timestampKind } from './select.js';
@@ -36,10 +37,10 @@ export async function clip(input: ClipInput, options: ClipOptions = {}): Promise
  * (docs/getclip.md#caps), rather than reading a 3 GB input for its first ten fragments.
  */
 function withinCaps(
-  held: CheckedFragment[],
+  held: HeldFragment[],
   options: ClipOptions,
-): { retained: CheckedFragment[]; pastTheCap: boolean; capWarning?: ReaderWarning } {
-  let selected: CheckedFragment[];
+): { retained: HeldFragment[]; pastTheCap: boolean; capWarning?: ReaderWarning } {
+  let selected: HeldFragment[];
   let capWarning: ReaderWarning | undefined;
   try {
     selected = finishSelection(held, { ...options, onWarning: (w) => (capWarning = w.code === 'capped' ? w : capWarning) });
@@ -65,35 +66,63 @@ function withinCaps(
  * @param fragments - the fragments, in the order they were read.
  * @param options - as for `clip`; `signal` is checked between fragments.
  */
-export function clipFromFragments(fragments: FragmentSource, options: ClipOptions = {}): Promise<ClipOutput> {
-  return clipKeeping(fragments, options, (fragment) => fragment);
+export async function clipFromFragments(fragments: FragmentSource, options: ClipOptions = {}): Promise<ClipOutput> {
+  const payload = payloadViews();
+  const { ContentType, header, byteLength } = await clipKeeping(fragments, options, {
+    hold: holdFragment,
+    release: releaseFragment,
+    payload,
+  });
+  payload.chunks[0] = header;
+  return { ContentType, Payload: createPayload(payload.chunks, byteLength, ContentType) };
+}
+
+/** A checked fragment as the flat clip holds it until it writes: its frames packed (src/mkv/packed-frames.ts). */
+export interface HeldFragment extends Omit<CheckedFragment, 'frames'> {
+  frames: PackedFrames;
+}
+
+export function holdFragment(fragment: CheckedFragment): HeldFragment {
+  return { ...fragment, frames: packFrames(fragment.frames) };
+}
+
+export function releaseFragment(held: HeldFragment): CheckedFragment {
+  return { ...held, frames: unpackFrames(held.frames) };
+}
+
+/** How a flat clip holds the fragments it selects, and where their payload goes once placed. */
+export interface ClipHolding {
+  hold(fragment: CheckedFragment): HeldFragment;
+  /** The fragment again, for the timeline: called once per selected fragment, in clip order. */
+  release(held: HeldFragment): CheckedFragment;
+  payload: PayloadCollector;
 }
 
 /**
- * `clipFromFragments` for the CLI: `keep` sees each checked fragment before it is held for the clip,
- * and swaps payloads for stand-ins to copy from the file later (src/cli/two-pass.ts), so a flat clip
- * of a large file does not hold the file in memory. Not part of the public API.
+ * `clipFromFragments` with the holding chosen by the caller: the CLI holds payloads as places in the
+ * file, to copy from there later (src/cli/two-pass.ts), so a flat clip of a large file does not hold
+ * the file in memory. Not part of the public API.
  */
 export async function clipKeeping(
   fragments: FragmentSource,
   options: ClipOptions,
-  keep: (fragment: CheckedFragment) => CheckedFragment,
-): Promise<ClipOutput> {
+  holding: ClipHolding,
+): Promise<{ ContentType: 'video/mp4' | 'audio/mp4'; header: Uint8Array; byteLength: number }> {
   const checker = createCodecChecker(options);
   // Re-encoded as the fragments arrive, before `keep` lets go of their input bytes.
   let transcoder: AudioTranscoder | null | undefined;
-  let inRange: CheckedFragment[] = [];
+  let inRange: HeldFragment[] = [];
   const capped = options.maxFragments !== undefined || options.maxBytes !== undefined;
   let lastCapWarning: ReaderWarning | undefined;
   for await (const fragment of fragmentsInRange(fragments, options)) {
     options.signal?.throwIfAborted();
     const checked = checker.check(fragment);
     if (transcoder === undefined && checked.configs.length > 0) transcoder = await transcoderFor(options.audio ?? 'copy', checked);
-    if (!transcoder) inRange.push(keep(checked));
+    if (!transcoder) inRange.push(holding.hold(checked));
     else {
       const { fragment: transcoded, error } = transcoder.apply(checked);
       if (error) throw error;
-      inRange.push(keep(transcoded));
+      inRange.push(holding.hold(transcoded));
     }
     if (capped) {
       const { retained, pastTheCap, capWarning } = withinCaps(inRange, options);
@@ -113,7 +142,21 @@ export async function clipKeeping(
     },
   });
   if (!warnedCap && lastCapWarning) options.onWarning?.(lastCapWarning);
-  const { chunks, byteLength } = buildFlatClip(selected, { timestamps: timestampKind(options), onWarning: options.onWarning });
   const type = inRange.some((f) => f.configs.some((c) => c.kind === 'video')) ? 'video/mp4' : 'audio/mp4';
-  return { ContentType: type, Payload: createPayload(chunks, byteLength, type) };
+  inRange.length = 0; // `selected` holds what is placed, and lets go of each fragment once unpacked
+  const { header, byteLength } = layOutFlatClip(
+    released(selected, (held) => holding.release(held)),
+    { timestamps: timestampKind(options), onWarning: options.onWarning },
+    holding.payload,
+  );
+  return { ContentType: type, header, byteLength };
+}
+
+/** The selected fragments unpacked one at a time, each let go of once placed. */
+function* released(selected: (HeldFragment | null)[], release: (held: HeldFragment) => CheckedFragment): Generator<CheckedFragment> {
+  for (let i = 0; i < selected.length; i++) {
+    const held = selected[i]!;
+    selected[i] = null; // the clip's tables take the place of its packed frames
+    yield release(held);
+  }
 }

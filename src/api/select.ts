@@ -1,10 +1,14 @@
 import { fragmentPlace, InvalidArgumentException, ResourceNotFoundException } from '../errors.js';
-import type { MkvFragment } from '../mkv/types.js';
+import type { MkvFragment, MkvFrame } from '../mkv/types.js';
+import type { PackedFrames } from '../mkv/packed-frames.js';
 import type { ReaderWarning } from '../warnings.js';
 import type { TimestampKind } from '../timeline/types.js';
 import type { ClipFragmentSelector, ClipOptions, DuplicateTimestampRule, FragmentSource, TimeRange } from './types.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** What selection reads of a fragment: the flat clip selects among fragments whose frames it packed (clip.ts). */
+type Selectable = Omit<MkvFragment, 'frames'> & { frames: readonly MkvFrame[] | PackedFrames };
 
 /**
  * Checks a ClipFragmentSelector the way GetClip does (docs/getclip.md) and turns it into ms bounds.
@@ -42,7 +46,7 @@ function toEpochMs(value: Date | number | undefined, field: string): number {
  * The time a fragment starts at for selection and ordering: its KVS timestamp tag, or for plain
  * Matroska (no tags) its cluster time, which is epoch ms when the producer wrote absolute times.
  */
-export function fragmentStartMs(fragment: MkvFragment, kind: TimestampKind): number | null {
+export function fragmentStartMs(fragment: Selectable, kind: TimestampKind): number | null {
   const tagged = kvsStartMs(fragment, kind);
   if (tagged !== null) return tagged;
   if (fragment.clusterTimecode === null) return null;
@@ -54,7 +58,7 @@ export function fragmentStartMs(fragment: MkvFragment, kind: TimestampKind): num
  * can be duplicates (a re-upload of one fragment); plain Matroska fragments with equal starts are
  * all kept, in arrival order (docs/kvs-mkv.md, "Plain Matroska").
  */
-function kvsStartMs(fragment: MkvFragment, kind: TimestampKind): number | null {
+function kvsStartMs(fragment: Selectable, kind: TimestampKind): number | null {
   return kind === 'producer' ? fragment.producerTimestamp : fragment.serverTimestamp;
 }
 
@@ -64,14 +68,16 @@ export function compareFragmentNumbers(a: string, b: string): number {
 }
 
 /** Sum of a fragment's frame bytes: what the byte cap counts. */
-function payloadBytes(fragment: MkvFragment): number {
+function payloadBytes(fragment: Selectable): number {
+  const frames = fragment.frames;
+  if (!Array.isArray(frames)) return (frames as PackedFrames).byteLength;
   let total = 0;
-  for (const frame of fragment.frames) total += frame.data.byteLength;
+  for (const frame of frames as readonly MkvFrame[]) total += frame.data.byteLength;
   return total;
 }
 
 /** True when `candidate` should replace `kept`, two fragments with the same start time. */
-function replaces(candidate: MkvFragment, kept: MkvFragment, rule: DuplicateTimestampRule): boolean {
+function replaces(candidate: Selectable, kept: Selectable, rule: DuplicateTimestampRule): boolean {
   if (candidate.fragmentNumber === null || kept.fragmentNumber === null) return false; // keep arrival order
   const order = compareFragmentNumbers(candidate.fragmentNumber, kept.fragmentNumber);
   return rule === 'highest-fragment-number' ? order > 0 : order < 0;
@@ -119,7 +125,7 @@ async function* inRange(fragments: FragmentSource, plan: Plan): AsyncGenerator<M
 }
 
 /** GetClip's caps: a function that admits fragments in clip order until a cap is reached, then warns once. */
-function capper({ maxFragments, maxBytes, warn }: Plan): (fragment: MkvFragment) => boolean {
+function capper({ maxFragments, maxBytes, warn }: Plan): (fragment: Selectable) => boolean {
   let count = 0;
   let bytes = 0;
   let capped = false;
@@ -161,7 +167,7 @@ export function fragmentsInRange(fragments: FragmentSource, options: ClipOptions
   return inRange(fragments, planOf(options));
 }
 
-export function finishSelection<T extends MkvFragment>(fragments: T[], options: ClipOptions): T[] {
+export function finishSelection<T extends Selectable>(fragments: T[], options: ClipOptions): T[] {
   const plan = planOf(options);
   const startOf = (fragment: T) => fragmentStartMs(fragment, plan.kind);
   const kept = new Map<number, T>();

@@ -84,7 +84,7 @@ export const clipCommand: Command = {
       if (regular && file && output !== '-') {
         // A file to a file: two passes, so the process never holds the input (see two-pass.ts).
         const clipped = await clipFileInTwoPasses(input, file, clipOptions, { onRead: showRead });
-        byteLength = clipped.output.Payload.byteLength;
+        byteLength = clipped.byteLength;
         report.progress(amountText('writing', byteLength, null));
         await clipped.writeTo(output);
       } else if (output !== '-') {
@@ -92,9 +92,9 @@ export const clipCommand: Command = {
         // memory stays flat whatever the input's size (spool.ts).
         byteLength = await withSpooledInput(stream(), async (spooled, path) => {
           const clipped = await clipFileInTwoPasses(path, spooled, clipOptions);
-          report.progress(amountText('writing', clipped.output.Payload.byteLength, null));
+          report.progress(amountText('writing', clipped.byteLength, null));
           await clipped.writeTo(output);
-          return clipped.output.Payload.byteLength;
+          return clipped.byteLength;
         });
       } else {
         const { Payload } = await clip(stream(), clipOptions);

@@ -5,6 +5,10 @@
  * The header (ftyp + moov + mdat header) is the only buffer written; the payloads stay views of the
  * input, so the clip is a list of chunks that can be handed to writev / a Blob without copying.
  *
+ * Memory: the moov needs every sample, so each segment is reduced as the timeline hands it out to
+ * what the tables need (typed arrays, 13 bytes a sample) and its payload handed to a collector,
+ * which by default keeps views, one per stretch of samples that lie back to back in the input.
+ *
  * Timing: each track's media time starts at 0 at its first decode time. Composition offsets are
  * shifted by the track's reorder delay D so they are all ≥ 0 (ctts version 0, which every player
  * reads); an edit list then maps media time D + (first presentation) to the track's real start on
@@ -23,7 +27,6 @@ import {
   type TimedSegment,
   type TimedTrack,
   type TimelineOptions,
-  type TrackRun,
 } from '../timeline/index.js';
 import { box, boxHeader, type BoxWriter, fullBox, type Part, type PartOrNothing, serialize, table, u32 } from './boxes.js';
 import { type Edit, ftyp, mvhd, trak } from './moov.js';
@@ -31,20 +34,113 @@ import type { FlatClip } from './types.js';
 
 /** GetClip's output: one MP4 file, moov first, as chunks (payloads not copied) or one buffer. */
 export function buildFlatClip(fragments: Iterable<CheckedFragment>, options: TimelineOptions = {}): FlatClip {
+  const payload = payloadViews();
+  const { header, byteLength } = layOutFlatClip(fragments, options, payload);
+  const chunks = payload.chunks;
+  chunks[0] = header;
+  return { chunks, byteLength, bytes: () => concatBytes(chunks, byteLength) };
+}
+
+/** Where a flat clip's payload goes, sample by sample in mdat order. */
+export interface PayloadCollector {
+  /**
+   * One sample's bytes, of the track with Matroska TrackNumber `trackNumber`. Each track's samples
+   * come in the order of its frames in the fragments placed: a segment is a stretch of consecutive
+   * frames and its run of a track keeps their order.
+   */
+  add(bytes: Uint8Array, trackNumber: number): void;
+}
+
+/**
+ * The default collector: views of the samples, one view for samples that lie back to back in one
+ * buffer (a laced block's frames), after a place for the header at index 0.
+ */
+export function payloadViews(): PayloadCollector & { chunks: Uint8Array[] } {
+  const chunks: Uint8Array[] = [new Uint8Array(0)];
+  let last: Uint8Array | null = null;
+  return {
+    chunks,
+    add(bytes) {
+      if (bytes.byteLength === 0) return;
+      if (last !== null && bytes.buffer === last.buffer && bytes.byteOffset === last.byteOffset + last.byteLength) {
+        last = new Uint8Array(last.buffer, last.byteOffset, last.byteLength + bytes.byteLength);
+        chunks[chunks.length - 1] = last;
+      } else chunks.push((last = bytes));
+    },
+  };
+}
+
+/**
+ * The flat clip's header (ftyp, moov, mdat header) and total length; every sample's bytes go to
+ * `payload` in mdat order, as the fragments are placed (the CLI copies them from the file instead:
+ * src/cli/two-pass.ts).
+ */
+export function layOutFlatClip(
+  fragments: Iterable<CheckedFragment>,
+  options: TimelineOptions,
+  payload: PayloadCollector,
+): { header: Uint8Array; byteLength: number } {
   const timeline = createTimeline(options);
-  const segments: TimedSegment[] = [];
-  for (const fragment of fragments) segments.push(...timeline.push(fragment));
-  segments.push(...timeline.end());
-  if (timeline.tracks === null || segments.length === 0) {
+  const layout = newLayout();
+  for (const fragment of fragments) for (const segment of timeline.push(fragment)) addSegment(layout, segment, payload);
+  for (const segment of timeline.end()) addSegment(layout, segment, payload);
+  if (timeline.tracks === null || layout.segments === 0) {
     throw new ResourceNotFoundException('No media frames to write: the selected fragments hold no frames');
   }
-  return writeFlatClip(timeline.tracks, segments);
+  return writeHeader(timeline.tracks, layout);
+}
+
+/** A run reduced to what the tables need: its bytes went to the payload collector. */
+interface FlatRun {
+  baseDts: number;
+  durations: Uint32Array;
+  ctos: Int32Array;
+  flags: Uint8Array;
+  sizes: Uint32Array;
+}
+
+/** The runs of every track so far, with where each sits in the mdat body. */
+interface Layout {
+  segments: number;
+  runs: FlatRun[][];
+  positions: number[][];
+  /** The configuration each run's samples are described by. */
+  runConfigs: TrackConfig[][];
+  payloadSize: number;
+}
+
+function newLayout(): Layout {
+  return { segments: 0, runs: [], positions: [], runConfigs: [], payloadSize: 0 };
+}
+
+function addSegment(layout: Layout, segment: TimedSegment, payload: PayloadCollector): void {
+  layout.segments++;
+  for (const run of segment.runs) {
+    const slot = run.trackId - 1;
+    while (layout.runs.length <= slot) {
+      layout.runs.push([]);
+      layout.positions.push([]);
+      layout.runConfigs.push([]);
+    }
+    const sizes = new Uint32Array(run.data.length);
+    // segment.configs is in track id order.
+    const config = segment.configs[slot];
+    layout.positions[slot].push(layout.payloadSize);
+    layout.runConfigs[slot].push(config);
+    for (let i = 0; i < sizes.length; i++) {
+      const bytes = run.data[i];
+      sizes[i] = bytes.byteLength;
+      layout.payloadSize += bytes.byteLength;
+      payload.add(bytes, config.trackNumber);
+    }
+    layout.runs[slot].push({ baseDts: run.baseDts, durations: run.durations, ctos: run.ctos, flags: run.flags, sizes });
+  }
 }
 
 /** Everything one pass over a track's samples learns before its tables are written. */
 interface TrackSummary {
   track: TimedTrack;
-  runs: TrackRun[];
+  runs: FlatRun[];
   /** Byte position of each run (chunk) within the mdat body. */
   chunkPositions: number[];
   /** The track's sample descriptions (stsd entries), one per configuration, in order of first use. */
@@ -69,7 +165,7 @@ interface TrackSummary {
   firstDts: number;
 }
 
-function summarize(track: TimedTrack, runs: TrackRun[], chunkPositions: number[], runConfigs: TrackConfig[]): TrackSummary {
+function summarize(track: TimedTrack, runs: FlatRun[], chunkPositions: number[], runConfigs: TrackConfig[]): TrackSummary {
   const { descriptions, descriptionIndex } = sampleDescriptions(runConfigs);
   const s: TrackSummary = {
     track,
@@ -84,7 +180,7 @@ function summarize(track: TimedTrack, runs: TrackRun[], chunkPositions: number[]
     stscEntries: 0,
     syncCount: 0,
     anyDisposable: false,
-    constantSize: runs[0].data[0].byteLength,
+    constantSize: runs[0].sizes[0],
     delay: 0,
     maxCto: -Infinity,
     minPts: Infinity,
@@ -97,7 +193,7 @@ function summarize(track: TimedTrack, runs: TrackRun[], chunkPositions: number[]
   let prevRunLength = -1;
   for (let r = 0; r < runs.length; r++) {
     const run = runs[r];
-    const n = run.data.length;
+    const n = run.sizes.length;
     const next = runs[r + 1];
     if (next !== undefined) {
       // A gap before the next run (the track was absent from some segments): stts cannot skip
@@ -119,7 +215,7 @@ function summarize(track: TimedTrack, runs: TrackRun[], chunkPositions: number[]
       prevCto = cto;
       if (run.flags[i] & SAMPLE_SYNC) s.syncCount++;
       if (run.flags[i] & SAMPLE_DISPOSABLE) s.anyDisposable = true;
-      if (run.data[i].byteLength !== s.constantSize) s.constantSize = 0;
+      if (run.sizes[i] !== s.constantSize) s.constantSize = 0;
       if (cto < minCto) minCto = cto;
       if (cto > s.maxCto) s.maxCto = cto;
       const pts = dts + cto;
@@ -152,7 +248,7 @@ function sampleDescriptions(runConfigs: readonly TrackConfig[]): { descriptions:
 // The per-sample loops below are module-level functions, not closures made per clip (src/jit.ts).
 
 /** A per-sample column of a run. */
-type Column = (run: TrackRun) => ArrayLike<number>;
+type Column = (run: FlatRun) => ArrayLike<number>;
 const durationsOf: Column = (run) => run.durations;
 const ctosOf: Column = (run) => run.ctos;
 
@@ -167,7 +263,7 @@ function runLengthTable(type: string, s: TrackSummary, entries: number, column: 
   );
 }
 
-function writeRunLengths(w: BoxWriter, runs: readonly TrackRun[], column: Column, add: number): void {
+function writeRunLengths(w: BoxWriter, runs: readonly FlatRun[], column: Column, add: number): void {
   let count = 0;
   let current = NaN;
   for (const run of runs) {
@@ -188,13 +284,13 @@ function writeRunLengths(w: BoxWriter, runs: readonly TrackRun[], column: Column
 }
 
 /** stss rows: the 1-based numbers of the sync samples. */
-function writeSyncNumbers(w: BoxWriter, runs: readonly TrackRun[]): void {
+function writeSyncNumbers(w: BoxWriter, runs: readonly FlatRun[]): void {
   let number = 1;
   for (const run of runs) for (let i = 0; i < run.flags.length; i++, number++) if (run.flags[i] & SAMPLE_SYNC) w.u32(number);
 }
 
 /** sdtp rows: depends-on (2 for sync samples, else 1) and is-depended-on (2 when disposable). */
-function writeDependencies(w: BoxWriter, runs: readonly TrackRun[]): void {
+function writeDependencies(w: BoxWriter, runs: readonly FlatRun[]): void {
   for (const run of runs) {
     for (let i = 0; i < run.flags.length; i++) {
       const f = run.flags[i];
@@ -204,10 +300,10 @@ function writeDependencies(w: BoxWriter, runs: readonly TrackRun[]): void {
 }
 
 /** stsc rows: a new entry wherever the samples-per-chunk count or the sample description changes (one chunk per run). */
-function writeChunkRuns(w: BoxWriter, runs: readonly TrackRun[], descriptionIndex: readonly number[]): void {
+function writeChunkRuns(w: BoxWriter, runs: readonly FlatRun[], descriptionIndex: readonly number[]): void {
   let prev = -1;
   for (let chunk = 0; chunk < runs.length; chunk++) {
-    const n = runs[chunk].data.length;
+    const n = runs[chunk].sizes.length;
     if (n === prev && descriptionIndex[chunk] === descriptionIndex[chunk - 1]) continue;
     prev = n;
     w.u32(chunk + 1);
@@ -216,8 +312,8 @@ function writeChunkRuns(w: BoxWriter, runs: readonly TrackRun[], descriptionInde
   }
 }
 
-function writeSampleSizes(w: BoxWriter, runs: readonly TrackRun[]): void {
-  for (const run of runs) for (const d of run.data) w.u32(d.byteLength);
+function writeSampleSizes(w: BoxWriter, runs: readonly FlatRun[]): void {
+  for (const run of runs) for (let i = 0; i < run.sizes.length; i++) w.u32(run.sizes[i]);
 }
 
 function writeChunkOffsets(w: BoxWriter, positions: readonly number[], base: number, co64: boolean): void {
@@ -294,27 +390,10 @@ function timing(s: TrackSummary, movieTimescale: number): TrackTiming {
   return { edits, trackDuration: empty + presented };
 }
 
-function writeFlatClip(tracks: readonly TimedTrack[], segments: readonly TimedSegment[]): FlatClip {
-  const runs: TrackRun[][] = tracks.map(() => []);
-  const positions: number[][] = tracks.map(() => []);
-  // The configuration each run's samples are described by (segment.configs is in track id order).
-  const runConfigs: TrackConfig[][] = tracks.map(() => []);
-  const chunks: Uint8Array[] = [new Uint8Array(0)];
-  let payloadSize = 0;
-  for (const segment of segments) {
-    for (const run of segment.runs) {
-      runs[run.trackId - 1].push(run);
-      positions[run.trackId - 1].push(payloadSize);
-      runConfigs[run.trackId - 1].push(segment.configs[run.trackId - 1]);
-      for (const d of run.data) {
-        chunks.push(d);
-        payloadSize += d.byteLength;
-      }
-    }
-  }
+function writeHeader(tracks: readonly TimedTrack[], layout: Layout): { header: Uint8Array; byteLength: number } {
+  const { runs, positions, runConfigs, payloadSize } = layout;
   const summaries: TrackSummary[] = [];
-  for (let i = 0; i < tracks.length; i++)
-    if (runs[i].length > 0) summaries.push(summarize(tracks[i], runs[i], positions[i], runConfigs[i]));
+  for (let i = 0; i < runs.length; i++) if (runs[i].length > 0) summaries.push(summarize(tracks[i], runs[i], positions[i], runConfigs[i]));
   const movieTimescale = tracks[0].timescale;
   const timings = summaries.map((s) => timing(s, movieTimescale));
   const movieDuration = Math.max(...timings.map((t) => t.trackDuration));
@@ -350,7 +429,5 @@ function writeFlatClip(tracks: readonly TimedTrack[], segments: readonly TimedSe
     headerSize = parts.reduce((n, p) => n + p.size, 0);
   }
   chunkBase.offset = headerSize;
-  chunks[0] = serialize(...parts);
-  const byteLength = headerSize + payloadSize;
-  return { chunks, byteLength, bytes: () => concatBytes(chunks, byteLength) };
+  return { header: serialize(...parts), byteLength: headerSize + payloadSize };
 }
