@@ -5,12 +5,12 @@
  * flat clip, its fragmented output, the library's clip() of the file read into memory, and ffmpeg's
  * copy for scale; each case's output is checked by ffprobe (every frame's sample there).
  *
- *   npx tsup && node bench/laced-frames.mjs [--frames 1000000,4000000] [--rounds 3] [--baseline <dist dir>]
+ *   npx tsup && node bench/laced-frames.mjs [--frames 1000000,4000000] [--rounds 3] [--baseline <dist dir>] [--append]
  *
  * `--baseline` adds the same CLI and library cases from another build (say, a worktree of an earlier
- * commit) for a before/after. Writes bench/LACED-FRAMES.md.
+ * commit) for a before/after. Writes bench/LACED-FRAMES.md (`--append`: adds to it).
  */
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './inputs.mjs';
 import { option, probe, runProcess, snapshotDist } from './measure.mjs';
@@ -66,7 +66,7 @@ for (const frames of counts) {
 
 const machine = machineInfo();
 const table = [
-  '| frames (input) | case | median s | peak RSS MiB | heap bytes per frame ≈ RSS ÷ frames | frames out (ffprobe) |',
+  '| frames (input) | case | median s | peak RSS MiB | peak RSS ÷ frames (bytes) | frames out (ffprobe) |',
   '|---|---|---:|---:|---:|---|',
   ...rows.map((r) => {
     const input = `${(r.frames / 1e6).toFixed(0)} M (${(r.bytes / 1e6).toFixed(1)} MB, ${r.fragments} fragments)`;
@@ -76,24 +76,25 @@ const table = [
   }),
 ].join('\n');
 
-writeFileSync(
-  join(repoRoot, 'bench', 'LACED-FRAMES.md'),
-  `# Tiny laced frames (issue 22, item 1)
+const report = join(repoRoot, 'bench', 'LACED-FRAMES.md');
+const intro = `# Tiny laced frames (issue 22, item 1)
 
-Written by \`node bench/laced-frames.mjs ${process.argv.slice(2).join(' ')}\` (bench/laced-frames.mjs).
-Input: GetMedia-style G.711 A-law, one-byte frames fixed-laced 256 to a SimpleBlock, 2 s (16,000-frame)
-fragments with KVS's tags (bench/support/laced-stream.mjs). Whole processes, ${rounds} runs each after a
-warm-up run; peak RSS by GNU time.
+Written by bench/laced-frames.mjs. Input: GetMedia-style G.711 A-law, one-byte frames fixed-laced 256
+to a SimpleBlock, 2 s (16,000-frame) fragments with KVS's tags (bench/support/laced-stream.mjs).
+Whole processes, each run after a warm-up run; peak RSS by GNU time. ffprobe counts packets as the
+mov demuxer reads them (it joins runs of tiny PCM samples into packets), so the duration, not the
+packet count, says every frame is there; test/hostile.test.ts reads every frame's byte back with ffmpeg.
+`;
+const section = `
+## \`node bench/laced-frames.mjs ${process.argv.slice(2).join(' ')}\`
 
-- Date: ${new Date().toISOString()}
+- Date: ${new Date().toISOString()}; ${rounds} timed runs per case
 - Commit: ${machine.commit}${machine.srcDirty ? ' (src/ changed since)' : ''}${baseline ? `; baseline: ${baseline}` : ''}
 - Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.ramGiB.toFixed(1)} GiB RAM; Node ${machine.node}; ${machine.ffmpeg}
 
 ${table}
-
-ffprobe counts packets as the mov demuxer reads them: it joins runs of tiny PCM samples into packets,
-so "packets" is not the frame count; the duration is. test/hostile.test.ts reads every frame's byte back
-with ffmpeg.
-`,
-);
+`;
+// --append adds this run's section after the earlier ones (say, one long input run once).
+if (process.argv.includes('--append') && existsSync(report)) appendFileSync(report, section);
+else writeFileSync(report, intro + section);
 console.log(table);
