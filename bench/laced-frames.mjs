@@ -10,7 +10,7 @@
  * `--baseline` adds the same CLI and library cases from another build (say, a worktree of an earlier
  * commit) for a before/after. Writes bench/LACED-FRAMES.md (`--append`: adds to it).
  */
-import { appendFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './inputs.mjs';
 import { option, probe, runProcess, snapshotDist } from './measure.mjs';
@@ -47,16 +47,15 @@ function cases(input, output) {
   return list;
 }
 
+const output = join(out, 'out.mp4');
 const rows = [];
 for (const frames of counts) {
   const input = join(out, `laced-${frames}.mkv`);
   const { bytes, fragments } = writeLacedStream(input, { frames });
-  for (const [name, command, args] of cases(input, join(out, 'out.mp4'))) {
-    const output = join(out, 'out.mp4');
-    rmSync(output, { force: true });
+  for (const [name, command, args] of cases(input, output)) {
     const result = await runProcess(command, args, rounds, { before: () => rmSync(output, { force: true }) });
     const check = result.error ? null : probe(output);
-    rows.push({ frames, bytes, fragments, name, ...result, check, outBytes: result.error ? null : statSync(output).size });
+    rows.push({ frames, bytes, fragments, name, ...result, check });
     console.error(
       `${frames} frames: ${name}: ${result.error ?? `${result.medianMs.toFixed(0)} ms, ${(result.maxRss / 2 ** 20).toFixed(0)} MiB`}`,
     );

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simpleBlocks } from './support/kvs-documents.js';
 import { clip, fragmentedMp4Chunks, fragmentedMp4Stream } from '../src/api/index.js';
 import { InvalidArgumentException } from '../src/errors.js';
@@ -18,7 +18,7 @@ import { ChunkReader } from '../src/ebml/index.js';
 import { readFragments } from '../src/mkv/reader.js';
 import type { MkvFragment } from '../src/mkv/types.js';
 import { writeKvsStream, type DocumentSpec } from './support/kvs-writer.js';
-import { buildCli } from './support/cli.js';
+import { buildCli, type BuiltCli } from './support/cli.js';
 import { bundle } from './support/bundle.js';
 import { hasFfmpeg } from './support/oracle-ffmpeg.js';
 import { writeLacedStream } from '../bench/support/laced-stream.mjs';
@@ -182,9 +182,13 @@ describe('item 1: a flat clip of a stream of tiny laced frames', () => {
   // frame, ~660 MiB, and a 96 MiB heap ran out; packed (src/mkv/packed-frames.ts) they fit in it.
   const FRAMES = 1_000_000;
   const HEAP_MIB = 96;
-  const cli = buildCli();
-  const input = join(cli.dir, 'tiny-frames.mkv');
-  writeLacedStream(input, { frames: FRAMES });
+  let cli: BuiltCli;
+  let input: string;
+  beforeAll(() => {
+    cli = buildCli();
+    input = join(cli.dir, 'tiny-frames.mkv');
+    writeLacedStream(input, { frames: FRAMES });
+  });
   afterAll(() => cli.remove());
 
   /** The A-law bytes of the clip's audio track as ffmpeg reads them: frame j's byte is j & 0xff. */

@@ -15,7 +15,7 @@
  * the clip's timeline, with an empty edit before it when the track starts after the clip does.
  */
 
-import { concatBytes, MAX_U32 } from '../bytes.js';
+import { MAX_U32 } from '../bytes.js';
 import type { CheckedFragment, TrackConfig } from '../codecs/types.js';
 import { ResourceNotFoundException } from '../errors.js';
 import {
@@ -30,16 +30,6 @@ import {
 } from '../timeline/index.js';
 import { box, boxHeader, type BoxWriter, fullBox, type Part, type PartOrNothing, serialize, table, u32 } from './boxes.js';
 import { type Edit, ftyp, mvhd, trak } from './moov.js';
-import type { FlatClip } from './types.js';
-
-/** GetClip's output: one MP4 file, moov first, as chunks (payloads not copied) or one buffer. */
-export function buildFlatClip(fragments: Iterable<CheckedFragment>, options: TimelineOptions = {}): FlatClip {
-  const payload = payloadViews();
-  const { header, byteLength } = layOutFlatClip(fragments, options, payload);
-  const chunks = payload.chunks;
-  chunks[0] = header;
-  return { chunks, byteLength, bytes: () => concatBytes(chunks, byteLength) };
-}
 
 /** Where a flat clip's payload goes, sample by sample in mdat order. */
 export interface PayloadCollector {
@@ -52,7 +42,7 @@ export interface PayloadCollector {
 }
 
 /**
- * The default collector: views of the samples, one view for samples that lie back to back in one
+ * The library's collector: views of the samples, one view for samples that lie back to back in one
  * buffer (a laced block's frames), after a place for the header at index 0.
  */
 export function payloadViews(): PayloadCollector & { chunks: Uint8Array[] } {

@@ -3,5 +3,5 @@
  * by the timeline (src/timeline); this layer writes boxes.
  */
 export { createFragmentedMuxer } from './segment-muxer.js';
-export { buildFlatClip, layOutFlatClip, payloadViews, type PayloadCollector } from './flat.js';
-export type { FlatClip, FragmentedMuxer, Mp4Segment, Mp4SegmentChunks } from './types.js';
+export { layOutFlatClip, payloadViews, type PayloadCollector } from './flat.js';
+export type { FragmentedMuxer, Mp4Segment, Mp4SegmentChunks } from './types.js';

@@ -40,15 +40,6 @@ export interface Mp4SegmentChunks extends Omit<Mp4Segment, 'data'> {
   byteLength: number;
 }
 
-/** A flat MP4 file (ftyp, moov, mdat) as GetClip returns it. */
-export interface FlatClip {
-  /** Header bytes (ftyp + moov + mdat header) followed by views of every sample's bytes, in file order. */
-  readonly chunks: Uint8Array[];
-  readonly byteLength: number;
-  /** The clip as one buffer (copies every chunk once). */
-  bytes(): Uint8Array;
-}
-
 /**
  * Streaming fragmented-MP4 writer: an init segment, then one media segment per KVS fragment, each as
  * header bytes and payload views (the API joins them into `Mp4Segment.data` when asked).
